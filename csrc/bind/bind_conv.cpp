@@ -1,0 +1,97 @@
+// _C.conv2d_forward / _C.conv2d_backward: outputs are passed in (allocated by i2dl.kernels.cpu).
+#include <pybind11/stl.h>
+
+#include "checks.h"
+#include "i2dl/conv2d.h"
+
+namespace i2dl::bind {
+
+static Conv2dShape conv_shape(const char* fn, const py::array& x, const py::array& w, const std::vector<int64_t>& stride,
+                              const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups) {
+  Conv2dShape s{};
+  s.N = x.shape(0); s.C = x.shape(1); s.H = x.shape(2); s.W = x.shape(3);
+  s.O = w.shape(0); s.KH = w.shape(2); s.KW = w.shape(3);
+  std::tie(s.SH, s.SW) = require_pair(stride, fn, "stride", 1);
+  std::tie(s.PH, s.PW) = require_pair(padding, fn, "padding", 0);
+  std::tie(s.DH, s.DW) = require_pair(dilation, fn, "dilation", 1);
+  s.groups = groups;
+  if (groups < 1) throw py::value_error(std::string(fn) + ": argument 'groups' must be >= 1, got " + std::to_string(groups));
+  if (s.C % groups != 0)
+    throw py::value_error(std::string(fn) + ": argument 'groups' (" + std::to_string(groups) +
+                          ") must divide the input channels of 'x' (" + std::to_string(s.C) + ")");
+  if (s.O % groups != 0)
+    throw py::value_error(std::string(fn) + ": argument 'groups' (" + std::to_string(groups) +
+                          ") must divide the output channels of 'w' (" + std::to_string(s.O) + ")");
+  if (w.shape(1) != s.C / groups)
+    throw py::value_error(std::string(fn) + ": argument 'w' must have C_in/groups = " + std::to_string(s.C / groups) +
+                          " input channels (dim 1), got shape " + shape_str(w));
+  if (s.KH < 1 || s.KW < 1) throw py::value_error(std::string(fn) + ": argument 'w' must have a non-empty kernel, got shape " + shape_str(w));
+  if (!conv2d_output_size(s))
+    throw py::value_error(std::string(fn) + ": the output would be empty: input " + shape_str(x) + " with kernel " +
+                          std::to_string(s.KH) + "x" + std::to_string(s.KW) + " (dilated " +
+                          std::to_string(s.DH * (s.KH - 1) + 1) + "x" + std::to_string(s.DW * (s.KW - 1) + 1) +
+                          ") is larger than the padded input");
+  return s;
+}
+
+static void conv2d_forward(py::handle x_, py::handle w_, py::handle b_, py::handle y_, std::vector<int64_t> stride,
+                           std::vector<int64_t> padding, std::vector<int64_t> dilation, int64_t groups) {
+  const char* fn = "conv2d_forward";
+  py::array x = require_float(x_, fn, "x", 4);
+  py::array w = require_float(w_, fn, "w", 4, &x, "x");
+  const Conv2dShape s = conv_shape(fn, x, w, stride, padding, dilation, groups);
+  py::array b;
+  if (!b_.is_none()) {
+    b = require_float(b_, fn, "b", 1, &x, "x");
+    require_shape(b, fn, "b", {s.O});
+  }
+  py::array y = require_float(y_, fn, "y", 4, &x, "x", true);
+  require_shape(y, fn, "y", {s.N, s.O, s.OH, s.OW});
+  const bool has_b = !b_.is_none();
+  with_float_type(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T *xp = ptr<T>(x), *wp = ptr<T>(w), *bp = has_b ? ptr<T>(b) : nullptr;
+    T* yp = mut_ptr<T>(y);
+    py::gil_scoped_release nogil;
+    i2dl::conv2d_forward(s, xp, wp, bp, yp);
+  });
+}
+
+static void conv2d_backward(py::handle dy_, py::handle x_, py::handle w_, py::handle dx_, py::handle dw_, py::handle db_,
+                            std::vector<int64_t> stride, std::vector<int64_t> padding, std::vector<int64_t> dilation,
+                            int64_t groups) {
+  const char* fn = "conv2d_backward";
+  py::array x = require_float(x_, fn, "x", 4);
+  py::array w = require_float(w_, fn, "w", 4, &x, "x");
+  const Conv2dShape s = conv_shape(fn, x, w, stride, padding, dilation, groups);
+  py::array dy = require_float(dy_, fn, "dy", 4, &x, "x");
+  require_shape(dy, fn, "dy", {s.N, s.O, s.OH, s.OW});
+  py::array dx = require_float(dx_, fn, "dx", 4, &x, "x", true);
+  require_shape(dx, fn, "dx", {s.N, s.C, s.H, s.W});
+  py::array dw = require_float(dw_, fn, "dw", 4, &x, "x", true);
+  require_shape(dw, fn, "dw", {s.O, s.C / s.groups, s.KH, s.KW});
+  py::array db;
+  const bool has_b = !db_.is_none();
+  if (has_b) {
+    db = require_float(db_, fn, "db", 1, &x, "x", true);
+    require_shape(db, fn, "db", {s.O});
+  }
+  with_float_type(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T *dyp = ptr<T>(dy), *xp = ptr<T>(x), *wp = ptr<T>(w);
+    T *dxp = mut_ptr<T>(dx), *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
+    py::gil_scoped_release nogil;
+    i2dl::conv2d_backward(s, dyp, xp, wp, dxp, dwp, dbp);
+  });
+}
+
+void bind_conv(py::module_& m) {
+  m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("y"), py::arg("stride"),
+        py::arg("padding"), py::arg("dilation"), py::arg("groups"),
+        "y = conv2d(x, w) + b written into y (N, O, OH, OW); see i2dl.kernels.reference.conv2d_forward.");
+  m.def("conv2d_backward", &conv2d_backward, py::arg("dy"), py::arg("x"), py::arg("w"), py::arg("dx"), py::arg("dw"),
+        py::arg("db"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
+        "Writes dx, dw and db (db may be None); see i2dl.kernels.reference.conv2d_backward.");
+}
+
+}  // namespace i2dl::bind

@@ -1,0 +1,67 @@
+// _C.linear_forward / _C.linear_backward on 2-D views (i2dl.kernels.cpu flattens leading dims).
+#include "checks.h"
+#include "i2dl/linear.h"
+
+namespace i2dl::bind {
+
+static void linear_forward(py::handle x_, py::handle w_, py::handle b_, py::handle y_) {
+  const char* fn = "linear_forward";
+  py::array x = require_float(x_, fn, "x", 2);
+  py::array w = require_float(w_, fn, "w", 2, &x, "x");
+  if (w.shape(1) != x.shape(1))
+    throw py::value_error(std::string(fn) + ": argument 'w' must have in_features = " + std::to_string(x.shape(1)) +
+                          " columns (the last dim of 'x'), got shape " + shape_str(w));
+  const index_t M = x.shape(0), K = x.shape(1), N = w.shape(0);
+  const bool has_b = !b_.is_none();
+  py::array b;
+  if (has_b) {
+    b = require_float(b_, fn, "b", 1, &x, "x");
+    require_shape(b, fn, "b", {N});
+  }
+  py::array y = require_float(y_, fn, "y", 2, &x, "x", true);
+  require_shape(y, fn, "y", {M, N});
+  with_float_type(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T *xp = ptr<T>(x), *wp = ptr<T>(w), *bp = has_b ? ptr<T>(b) : nullptr;
+    T* yp = mut_ptr<T>(y);
+    py::gil_scoped_release nogil;
+    i2dl::linear_forward(M, K, N, xp, wp, bp, yp);
+  });
+}
+
+static void linear_backward(py::handle dy_, py::handle x_, py::handle w_, py::handle dx_, py::handle dw_, py::handle db_) {
+  const char* fn = "linear_backward";
+  py::array x = require_float(x_, fn, "x", 2);
+  py::array w = require_float(w_, fn, "w", 2, &x, "x");
+  if (w.shape(1) != x.shape(1))
+    throw py::value_error(std::string(fn) + ": argument 'w' must have in_features = " + std::to_string(x.shape(1)) +
+                          " columns (the last dim of 'x'), got shape " + shape_str(w));
+  const index_t M = x.shape(0), K = x.shape(1), N = w.shape(0);
+  py::array dy = require_float(dy_, fn, "dy", 2, &x, "x");
+  require_shape(dy, fn, "dy", {M, N});
+  py::array dx = require_float(dx_, fn, "dx", 2, &x, "x", true);
+  require_shape(dx, fn, "dx", {M, K});
+  py::array dw = require_float(dw_, fn, "dw", 2, &x, "x", true);
+  require_shape(dw, fn, "dw", {N, K});
+  const bool has_b = !db_.is_none();
+  py::array db;
+  if (has_b) {
+    db = require_float(db_, fn, "db", 1, &x, "x", true);
+    require_shape(db, fn, "db", {N});
+  }
+  with_float_type(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T *dyp = ptr<T>(dy), *xp = ptr<T>(x), *wp = ptr<T>(w);
+    T *dxp = mut_ptr<T>(dx), *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
+    py::gil_scoped_release nogil;
+    i2dl::linear_backward(M, K, N, dyp, xp, wp, dxp, dwp, dbp);
+  });
+}
+
+void bind_linear(py::module_& m) {
+  m.def("linear_forward", &linear_forward, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("y"));
+  m.def("linear_backward", &linear_backward, py::arg("dy"), py::arg("x"), py::arg("w"), py::arg("dx"), py::arg("dw"),
+        py::arg("db"));
+}
+
+}  // namespace i2dl::bind

@@ -1,0 +1,152 @@
+// _C pooling kernels: outputs are passed in (allocated by i2dl.kernels.cpu).
+#include <pybind11/stl.h>
+
+#include "checks.h"
+#include "i2dl/pool2d.h"
+
+namespace i2dl::bind {
+
+static Pool2dShape pool_shape(const char* fn, const py::array& x, const std::vector<int64_t>& kernel,
+                              const std::vector<int64_t>& stride, const std::vector<int64_t>& padding) {
+  Pool2dShape s{};
+  s.N = x.shape(0); s.C = x.shape(1); s.H = x.shape(2); s.W = x.shape(3);
+  std::tie(s.KH, s.KW) = require_pair(kernel, fn, "kernel", 1);
+  std::tie(s.SH, s.SW) = require_pair(stride, fn, "stride", 1);
+  std::tie(s.PH, s.PW) = require_pair(padding, fn, "padding", 0);
+  if (2 * s.PH > s.KH || 2 * s.PW > s.KW)
+    throw py::value_error(std::string(fn) + ": argument 'padding' must be at most half the kernel, got padding (" +
+                          std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") for kernel (" +
+                          std::to_string(s.KH) + ", " + std::to_string(s.KW) + ")");
+  const int64_t nh = s.H + 2 * s.PH - s.KH, nw = s.W + 2 * s.PW - s.KW;
+  if (nh < 0 || nw < 0)
+    throw py::value_error(std::string(fn) + ": the output would be empty: input " + shape_str(x) + " padded by (" +
+                          std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") is smaller than the kernel (" +
+                          std::to_string(s.KH) + ", " + std::to_string(s.KW) + ")");
+  s.OH = nh / s.SH + 1;
+  s.OW = nw / s.SW + 1;
+  return s;
+}
+
+static void max_pool2d_forward(py::handle x_, py::handle y_, py::handle idx_, std::vector<int64_t> kernel,
+                               std::vector<int64_t> stride, std::vector<int64_t> padding) {
+  const char* fn = "max_pool2d_forward";
+  py::array x = require_float(x_, fn, "x", 4);
+  const Pool2dShape s = pool_shape(fn, x, kernel, stride, padding);
+  py::array y = require_float(y_, fn, "y", 4, &x, "x", true);
+  require_shape(y, fn, "y", {s.N, s.C, s.OH, s.OW});
+  py::array idx = require_ndarray(idx_, fn, "idx");
+  require_index_array(idx, fn, "idx", true);
+  require_shape(idx, fn, "idx", {s.N, s.C, s.OH, s.OW});
+  auto* ip = mut_ptr<std::int64_t>(idx);
+  with_float_type(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* xp = ptr<T>(x);
+    T* yp = mut_ptr<T>(y);
+    py::gil_scoped_release nogil;
+    i2dl::max_pool2d_forward(s, xp, yp, ip);
+  });
+}
+
+static void max_pool2d_backward(py::handle dy_, py::handle idx_, py::handle dx_) {
+  const char* fn = "max_pool2d_backward";
+  py::array dy = require_float(dy_, fn, "dy", 4);
+  py::array idx = require_ndarray(idx_, fn, "idx");
+  require_index_array(idx, fn, "idx", false);
+  require_shape(idx, fn, "idx", {dy.shape(0), dy.shape(1), dy.shape(2), dy.shape(3)});
+  py::array dx = require_float(dx_, fn, "dx", 4, &dy, "dy", true);
+  if (dx.shape(0) != dy.shape(0) || dx.shape(1) != dy.shape(1))
+    throw py::value_error(std::string(fn) + ": argument 'x_shape' " + shape_str(dx) +
+                          " must have the batch and channels of 'dy' " + shape_str(dy));
+  Pool2dShape s{};
+  s.N = dx.shape(0); s.C = dx.shape(1); s.H = dx.shape(2); s.W = dx.shape(3);
+  s.OH = dy.shape(2); s.OW = dy.shape(3);
+  const auto* ip = ptr<std::int64_t>(idx);
+  bool valid;
+  with_float_type(dy, [&](auto zero) {
+    using T = decltype(zero);
+    const T* dyp = ptr<T>(dy);
+    T* dxp = mut_ptr<T>(dx);
+    py::gil_scoped_release nogil;
+    valid = i2dl::max_pool2d_backward(s, dyp, ip, dxp);
+  });
+  if (!valid)
+    throw py::value_error(std::string(fn) + ": argument 'idx' holds indices outside [0, H*W) = [0, " +
+                          std::to_string(s.H * s.W) + "); pass the idx returned by max_pool2d_forward");
+}
+
+static void avg_pool2d_forward(py::handle x_, py::handle y_, std::vector<int64_t> kernel, std::vector<int64_t> stride,
+                               std::vector<int64_t> padding) {
+  const char* fn = "avg_pool2d_forward";
+  py::array x = require_float(x_, fn, "x", 4);
+  const Pool2dShape s = pool_shape(fn, x, kernel, stride, padding);
+  py::array y = require_float(y_, fn, "y", 4, &x, "x", true);
+  require_shape(y, fn, "y", {s.N, s.C, s.OH, s.OW});
+  with_float_type(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* xp = ptr<T>(x);
+    T* yp = mut_ptr<T>(y);
+    py::gil_scoped_release nogil;
+    i2dl::avg_pool2d_forward(s, xp, yp);
+  });
+}
+
+static void avg_pool2d_backward(py::handle dy_, py::handle dx_, std::vector<int64_t> kernel, std::vector<int64_t> stride,
+                                std::vector<int64_t> padding) {
+  const char* fn = "avg_pool2d_backward";
+  py::array dx = require_float(dx_, fn, "dx", 4, nullptr, nullptr, true);
+  const Pool2dShape s = pool_shape(fn, dx, kernel, stride, padding);
+  py::array dy = require_float(dy_, fn, "dy", 4, &dx, "dx");
+  require_shape(dy, fn, "dy", {s.N, s.C, s.OH, s.OW});
+  with_float_type(dx, [&](auto zero) {
+    using T = decltype(zero);
+    const T* dyp = ptr<T>(dy);
+    T* dxp = mut_ptr<T>(dx);
+    py::gil_scoped_release nogil;
+    i2dl::avg_pool2d_backward(s, dyp, dxp);
+  });
+}
+
+static void global_avg_pool2d_forward(py::handle x_, py::handle y_) {
+  const char* fn = "global_avg_pool2d_forward";
+  py::array x = require_float(x_, fn, "x", 4);
+  if (x.shape(2) * x.shape(3) == 0) throw py::value_error(std::string(fn) + ": argument 'x' must have H*W > 0, got shape " + shape_str(x));
+  py::array y = require_float(y_, fn, "y", 4, &x, "x", true);
+  require_shape(y, fn, "y", {x.shape(0), x.shape(1), 1, 1});
+  const index_t planes = x.shape(0) * x.shape(1), size = x.shape(2) * x.shape(3);
+  with_float_type(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* xp = ptr<T>(x);
+    T* yp = mut_ptr<T>(y);
+    py::gil_scoped_release nogil;
+    i2dl::global_avg_pool2d_forward(planes, size, xp, yp);
+  });
+}
+
+static void global_avg_pool2d_backward(py::handle dy_, py::handle dx_) {
+  const char* fn = "global_avg_pool2d_backward";
+  py::array dy = require_float(dy_, fn, "dy", 4);
+  py::array dx = require_float(dx_, fn, "dx", 4, &dy, "dy", true);
+  require_shape(dy, fn, "dy", {dx.shape(0), dx.shape(1), 1, 1});
+  const index_t planes = dx.shape(0) * dx.shape(1), size = dx.shape(2) * dx.shape(3);
+  with_float_type(dy, [&](auto zero) {
+    using T = decltype(zero);
+    const T* dyp = ptr<T>(dy);
+    T* dxp = mut_ptr<T>(dx);
+    py::gil_scoped_release nogil;
+    i2dl::global_avg_pool2d_backward(planes, size, dyp, dxp);
+  });
+}
+
+void bind_pool(py::module_& m) {
+  m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("y"), py::arg("idx"), py::arg("kernel"),
+        py::arg("stride"), py::arg("padding"));
+  m.def("max_pool2d_backward", &max_pool2d_backward, py::arg("dy"), py::arg("idx"), py::arg("dx"));
+  m.def("avg_pool2d_forward", &avg_pool2d_forward, py::arg("x"), py::arg("y"), py::arg("kernel"), py::arg("stride"),
+        py::arg("padding"));
+  m.def("avg_pool2d_backward", &avg_pool2d_backward, py::arg("dy"), py::arg("dx"), py::arg("kernel"), py::arg("stride"),
+        py::arg("padding"));
+  m.def("global_avg_pool2d_forward", &global_avg_pool2d_forward, py::arg("x"), py::arg("y"));
+  m.def("global_avg_pool2d_backward", &global_avg_pool2d_backward, py::arg("dy"), py::arg("dx"));
+}
+
+}  // namespace i2dl::bind

@@ -1,0 +1,22 @@
+// _C runtime facts and thread control: what `i2dl info` prints, `i2dl.set_num_threads`.
+#include <omp.h>
+
+#include "checks.h"
+#include "i2dl/threads.h"
+
+namespace i2dl::bind {
+
+void bind_runtime(py::module_& m) {
+  m.def("set_num_threads", [](int n) {
+    if (n < 1) throw py::value_error("set_num_threads: argument 'n' must be >= 1, got " + std::to_string(n));
+    i2dl::set_num_threads(n);
+  }, py::arg("n"), "Sets OpenMP's and OpenBLAS's thread counts together (one shared pool).");
+  m.def("get_num_threads", &i2dl::get_num_threads);
+  m.def("blas_num_threads", &i2dl::blas_num_threads);
+  m.def("blas_config", &i2dl::blas_config);
+  m.def("isa_clone", &i2dl::isa_clone);
+  m.def("compiler", []() { return std::string(I2DL_COMPILER); });
+  m.def("openmp_version", []() { return static_cast<int>(_OPENMP); });
+}
+
+}  // namespace i2dl::bind

@@ -1,0 +1,119 @@
+// Argument validation for the bindings: every array is checked before a pointer is taken, and a
+// wrong one raises TypeError/ValueError naming the kernel, the argument, the expected and the
+// actual value. Arrays are never silently converted or copied.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace i2dl::bind {
+namespace py = pybind11;
+
+inline std::string shape_str(const py::array& a) {
+  std::ostringstream os;
+  os << "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) os << (i ? ", " : "") << a.shape(i);
+  if (a.ndim() == 1) os << ",";
+  os << ")";
+  return os.str();
+}
+
+inline std::string shape_str(const std::vector<py::ssize_t>& s) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
+  if (s.size() == 1) os << ",";
+  os << ")";
+  return os.str();
+}
+
+inline std::string dtype_str(const py::dtype& d) { return py::str(d).cast<std::string>(); }
+
+// The argument must be a numpy.ndarray (a CuPy array or a list is a TypeError here).
+inline py::array require_ndarray(py::handle obj, const char* fn, const char* name) {
+  if (!py::isinstance<py::array>(obj)) {
+    throw py::type_error(std::string(fn) + ": argument '" + name + "' must be a numpy.ndarray, got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+  }
+  return py::reinterpret_borrow<py::array>(obj);
+}
+
+// Checks a float array: dtype (float32/float64, or equal to `like`), rank, C-contiguity, writability.
+inline py::array require_float(py::handle obj, const char* fn, const char* name, py::ssize_t ndim,
+                               const py::array* like = nullptr, const char* like_name = nullptr,
+                               bool writable = false) {
+  py::array a = require_ndarray(obj, fn, name);
+  const py::dtype f32 = py::dtype::of<float>(), f64 = py::dtype::of<double>();
+  if (like) {
+    if (!a.dtype().equal(like->dtype()))
+      throw py::type_error(std::string(fn) + ": argument '" + name + "' must have dtype " +
+                           dtype_str(like->dtype()) + " (the dtype of '" + like_name + "'), got " +
+                           dtype_str(a.dtype()));
+  } else if (!a.dtype().equal(f32) && !a.dtype().equal(f64)) {
+    throw py::type_error(std::string(fn) + ": argument '" + name + "' must have dtype float32 or float64, got " +
+                         dtype_str(a.dtype()));
+  }
+  if (ndim >= 0 && a.ndim() != ndim)
+    throw py::value_error(std::string(fn) + ": argument '" + name + "' must be " + std::to_string(ndim) +
+                          "-D, got " + std::to_string(a.ndim()) + "-D with shape " + shape_str(a));
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(fn) + ": argument '" + name +
+                          "' must be C-contiguous (use numpy.ascontiguousarray), got a strided view of shape " +
+                          shape_str(a));
+  if (writable && !a.writeable())
+    throw py::value_error(std::string(fn) + ": output argument '" + name + "' must be writable, got a read-only array");
+  return a;
+}
+
+inline void require_shape(const py::array& a, const char* fn, const char* name,
+                          const std::vector<py::ssize_t>& expected) {
+  bool ok = a.ndim() == static_cast<py::ssize_t>(expected.size());
+  for (size_t i = 0; ok && i < expected.size(); ++i) ok = a.shape(i) == expected[i];
+  if (!ok)
+    throw py::value_error(std::string(fn) + ": argument '" + name + "' must have shape " + shape_str(expected) +
+                          ", got " + shape_str(a));
+}
+
+inline void require_index_array(const py::array& a, const char* fn, const char* name, bool writable) {
+  if (!a.dtype().equal(py::dtype::of<std::int64_t>()))
+    throw py::type_error(std::string(fn) + ": argument '" + name + "' must have dtype int64, got " + dtype_str(a.dtype()));
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(fn) + ": argument '" + name + "' must be C-contiguous, got a strided view of shape " + shape_str(a));
+  if (writable && !a.writeable())
+    throw py::value_error(std::string(fn) + ": output argument '" + name + "' must be writable, got a read-only array");
+}
+
+// A (height, width) pair of positive (or non-negative) integers.
+inline std::pair<int64_t, int64_t> require_pair(const std::vector<int64_t>& v, const char* fn, const char* name,
+                                                int64_t minimum) {
+  if (v.size() != 2 || v[0] < minimum || v[1] < minimum) {
+    std::ostringstream os;
+    os << fn << ": argument '" << name << "' must be a pair of integers >= " << minimum << ", got (";
+    for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+    os << ")";
+    throw py::value_error(os.str());
+  }
+  return {v[0], v[1]};
+}
+
+template <typename T>
+T* mut_ptr(py::array& a) { return static_cast<T*>(a.mutable_data()); }
+template <typename T>
+const T* ptr(const py::array& a) { return static_cast<const T*>(a.data()); }
+
+inline bool is_f32(const py::array& a) { return a.dtype().equal(py::dtype::of<float>()); }
+
+}  // namespace i2dl::bind
+
+namespace i2dl::bind {
+// Calls f(T{}) with T = float or double, the dtype of `a` (already checked to be one of them).
+template <typename F>
+void with_float_type(const py::array& a, F&& f) {
+  if (is_f32(a)) f(float{});
+  else f(double{});
+}
+}  // namespace i2dl::bind

@@ -1,0 +1,177 @@
+// Convolution by im2col + GEMM. The GEMM's column space (image, output pixel) is cut into blocks
+// so that the column buffer stays bounded: big images go one image (or a band of output rows) at
+// a time and the GEMM writes straight into y; small images are batched so the GEMM is wide enough.
+#include "i2dl/conv2d.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "i2dl/blas.h"
+#include "i2dl/im2col.h"
+
+namespace i2dl {
+
+namespace {
+
+constexpr index_t kMinGemmColumns = 512;         // narrower GEMMs batch several images
+constexpr index_t kMaxColumnElements = 1 << 22;  // bound on the column buffer (16 MiB in float32)
+
+std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s) {
+  const index_t P = s.out_pixels(), rows = s.Cg() * s.taps();
+  std::vector<ColumnBlock> blocks;
+  if (P >= kMinGemmColumns || s.N == 1) {
+    // bands of whole output rows, each within the buffer bound
+    index_t band = std::max<index_t>(1, kMaxColumnElements / std::max<index_t>(1, rows * s.OW));
+    band = std::min(band, s.OH);
+    for (index_t n = 0; n < s.N; ++n)
+      for (index_t oh = 0; oh < s.OH; oh += band)
+        blocks.push_back({n, 1, oh * s.OW, std::min(band, s.OH - oh) * s.OW});
+  } else {
+    index_t count = std::max<index_t>(1, (kMinGemmColumns * 8 + P - 1) / P);
+    count = std::min(count, std::max<index_t>(1, kMaxColumnElements / std::max<index_t>(1, rows * P)));
+    for (index_t n = 0; n < s.N; n += count) blocks.push_back({n, std::min(count, s.N - n), 0, P});
+  }
+  return blocks;
+}
+
+template <typename T>
+std::unique_ptr<T[]> uninitialized(index_t n) {
+  return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<index_t>(n, 1))]);
+}
+
+// Pointer to channel `o` (absolute), pixel `pix0` of image n in an (N, channels, P) tensor.
+template <typename T>
+T* at(T* base, index_t n, index_t channels, index_t o, index_t P, index_t pix0) {
+  return base + (n * channels + o) * P + pix0;
+}
+
+}  // namespace
+
+bool conv2d_output_size(Conv2dShape& s) {
+  s.OH = (s.H + 2 * s.PH - s.DH * (s.KH - 1) - 1) / s.SH + 1;
+  s.OW = (s.W + 2 * s.PW - s.DW * (s.KW - 1) - 1) / s.SW + 1;
+  // C++ division truncates toward zero; a negative numerator means an empty output too.
+  if (s.H + 2 * s.PH - s.DH * (s.KH - 1) - 1 < 0 || s.W + 2 * s.PW - s.DW * (s.KW - 1) - 1 < 0) return false;
+  return s.OH > 0 && s.OW > 0;
+}
+
+template <typename T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
+  const auto blocks = plan_blocks(s);
+  index_t max_cols = 0;
+  for (const auto& blk : blocks) max_cols = std::max(max_cols, blk.columns());
+  auto col = uninitialized<T>(s.is_pointwise() && blocks[0].count == 1 ? 0 : rows * max_cols);
+  auto tmp = uninitialized<T>(blocks[0].count > 1 ? Og * max_cols : 0);
+
+  for (const auto& blk : blocks) {
+    const index_t ncols = blk.columns();
+    for (index_t g = 0; g < s.groups; ++g) {
+      const T* wg = w + g * Og * rows;
+      const T* B = col.get();
+      index_t ldb = ncols;
+      if (s.is_pointwise() && blk.count == 1) {
+        B = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);  // the input is the column matrix
+        ldb = HW;
+      } else {
+        im2col(s, x, g, blk, col.get());
+      }
+      if (blk.count == 1) {
+        T* yb = at(y, blk.n0, s.O, g * Og, P, blk.pix0);
+        gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), yb, P);
+        if (b) {
+#pragma omp parallel for schedule(static)
+          for (index_t o = 0; o < Og; ++o) {
+            const T bias = b[g * Og + o];
+            T* row = yb + o * P;
+            for (index_t j = 0; j < ncols; ++j) row[j] += bias;
+          }
+        }
+      } else {
+        gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), tmp.get(), ncols);
+        // (Og, images, P) -> y[n, g*Og + o, :], adding the bias on the way
+#pragma omp parallel for collapse(2) schedule(static)
+        for (index_t i = 0; i < blk.count; ++i) {
+          for (index_t o = 0; o < Og; ++o) {
+            const T bias = b ? b[g * Og + o] : T(0);
+            const T* src = tmp.get() + o * ncols + i * P;
+            T* dst = at(y, blk.n0 + i, s.O, g * Og + o, P, 0);
+            for (index_t j = 0; j < P; ++j) dst[j] = src[j] + bias;
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
+  const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
+  const auto blocks = plan_blocks(s);
+  index_t max_cols = 0;
+  for (const auto& blk : blocks) max_cols = std::max(max_cols, blk.columns());
+  const bool direct_pointwise = s.is_pointwise() && blocks[0].count == 1;
+  auto col = uninitialized<T>(direct_pointwise ? 0 : rows * max_cols);
+  auto dcol = uninitialized<T>(direct_pointwise ? 0 : rows * max_cols);
+  auto tmp = uninitialized<T>(blocks[0].count > 1 ? Og * max_cols : 0);
+
+  const index_t dx_size = s.N * s.C * HW;
+#pragma omp parallel for schedule(static)
+  for (index_t i = 0; i < dx_size; ++i) dx[i] = T(0);
+
+  if (db) {
+#pragma omp parallel for schedule(static)
+    for (index_t o = 0; o < s.O; ++o) {
+      T acc = T(0);
+      for (index_t n = 0; n < s.N; ++n) {
+        const T* p = at(dy, n, s.O, o, P, 0);
+        for (index_t j = 0; j < P; ++j) acc += p[j];
+      }
+      db[o] = acc;
+    }
+  }
+
+  bool first = true;
+  for (const auto& blk : blocks) {
+    const index_t ncols = blk.columns();
+    for (index_t g = 0; g < s.groups; ++g) {
+      const T* wg = w + g * Og * rows;
+      T* dwg = dw + g * Og * rows;
+      // dY of this block and group as an (Og x ncols) matrix
+      const T* dY;
+      index_t ld_dy;
+      if (blk.count == 1) {
+        dY = at(dy, blk.n0, s.O, g * Og, P, blk.pix0);
+        ld_dy = P;
+      } else {
+#pragma omp parallel for collapse(2) schedule(static)
+        for (index_t i = 0; i < blk.count; ++i)
+          for (index_t o = 0; o < Og; ++o)
+            std::memcpy(tmp.get() + o * ncols + i * P, at(dy, blk.n0 + i, s.O, g * Og + o, P, 0), sizeof(T) * P);
+        dY = tmp.get();
+        ld_dy = ncols;
+      }
+      if (direct_pointwise) {
+        const T* xb = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);
+        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, first ? T(0) : T(1), dwg, rows);
+        gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0),
+             at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
+      } else {
+        im2col(s, x, g, blk, col.get());
+        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, col.get(), ncols, first ? T(0) : T(1), dwg, rows);
+        gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), dcol.get(), ncols);
+        col2im_add(s, dcol.get(), g, blk, dx);
+      }
+    }
+    first = false;
+  }
+}
+
+template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
+template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
+template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);
+template void conv2d_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*, double*);
+
+}  // namespace i2dl

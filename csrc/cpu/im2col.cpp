@@ -1,0 +1,108 @@
+// The lowering of convolution to GEMM. OpenMP splits rows of the column matrix (forward) or input
+// channels (adjoint) so that one image is spread over all threads; the per-row work is in small
+// functions compiled once per ISA (an OpenMP region's body would not be cloned).
+#include "i2dl/im2col.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace i2dl {
+namespace detail {
+
+// Output columns ow in [lo, hi) read input columns inside [0, W); the rest read padding.
+I2DL_INLINE void valid_range(index_t OW, index_t W, index_t S, index_t offset, index_t& lo, index_t& hi) {
+  // iw = ow*S + offset must satisfy 0 <= iw < W.
+  lo = offset >= 0 ? 0 : (-offset + S - 1) / S;
+  hi = (W - offset + S - 1) / S;  // first ow with iw >= W
+  if (W - offset <= 0) hi = 0;
+  lo = std::min(lo, OW);
+  hi = std::max(lo, std::min(hi, OW));
+}
+
+template <typename T>
+I2DL_INLINE void im2col_row_impl(const Conv2dShape& s, const T* plane, index_t kh, index_t kw,
+                                 index_t oh0, index_t oh1, T* dst) {
+  const index_t col_offset = kw * s.DW - s.PW;
+  index_t lo, hi;
+  valid_range(s.OW, s.W, s.SW, col_offset, lo, hi);
+  for (index_t oh = oh0; oh < oh1; ++oh, dst += s.OW) {
+    const index_t ih = oh * s.SH - s.PH + kh * s.DH;
+    if (ih < 0 || ih >= s.H) {
+      std::memset(dst, 0, sizeof(T) * s.OW);
+      continue;
+    }
+    const T* src = plane + ih * s.W + col_offset;
+    for (index_t ow = 0; ow < lo; ++ow) dst[ow] = T(0);
+    if (s.SW == 1) {
+      std::memcpy(dst + lo, src + lo, sizeof(T) * (hi - lo));
+    } else {
+      for (index_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * s.SW];
+    }
+    for (index_t ow = hi; ow < s.OW; ++ow) dst[ow] = T(0);
+  }
+}
+
+template <typename T>
+I2DL_INLINE void col2im_row_impl(const Conv2dShape& s, const T* src, index_t kh, index_t kw,
+                                 index_t oh0, index_t oh1, T* plane) {
+  const index_t col_offset = kw * s.DW - s.PW;
+  index_t lo, hi;
+  valid_range(s.OW, s.W, s.SW, col_offset, lo, hi);
+  for (index_t oh = oh0; oh < oh1; ++oh, src += s.OW) {
+    const index_t ih = oh * s.SH - s.PH + kh * s.DH;
+    if (ih < 0 || ih >= s.H) continue;
+    T* dst = plane + ih * s.W + col_offset;
+    if (s.SW == 1) {
+      for (index_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+    } else {
+      for (index_t ow = lo; ow < hi; ++ow) dst[ow * s.SW] += src[ow];
+    }
+  }
+}
+
+I2DL_CLONES void im2col_row(const Conv2dShape& s, const float* p, index_t kh, index_t kw, index_t a, index_t b, float* d) { im2col_row_impl(s, p, kh, kw, a, b, d); }
+I2DL_CLONES void im2col_row(const Conv2dShape& s, const double* p, index_t kh, index_t kw, index_t a, index_t b, double* d) { im2col_row_impl(s, p, kh, kw, a, b, d); }
+I2DL_CLONES void col2im_row(const Conv2dShape& s, const float* c, index_t kh, index_t kw, index_t a, index_t b, float* p) { col2im_row_impl(s, c, kh, kw, a, b, p); }
+I2DL_CLONES void col2im_row(const Conv2dShape& s, const double* c, index_t kh, index_t kw, index_t a, index_t b, double* p) { col2im_row_impl(s, c, kh, kw, a, b, p); }
+
+}  // namespace detail
+
+template <typename T>
+void im2col(const Conv2dShape& s, const T* x, index_t group, const ColumnBlock& block, T* col) {
+  const index_t Cg = s.Cg(), taps = s.taps(), rows = Cg * taps, plane = s.H * s.W;
+  const index_t oh0 = block.pix0 / s.OW, oh1 = (block.pix0 + block.npix) / s.OW;
+  const index_t ncols = block.columns();
+#pragma omp parallel for collapse(2) schedule(static)
+  for (index_t i = 0; i < block.count; ++i) {
+    for (index_t r = 0; r < rows; ++r) {
+      const index_t c = r / taps, kh = (r % taps) / s.KW, kw = r % s.KW;
+      const T* xplane = x + ((block.n0 + i) * s.C + group * Cg + c) * plane;
+      detail::im2col_row(s, xplane, kh, kw, oh0, oh1, col + r * ncols + i * block.npix);
+    }
+  }
+}
+
+template <typename T>
+void col2im_add(const Conv2dShape& s, const T* col, index_t group, const ColumnBlock& block, T* dx) {
+  const index_t Cg = s.Cg(), taps = s.taps(), plane = s.H * s.W;
+  const index_t oh0 = block.pix0 / s.OW, oh1 = (block.pix0 + block.npix) / s.OW;
+  const index_t ncols = block.columns();
+  // One thread owns one input plane: the taps of a channel all write into it, no races.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (index_t i = 0; i < block.count; ++i) {
+    for (index_t c = 0; c < Cg; ++c) {
+      T* dplane = dx + ((block.n0 + i) * s.C + group * Cg + c) * plane;
+      for (index_t t = 0; t < taps; ++t) {
+        const T* src = col + (c * taps + t) * ncols + i * block.npix;
+        detail::col2im_row(s, src, t / s.KW, t % s.KW, oh0, oh1, dplane);
+      }
+    }
+  }
+}
+
+template void im2col<float>(const Conv2dShape&, const float*, index_t, const ColumnBlock&, float*);
+template void im2col<double>(const Conv2dShape&, const double*, index_t, const ColumnBlock&, double*);
+template void col2im_add<float>(const Conv2dShape&, const float*, index_t, const ColumnBlock&, float*);
+template void col2im_add<double>(const Conv2dShape&, const double*, index_t, const ColumnBlock&, double*);
+
+}  // namespace i2dl

@@ -1,0 +1,158 @@
+// Pooling on the GPU: forward one thread per output; backward one thread per input element that
+// gathers the outputs whose window covers it (deterministic, no atomics).
+#include "i2dl/cuda_kernels.h"
+#include "launch.cuh"
+
+namespace i2dl::cuda {
+
+template <typename T>
+__global__ void max_pool_forward_kernel(Pool2dShape s, const T* __restrict__ x, T* __restrict__ y,
+                                        std::int64_t* __restrict__ idx) {
+  I2DL_GRID_STRIDE(i, s.N * s.C * s.OH * s.OW) {
+    const index_t ow = i % s.OW, oh = (i / s.OW) % s.OH, plane = i / (s.OW * s.OH);
+    const T* xp = x + plane * s.H * s.W;
+    const index_t h0 = oh * s.SH - s.PH, w0 = ow * s.SW - s.PW;
+    const index_t hs = max(h0, (index_t)0), he = min(h0 + s.KH, s.H);
+    const index_t ws = max(w0, (index_t)0), we = min(w0 + s.KW, s.W);
+    T best = -INFINITY;
+    index_t best_i = hs * s.W + ws;
+    for (index_t h = hs; h < he; ++h)
+      for (index_t w = ws; w < we; ++w) {
+        const T v = xp[h * s.W + w];
+        if (v > best || (v != v && best == best)) { best = v; best_i = h * s.W + w; }
+      }
+    y[i] = best;
+    idx[i] = best_i;
+  }
+}
+
+// The outputs whose window (start o*S - P, length K) covers position p: o in [first, last].
+__device__ inline void covering(index_t p, index_t K, index_t S, index_t P, index_t O, index_t& first, index_t& last) {
+  const index_t q = p + P;
+  first = q < K ? 0 : (q - K) / S + 1;
+  last = min(q / S, O - 1);
+}
+
+// One thread per output adds its gradient at its argmax (atomics: windows may overlap).
+// Indices outside the plane are skipped; i2dl.kernels.cuda rejects them before the launch.
+template <typename T>
+__global__ void max_pool_backward_kernel(Pool2dShape s, const T* __restrict__ dy, const std::int64_t* __restrict__ idx,
+                                         T* __restrict__ dx) {
+  const index_t plane_in = s.H * s.W, plane_out = s.OH * s.OW;
+  I2DL_GRID_STRIDE(i, s.N * s.C * plane_out) {
+    const std::int64_t j = idx[i];
+    if (j >= 0 && j < plane_in) atomicAdd(dx + (i / plane_out) * plane_in + j, dy[i]);
+  }
+}
+
+template <typename T>
+__global__ void avg_pool_forward_kernel(Pool2dShape s, const T* __restrict__ x, T* __restrict__ y) {
+  I2DL_GRID_STRIDE(i, s.N * s.C * s.OH * s.OW) {
+    const index_t ow = i % s.OW, oh = (i / s.OW) % s.OH, plane = i / (s.OW * s.OH);
+    const T* xp = x + plane * s.H * s.W;
+    const index_t h0 = oh * s.SH - s.PH, w0 = ow * s.SW - s.PW;
+    const index_t hs = max(h0, (index_t)0), he = min(h0 + s.KH, s.H);
+    const index_t ws = max(w0, (index_t)0), we = min(w0 + s.KW, s.W);
+    T acc = T(0);
+    for (index_t h = hs; h < he; ++h)
+      for (index_t w = ws; w < we; ++w) acc += xp[h * s.W + w];
+    y[i] = acc / T(s.KH * s.KW);
+  }
+}
+
+template <typename T>
+__global__ void avg_pool_backward_kernel(Pool2dShape s, const T* __restrict__ dy, T* __restrict__ dx) {
+  I2DL_GRID_STRIDE(i, s.N * s.C * s.H * s.W) {
+    const index_t w = i % s.W, h = (i / s.W) % s.H, plane = i / (s.W * s.H);
+    index_t oh0, oh1, ow0, ow1;
+    covering(h, s.KH, s.SH, s.PH, s.OH, oh0, oh1);
+    covering(w, s.KW, s.SW, s.PW, s.OW, ow0, ow1);
+    const index_t base = plane * s.OH * s.OW;
+    T acc = T(0);
+    for (index_t oh = oh0; oh <= oh1; ++oh)
+      for (index_t ow = ow0; ow <= ow1; ++ow) acc += dy[base + oh * s.OW + ow];
+    dx[i] = acc / T(s.KH * s.KW);
+  }
+}
+
+// One block per plane: a shared-memory tree reduction.
+template <typename T>
+__global__ void global_avg_forward_kernel(index_t plane_size, const T* __restrict__ x, T* __restrict__ y) {
+  __shared__ T partial[kThreads];
+  const T* xp = x + blockIdx.x * plane_size;
+  T acc = T(0);
+  for (index_t i = threadIdx.x; i < plane_size; i += blockDim.x) acc += xp[i];
+  partial[threadIdx.x] = acc;
+  __syncthreads();
+  for (int step = blockDim.x / 2; step > 0; step /= 2) {
+    if ((int)threadIdx.x < step) partial[threadIdx.x] += partial[threadIdx.x + step];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) y[blockIdx.x] = partial[0] / T(plane_size);
+}
+
+template <typename T>
+__global__ void global_avg_backward_kernel(index_t planes, index_t plane_size, const T* __restrict__ dy, T* __restrict__ dx) {
+  I2DL_GRID_STRIDE(i, planes * plane_size) { dx[i] = dy[i / plane_size] / T(plane_size); }
+}
+
+template <typename T>
+std::string max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx, void* stream) {
+  const index_t n = s.N * s.C * s.OH * s.OW;
+  if (n == 0) return "";
+  max_pool_forward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, x, y, idx);
+  return launch_status("max_pool2d_forward");
+}
+
+template <typename T>
+std::string max_pool2d_backward(const Pool2dShape& s, const T* dy, const std::int64_t* idx, T* dx, void* stream) {
+  // dx must arrive zeroed
+  const index_t n = s.N * s.C * s.OH * s.OW;
+  if (n == 0) return "";
+  max_pool_backward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, dy, idx, dx);
+  return launch_status("max_pool2d_backward");
+}
+
+template <typename T>
+std::string avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, void* stream) {
+  const index_t n = s.N * s.C * s.OH * s.OW;
+  if (n == 0) return "";
+  avg_pool_forward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, x, y);
+  return launch_status("avg_pool2d_forward");
+}
+
+template <typename T>
+std::string avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, void* stream) {
+  const index_t n = s.N * s.C * s.H * s.W;
+  if (n == 0) return "";
+  avg_pool_backward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, dy, dx);
+  return launch_status("avg_pool2d_backward");
+}
+
+template <typename T>
+std::string global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y, void* stream) {
+  if (planes == 0) return "";
+  global_avg_forward_kernel<T><<<(unsigned)planes, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(plane_size, x, y);
+  return launch_status("global_avg_pool2d_forward");
+}
+
+template <typename T>
+std::string global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy, T* dx, void* stream) {
+  if (planes * plane_size == 0) return "";
+  global_avg_backward_kernel<T><<<grid_for(planes * plane_size), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      planes, plane_size, dy, dx);
+  return launch_status("global_avg_pool2d_backward");
+}
+
+#define I2DL_INSTANTIATE(T)                                                                                  \
+  template std::string max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, std::int64_t*, void*);        \
+  template std::string max_pool2d_backward<T>(const Pool2dShape&, const T*, const std::int64_t*, T*, void*); \
+  template std::string avg_pool2d_forward<T>(const Pool2dShape&, const T*, T*, void*);                       \
+  template std::string avg_pool2d_backward<T>(const Pool2dShape&, const T*, T*, void*);                      \
+  template std::string global_avg_pool2d_forward<T>(index_t, index_t, const T*, T*, void*);                  \
+  template std::string global_avg_pool2d_backward<T>(index_t, index_t, const T*, T*, void*);
+I2DL_INSTANTIATE(float)
+I2DL_INSTANTIATE(double)
+#undef I2DL_INSTANTIATE
+
+}  // namespace i2dl::cuda

@@ -1,0 +1,18 @@
+// Shared definitions for the C++ kernels: index type, the per-ISA clone attribute.
+#pragma once
+#include <cstdint>
+
+namespace i2dl {
+
+using index_t = std::int64_t;
+
+}  // namespace i2dl
+
+// Hot loops are compiled once per ISA level and picked at load time, so a portable -O3
+// build runs AVX-512 code where the CPU has it and still runs on a CPU without it.
+#if defined(__x86_64__) && !defined(I2DL_NATIVE) && !defined(__SANITIZE_ADDRESS__)
+#define I2DL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define I2DL_CLONES
+#endif
+#define I2DL_INLINE inline __attribute__((always_inline))

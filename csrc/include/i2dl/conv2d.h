@@ -1,0 +1,33 @@
+// 2-D convolution (cross-correlation, as in PyTorch), NCHW, with stride, padding, dilation, groups.
+#pragma once
+#include "i2dl/common.h"
+
+namespace i2dl {
+
+struct Conv2dShape {
+  index_t N, C, H, W;      // input
+  index_t O, KH, KW;       // weight (O, C/groups, KH, KW)
+  index_t SH, SW, PH, PW, DH, DW, groups;
+  index_t OH, OW;          // output, floor((H + 2P - D(K-1) - 1)/S) + 1
+  index_t Cg() const { return C / groups; }
+  index_t Og() const { return O / groups; }
+  index_t taps() const { return KH * KW; }
+  index_t out_pixels() const { return OH * OW; }
+  bool is_pointwise() const {  // 1x1, stride 1, no padding: the input already is the column matrix
+    return KH == 1 && KW == 1 && SH == 1 && SW == 1 && PH == 0 && PW == 0;
+  }
+};
+
+// Fills OH, OW from the rest; returns false when the output would be empty.
+bool conv2d_output_size(Conv2dShape& s);
+
+// y (N, O, OH, OW) = sum_{c,kh,kw} w[o, c, kh, kw] x[n, g*Cg + c, oh*S - P + kh*D, ow*S - P + kw*D] + b[o]
+template <typename T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
+
+// dx = adjoint of the lowering applied to W^T dY; dw = dY col^T; db[o] = sum_{n,oh,ow} dy.
+// db may be null (no bias).
+template <typename T>
+void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
+
+}  // namespace i2dl

@@ -1,0 +1,39 @@
+// Host launchers of the CUDA kernels. Pointers are device pointers (CuPy's arr.data.ptr), `stream`
+// is a cudaStream_t (CuPy's current stream). Each launcher enqueues its kernel, checks the launch
+// and returns "" or the CUDA error text. No CUDA header is needed to call them.
+#pragma once
+#include <string>
+
+#include "i2dl/conv2d.h"
+#include "i2dl/pool2d.h"
+
+namespace i2dl::cuda {
+
+// col (count, Cg*KH*KW, OH*OW) for images [n0, n0+count) and channel group `group` of x.
+template <typename T>
+std::string im2col(const Conv2dShape& s, const T* x, index_t group, index_t n0, index_t count, T* col, void* stream);
+// dx[n0+i, group channels] = sum of the taps of col that read each element (a gather: no atomics).
+template <typename T>
+std::string col2im(const Conv2dShape& s, const T* col, index_t group, index_t n0, index_t count, T* dx, void* stream);
+// y[n, o, p] += b[o] for y (N, O, P).
+template <typename T>
+std::string add_channel_bias(index_t N, index_t O, index_t P, const T* b, T* y, void* stream);
+
+template <typename T>
+std::string max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx, void* stream);
+template <typename T>
+std::string max_pool2d_backward(const Pool2dShape& s, const T* dy, const std::int64_t* idx, T* dx, void* stream);
+template <typename T>
+std::string avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, void* stream);
+template <typename T>
+std::string avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, void* stream);
+template <typename T>
+std::string global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y, void* stream);
+template <typename T>
+std::string global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy, T* dx, void* stream);
+
+// Number of visible devices, or -1 with the reason in *why.
+int device_count(std::string* why);
+std::string runtime_version();
+
+}  // namespace i2dl::cuda

@@ -1,0 +1,32 @@
+// 2-D max and average pooling, NCHW (floor mode, as PyTorch's default).
+#pragma once
+#include "i2dl/common.h"
+
+namespace i2dl {
+
+struct Pool2dShape {
+  index_t N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW;
+  index_t planes() const { return N * C; }
+};
+
+// y[n,c,oh,ow] = max over the window; idx = ih*W + iw of the first maximum (NaN wins, as in PyTorch).
+template <typename T>
+void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx);
+// dx[n,c] = sum of dy over the outputs whose argmax is that element. Returns false (and skips
+// them) when an index lies outside its plane, so a corrupt idx array can never write out of bounds.
+template <typename T>
+bool max_pool2d_backward(const Pool2dShape& s, const T* dy, const std::int64_t* idx, T* dx);
+
+// y = (1 / (KH*KW)) * sum over the window, padding counted as zeros (count_include_pad=True).
+template <typename T>
+void avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y);
+template <typename T>
+void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx);
+
+// y[n,c] = mean over H*W; dx[n,c,h,w] = dy[n,c] / (H*W).
+template <typename T>
+void global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y);
+template <typename T>
+void global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy, T* dx);
+
+}  // namespace i2dl

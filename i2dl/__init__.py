@@ -1,0 +1,22 @@
+"""i2dl: the deep-learning system of TUM's Introduction to Deep Learning.
+
+Every operator exists three times: a NumPy reference written like the lecture's formulas
+(``i2dl.kernels.get("reference")``), a C++ kernel (``"cpu"``) and a CUDA kernel (``"cuda"``).
+"""
+__version__ = "0.1.0"
+
+# Loads OpenBLAS (libscipy_openblas.so) into the process before the extension that links it.
+import scipy_openblas32  # noqa: F401,E402
+
+from . import _C  # noqa: E402
+from . import kernels  # noqa: E402
+from .kernels import set_backend, use_backend  # noqa: E402
+
+
+def set_num_threads(n: int) -> None:
+    """Sets OpenMP's and OpenBLAS's threads together; they share one pool and never oversubscribe."""
+    _C.set_num_threads(int(n))
+
+
+def get_num_threads() -> int:
+    return _C.get_num_threads()

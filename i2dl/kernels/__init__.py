@@ -1,0 +1,64 @@
+"""The kernel triad: ``reference`` (NumPy, the specification), ``cpu`` (C++), ``cuda`` (CUDA on
+CuPy arrays). Every backend exports the same kernel names with the same signatures::
+
+    k = i2dl.kernels.get("cpu")
+    y = k.conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1)
+
+Dispatch: :func:`for_array` picks ``cuda`` for CuPy arrays and otherwise the current CPU backend
+(``cpu`` unless :func:`use_backend` / :func:`set_backend` chose ``reference``).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+
+BACKENDS = ("reference", "cpu", "cuda")
+KERNEL_NAMES = (
+    "conv2d_forward", "conv2d_backward",
+    "max_pool2d_forward", "max_pool2d_backward",
+    "avg_pool2d_forward", "avg_pool2d_backward",
+    "global_avg_pool2d_forward", "global_avg_pool2d_backward",
+    "linear_forward", "linear_backward",
+)
+
+_state = threading.local()
+
+
+def get(name: str):
+    """The backend module ``name`` ("reference" | "cpu" | "cuda")."""
+    if name not in BACKENDS:
+        raise ValueError(f"kernels.get: argument 'name' must be one of {BACKENDS}, got {name!r}")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def cpu_backend_name() -> str:
+    return getattr(_state, "cpu_backend", "cpu")
+
+
+def set_backend(name: str) -> None:
+    """Which backend runs NumPy arrays: "cpu" (default) or "reference" (the oracle)."""
+    if name not in ("cpu", "reference"):
+        raise ValueError(f"set_backend: argument 'name' must be 'cpu' or 'reference', got {name!r} "
+                         "(CuPy arrays always run on 'cuda')")
+    _state.cpu_backend = name
+
+
+@contextlib.contextmanager
+def use_backend(name: str):
+    """``with use_backend("reference"):`` runs NumPy arrays on the reference inside the block."""
+    previous = cpu_backend_name()
+    set_backend(name)
+    try:
+        yield
+    finally:
+        set_backend(previous)
+
+
+def is_cupy(a) -> bool:
+    return type(a).__module__.startswith("cupy")
+
+
+def for_array(a):
+    """The backend module that runs kernels on array ``a``."""
+    return get("cuda") if is_cupy(a) else get(cpu_backend_name())

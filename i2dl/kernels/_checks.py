@@ -1,0 +1,195 @@
+"""Argument checks shared by every backend, so that all three reject bad input with the same
+message: the kernel, the argument, what was expected and what was given.
+
+Kernels never copy or convert their inputs: a wrong dtype is a ``TypeError``, a wrong rank or
+shape or a non-contiguous array a ``ValueError``.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _type_name(a) -> str:
+    return f"{type(a).__module__}.{type(a).__name__}"
+
+
+def check_float_array(fn: str, name: str, a, ndim: Optional[int] = None, like=None, like_name: str = "x"):
+    """Checks that ``a`` is a float32/float64 array (NumPy or CuPy) of rank ``ndim``, C-contiguous,
+    and, when ``like`` is given, of the same dtype and array type as ``like``."""
+    if not hasattr(a, "dtype") or not hasattr(a, "flags") or not hasattr(a, "ndim"):
+        raise TypeError(f"{fn}: argument '{name}' must be an array, got {_type_name(a)}")
+    if like is not None:
+        if type(a) is not type(like):
+            raise TypeError(f"{fn}: argument '{name}' must be a {_type_name(like)} like '{like_name}' "
+                            f"(same device), got {_type_name(a)}")
+        if a.dtype != like.dtype:
+            raise TypeError(f"{fn}: argument '{name}' must have dtype {like.dtype} (the dtype of "
+                            f"'{like_name}'), got {a.dtype}")
+    elif np.dtype(a.dtype) not in FLOAT_DTYPES:
+        raise TypeError(f"{fn}: argument '{name}' must have dtype float32 or float64, got {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{fn}: argument '{name}' must be {ndim}-D, got {a.ndim}-D with shape {tuple(a.shape)}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{fn}: argument '{name}' must be C-contiguous (use numpy.ascontiguousarray), "
+                         f"got a strided view of shape {tuple(a.shape)}")
+    return a
+
+
+def check_index_array(fn: str, name: str, a, shape: Sequence[int], like=None):
+    if not hasattr(a, "dtype") or not hasattr(a, "flags"):
+        raise TypeError(f"{fn}: argument '{name}' must be an array, got {_type_name(a)}")
+    if like is not None and type(a) is not type(like):
+        raise TypeError(f"{fn}: argument '{name}' must be a {_type_name(like)} (same device), got {_type_name(a)}")
+    if np.dtype(a.dtype) != np.dtype(np.int64):
+        raise TypeError(f"{fn}: argument '{name}' must have dtype int64, got {a.dtype}")
+    if tuple(a.shape) != tuple(shape):
+        raise ValueError(f"{fn}: argument '{name}' must have shape {tuple(shape)}, got {tuple(a.shape)}")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{fn}: argument '{name}' must be C-contiguous, got a strided view of shape {tuple(a.shape)}")
+    return a
+
+
+def check_shape(fn: str, name: str, a, shape: Sequence[int]):
+    if tuple(a.shape) != tuple(shape):
+        raise ValueError(f"{fn}: argument '{name}' must have shape {tuple(shape)}, got {tuple(a.shape)}")
+
+
+def as_pair(fn: str, name: str, value, minimum: int) -> Tuple[int, int]:
+    """An int or a pair of ints -> (height, width), each >= minimum."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        pair = (int(value), int(value))
+    else:
+        try:
+            items = tuple(value)
+        except TypeError:
+            items = ()
+        ok = len(items) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items)
+        if ok:
+            pair = (int(items[0]), int(items[1]))
+        else:
+            raise TypeError(f"{fn}: argument '{name}' must be an int or a pair of ints, got {value!r}")
+    if pair[0] < minimum or pair[1] < minimum:
+        raise ValueError(f"{fn}: argument '{name}' must be >= {minimum}, got {value!r}")
+    return pair
+
+
+def check_x_shape(fn: str, x_shape) -> Tuple[int, int, int, int]:
+    try:
+        shape = tuple(int(v) for v in x_shape)
+    except TypeError:
+        raise TypeError(f"{fn}: argument 'x_shape' must be a tuple of 4 ints, got {x_shape!r}") from None
+    if len(shape) != 4 or min(shape) < 0:
+        raise ValueError(f"{fn}: argument 'x_shape' must be 4 non-negative ints (N, C, H, W), got {x_shape!r}")
+    return shape
+
+
+class Conv2dGeometry(NamedTuple):
+    N: int
+    C: int
+    H: int
+    W: int
+    O: int
+    KH: int
+    KW: int
+    SH: int
+    SW: int
+    PH: int
+    PW: int
+    DH: int
+    DW: int
+    groups: int
+    OH: int
+    OW: int
+
+    @property
+    def out_shape(self):
+        return (self.N, self.O, self.OH, self.OW)
+
+
+def conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
+    """Validates conv2d arguments; output size floor((N + 2P - D(F-1) - 1)/S) + 1 per spatial dim."""
+    check_float_array(fn, "x", x, 4)
+    check_float_array(fn, "w", w, 4, like=x)
+    SH, SW = as_pair(fn, "stride", stride, 1)
+    PH, PW = as_pair(fn, "padding", padding, 0)
+    DH, DW = as_pair(fn, "dilation", dilation, 1)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
+    N, C, H, W = (int(v) for v in x.shape)
+    O, Cg, KH, KW = (int(v) for v in w.shape)
+    if groups < 1:
+        raise ValueError(f"{fn}: argument 'groups' must be >= 1, got {groups}")
+    if C % groups:
+        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the input channels of 'x' ({C})")
+    if O % groups:
+        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the output channels of 'w' ({O})")
+    if Cg != C // groups:
+        raise ValueError(f"{fn}: argument 'w' must have C_in/groups = {C // groups} input channels (dim 1), "
+                         f"got shape {tuple(w.shape)}")
+    if KH < 1 or KW < 1 or O < 1:
+        raise ValueError(f"{fn}: argument 'w' must have at least one output channel and a non-empty kernel, "
+                         f"got shape {tuple(w.shape)}")
+    if b is not None:
+        check_float_array(fn, "b", b, 1, like=x)
+        check_shape(fn, "b", b, (O,))
+    eff_h, eff_w = DH * (KH - 1) + 1, DW * (KW - 1) + 1
+    if H + 2 * PH < eff_h or W + 2 * PW < eff_w:
+        raise ValueError(f"{fn}: the output would be empty: input {tuple(x.shape)} padded by ({PH}, {PW}) is "
+                         f"smaller than the dilated kernel ({eff_h}, {eff_w})")
+    OH = (H + 2 * PH - eff_h) // SH + 1
+    OW = (W + 2 * PW - eff_w) // SW + 1
+    return Conv2dGeometry(N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, int(groups), OH, OW)
+
+
+class Pool2dGeometry(NamedTuple):
+    N: int
+    C: int
+    H: int
+    W: int
+    KH: int
+    KW: int
+    SH: int
+    SW: int
+    PH: int
+    PW: int
+    OH: int
+    OW: int
+
+    @property
+    def out_shape(self):
+        return (self.N, self.C, self.OH, self.OW)
+
+
+def pool2d_geometry(fn, x_shape, kernel, stride, padding) -> Pool2dGeometry:
+    """Validates pooling arguments; floor mode, padding at most half the kernel (as in PyTorch).
+    ``stride=None`` means stride = kernel."""
+    N, C, H, W = x_shape
+    KH, KW = as_pair(fn, "kernel", kernel, 1)
+    SH, SW = as_pair(fn, "stride", kernel if stride is None else stride, 1)
+    PH, PW = as_pair(fn, "padding", padding, 0)
+    if 2 * PH > KH or 2 * PW > KW:
+        raise ValueError(f"{fn}: argument 'padding' must be at most half the kernel, got padding ({PH}, {PW}) "
+                         f"for kernel ({KH}, {KW})")
+    if H + 2 * PH < KH or W + 2 * PW < KW:
+        raise ValueError(f"{fn}: the output would be empty: input {tuple(x_shape)} padded by ({PH}, {PW}) is "
+                         f"smaller than the kernel ({KH}, {KW})")
+    return Pool2dGeometry(N, C, H, W, KH, KW, SH, SW, PH, PW, (H + 2 * PH - KH) // SH + 1, (W + 2 * PW - KW) // SW + 1)
+
+
+def linear_shapes(fn, x, w, b):
+    """x (..., in), w (out, in), b (out,) or None -> (leading shape, in, out)."""
+    check_float_array(fn, "x", x)
+    if x.ndim < 1:
+        raise ValueError(f"{fn}: argument 'x' must be at least 1-D, got a 0-D array")
+    check_float_array(fn, "w", w, 2, like=x)
+    if int(w.shape[1]) != int(x.shape[-1]):
+        raise ValueError(f"{fn}: argument 'w' must have in_features = {x.shape[-1]} columns (the last dim of 'x'), "
+                         f"got shape {tuple(w.shape)}")
+    if b is not None:
+        check_float_array(fn, "b", b, 1, like=x)
+        check_shape(fn, "b", b, (w.shape[0],))
+    return tuple(x.shape[:-1]), int(x.shape[-1]), int(w.shape[0])

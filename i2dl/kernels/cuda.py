@@ -1,0 +1,222 @@
+"""The ``cuda`` backend: CUDA kernels (``i2dl._C_cuda``) on CuPy arrays; GEMMs through cuBLAS
+via CuPy. Every kernel launches on CuPy's current stream and every launch is checked.
+
+Same names and signatures as :mod:`i2dl.kernels.reference`. Convolution lowers a bounded block
+of images at a time to columns (``im2col`` kernel), multiplies with one batched cuBLAS GEMM and
+takes the adjoint with a gathering ``col2im`` kernel (no atomics, deterministic).
+Importing this module needs neither CuPy nor a GPU; calling a kernel does.
+"""
+from __future__ import annotations
+
+import importlib
+
+from ._checks import (check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry,
+                      linear_shapes, pool2d_geometry)
+
+NAME = "cuda"
+_COLUMN_BUDGET = 1 << 26  # elements of the column buffer per block of images
+
+
+def _module():
+    try:
+        return importlib.import_module("i2dl._C_cuda")
+    except ImportError as e:  # built without nvcc
+        raise RuntimeError("i2dl was built without its CUDA module (no nvcc at build time); "
+                           "rebuild with I2DL_CUDA=ON on a machine with the CUDA toolkit") from e
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError as e:
+        raise RuntimeError("the cuda backend needs CuPy: pip install cupy-cuda12x (or the wheel matching "
+                           "your CUDA)") from e
+    return cupy
+
+
+def is_built() -> bool:
+    return importlib.util.find_spec("i2dl._C_cuda") is not None
+
+
+def why_unavailable():
+    """None when kernels can run here, else the reason."""
+    if not is_built():
+        return "i2dl was built without the CUDA module (nvcc was not found at build time)"
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        return "CuPy is not installed (pip install cupy-cuda12x)"
+    n, why = _module().device_count()
+    if n <= 0:
+        return f"no usable CUDA device: {why}"
+    return None
+
+
+def is_available() -> bool:
+    return why_unavailable() is None
+
+
+def _ctx(x):
+    cp = _cupy()
+    if not isinstance(x, cp.ndarray):
+        raise TypeError(f"cuda kernels take cupy.ndarray, got {type(x).__module__}.{type(x).__name__}")
+    return cp, _module(), cp.cuda.get_current_stream().ptr, str(x.dtype)
+
+
+def _require_cupy(fn, name, a):
+    cp = _cupy()
+    if not isinstance(a, cp.ndarray):
+        raise TypeError(f"{fn}: argument '{name}' must be a cupy.ndarray (the cuda backend), "
+                        f"got {type(a).__module__}.{type(a).__name__}")
+
+
+def _image_blocks(g):
+    per_image = (g.C // g.groups) * g.KH * g.KW * g.OH * g.OW
+    count = max(1, min(g.N, _COLUMN_BUDGET // max(per_image, 1)))
+    for n0 in range(0, g.N, count):
+        yield n0, min(count, g.N - n0)
+
+
+def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    fn = "conv2d_forward"
+    _require_cupy(fn, "x", x)
+    g = conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups)
+    cp, m, stream, dt = _ctx(x)
+    Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
+    y = cp.empty(g.out_shape, dtype=x.dtype)
+    yv = y.reshape(g.N, g.groups, Og, P)
+    wg = w.reshape(g.groups, Og, K)
+    for n0, count in _image_blocks(g):
+        col = cp.empty((count, K, P), dtype=x.dtype)
+        for grp in range(g.groups):
+            m.im2col(dt, tuple(g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
+            yv[n0:n0 + count, grp] = cp.matmul(wg[grp], col)      # (Og, K) @ (count, K, P)
+    if b is not None:
+        m.add_channel_bias(dt, g.N, g.O, P, b.data.ptr, y.data.ptr, stream)
+    return y
+
+
+def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True):
+    fn = "conv2d_backward"
+    _require_cupy(fn, "x", x)
+    g = conv2d_geometry(fn, x, w, None, stride, padding, dilation, groups)
+    check_float_array(fn, "dy", dy, 4, like=x)
+    check_shape(fn, "dy", dy, g.out_shape)
+    cp, m, stream, dt = _ctx(x)
+    Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
+    dx = cp.empty_like(x)
+    dw = cp.zeros_like(w)
+    dwg = dw.reshape(g.groups, Og, K)
+    wg = w.reshape(g.groups, Og, K)
+    dyv = dy.reshape(g.N, g.groups, Og, P)
+    for n0, count in _image_blocks(g):
+        col = cp.empty((count, K, P), dtype=x.dtype)
+        for grp in range(g.groups):
+            dy_blk = cp.ascontiguousarray(dyv[n0:n0 + count, grp])                 # (count, Og, P)
+            m.im2col(dt, tuple(g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
+            dwg[grp] += cp.tensordot(dy_blk, col, axes=([0, 2], [0, 2]))          # sum_n dy_n col_n^T
+            dcol = cp.ascontiguousarray(cp.matmul(wg[grp].T, dy_blk))             # (count, K, P)
+            m.col2im(dt, tuple(g), dcol.data.ptr, grp, n0, count, dx.data.ptr, stream)
+    db = dy.sum(axis=(0, 2, 3)) if bias else None
+    return dx, dw, db
+
+
+def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
+    fn = "max_pool2d_forward"
+    _require_cupy(fn, "x", x)
+    check_float_array(fn, "x", x, 4)
+    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    cp, m, stream, dt = _ctx(x)
+    y = cp.empty(g.out_shape, dtype=x.dtype)
+    idx = cp.empty(g.out_shape, dtype=cp.int64)
+    m.max_pool2d_forward(dt, tuple(g), x.data.ptr, y.data.ptr, idx.data.ptr, stream)
+    return y, idx
+
+
+def max_pool2d_backward(dy, idx, x_shape):
+    fn = "max_pool2d_backward"
+    _require_cupy(fn, "dy", dy)
+    check_float_array(fn, "dy", dy, 4)
+    check_index_array(fn, "idx", idx, dy.shape, like=dy)
+    N, C, H, W = check_x_shape(fn, x_shape)
+    if (N, C) != tuple(dy.shape[:2]):
+        raise ValueError(f"{fn}: argument 'x_shape' {tuple(x_shape)} must have the batch and channels of 'dy' {dy.shape}")
+    cp, m, stream, dt = _ctx(dy)
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= H * W):
+        raise ValueError(f"{fn}: argument 'idx' holds indices outside [0, H*W) = [0, {H * W}); "
+                         "pass the idx returned by max_pool2d_forward")
+    dx = cp.zeros((N, C, H, W), dtype=dy.dtype)
+    # only N, C, H, W, OH, OW matter to the scatter: idx already names each window's maximum
+    geometry = (N, C, H, W, 1, 1, 1, 1, 0, 0, dy.shape[2], dy.shape[3])
+    m.max_pool2d_backward(dt, geometry, dy.data.ptr, idx.data.ptr, dx.data.ptr, stream)
+    return dx
+
+
+def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
+    fn = "avg_pool2d_forward"
+    _require_cupy(fn, "x", x)
+    check_float_array(fn, "x", x, 4)
+    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    cp, m, stream, dt = _ctx(x)
+    y = cp.empty(g.out_shape, dtype=x.dtype)
+    m.avg_pool2d_forward(dt, tuple(g), x.data.ptr, y.data.ptr, stream)
+    return y
+
+
+def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0)):
+    fn = "avg_pool2d_backward"
+    _require_cupy(fn, "dy", dy)
+    check_float_array(fn, "dy", dy, 4)
+    g = pool2d_geometry(fn, check_x_shape(fn, x_shape), kernel, stride, padding)
+    check_shape(fn, "dy", dy, g.out_shape)
+    cp, m, stream, dt = _ctx(dy)
+    dx = cp.empty((g.N, g.C, g.H, g.W), dtype=dy.dtype)
+    m.avg_pool2d_backward(dt, tuple(g), dy.data.ptr, dx.data.ptr, stream)
+    return dx
+
+
+def global_avg_pool2d_forward(x):
+    fn = "global_avg_pool2d_forward"
+    _require_cupy(fn, "x", x)
+    check_float_array(fn, "x", x, 4)
+    if x.shape[2] * x.shape[3] == 0:
+        raise ValueError(f"{fn}: argument 'x' must have H*W > 0, got shape {x.shape}")
+    cp, m, stream, dt = _ctx(x)
+    y = cp.empty(x.shape[:2] + (1, 1), dtype=x.dtype)
+    m.global_avg_pool2d_forward(dt, x.shape[0] * x.shape[1], x.shape[2] * x.shape[3], x.data.ptr, y.data.ptr, stream)
+    return y
+
+
+def global_avg_pool2d_backward(dy, x_shape):
+    fn = "global_avg_pool2d_backward"
+    _require_cupy(fn, "dy", dy)
+    check_float_array(fn, "dy", dy, 4)
+    N, C, H, W = check_x_shape(fn, x_shape)
+    check_shape(fn, "dy", dy, (N, C, 1, 1))
+    cp, m, stream, dt = _ctx(dy)
+    dx = cp.empty((N, C, H, W), dtype=dy.dtype)
+    m.global_avg_pool2d_backward(dt, N * C, H * W, dy.data.ptr, dx.data.ptr, stream)
+    return dx
+
+
+def linear_forward(x, w, b=None):
+    fn = "linear_forward"
+    _require_cupy(fn, "x", x)
+    linear_shapes(fn, x, w, b)
+    y = x @ w.T                                                    # cuBLAS
+    if b is not None:
+        y += b
+    return y
+
+
+def linear_backward(dy, x, w, bias=True):
+    fn = "linear_backward"
+    _require_cupy(fn, "x", x)
+    lead, k, n = linear_shapes(fn, x, w, None)
+    check_float_array(fn, "dy", dy, like=x)
+    check_shape(fn, "dy", dy, lead + (n,))
+    dy2, x2 = dy.reshape(-1, n), x.reshape(-1, k)
+    dx = (dy2 @ w).reshape(x.shape)
+    dw = dy2.T @ x2
+    db = dy2.sum(axis=0) if bias else None
+    return dx, dw, db

@@ -1,0 +1,31 @@
+"""Fully connected layer: y = x w^T + b, w (out, in) as in PyTorch; x (..., in) -> y (..., out).
+
+Backward with dL/dy = dy (rows = all leading positions flattened):
+dx = dy w,  dw = dy^T x,  db = sum over rows of dy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_float_array, check_shape, linear_shapes
+
+
+def linear_forward(x, w, b=None):
+    linear_shapes("linear_forward", x, w, b)
+    y = x @ w.T
+    if b is not None:
+        y = y + b
+    return np.ascontiguousarray(y)
+
+
+def linear_backward(dy, x, w, bias=True):
+    """Returns (dx, dw, db); db is None when ``bias`` is False."""
+    fn = "linear_backward"
+    lead, k, n = linear_shapes(fn, x, w, None)
+    check_float_array(fn, "dy", dy, like=x)
+    check_shape(fn, "dy", dy, lead + (n,))
+    dy2, x2 = dy.reshape(-1, n), x.reshape(-1, k)
+    dx = (dy2 @ w).reshape(x.shape)
+    dw = dy2.T @ x2
+    db = dy2.sum(axis=0) if bias else None
+    return np.ascontiguousarray(dx), np.ascontiguousarray(dw), db

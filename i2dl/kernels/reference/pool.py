@@ -1,0 +1,92 @@
+"""Max and average pooling, NCHW, floor mode (PyTorch's default).
+
+Output size per spatial dim: ``floor((N + 2P - K) / S) + 1``; padding at most half the kernel.
+
+* max:   y[n, c, i, j] = max over the window; ``idx`` holds ih*W + iw of the first maximum
+  (ties go to the first, in row-major window order; NaN propagates), the state the backward needs:
+  dx[n, c].flat[idx] += dy.
+* average: y = (1 / (KH*KW)) * sum over the window, padding counted as zeros (PyTorch's default
+  ``count_include_pad=True``); dx spreads each dy / (KH*KW) back over its window.
+* global average: y[n, c] = mean over H*W, shape (N, C, 1, 1).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_float_array, check_index_array, check_shape, check_x_shape, pool2d_geometry
+
+
+def _windows(x_pad, g):
+    """(N, C, OH, OW, KH, KW): every pooling window as a view (no copy)."""
+    v = np.lib.stride_tricks.sliding_window_view(x_pad, (g.KH, g.KW), axis=(2, 3))
+    return v[:, :, ::g.SH, ::g.SW][:, :, :g.OH, :g.OW]
+
+
+def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
+    """Returns (y, idx): y (N, C, OH, OW), idx int64 (N, C, OH, OW) into each input plane."""
+    fn = "max_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    x_pad = np.pad(x, ((0, 0), (0, 0), (g.PH, g.PH), (g.PW, g.PW)), constant_values=-np.inf)
+    win = _windows(x_pad, g).reshape(g.N, g.C, g.OH, g.OW, g.KH * g.KW)
+    arg = np.argmax(win, axis=-1)                                    # first maximum; NaN counts as maximum
+    y = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+    kh, kw = np.divmod(arg, g.KW)
+    ih = np.arange(g.OH).reshape(-1, 1) * g.SH - g.PH + kh
+    iw = np.arange(g.OW).reshape(1, -1) * g.SW - g.PW + kw
+    return np.ascontiguousarray(y), (ih * g.W + iw).astype(np.int64)
+
+
+def max_pool2d_backward(dy, idx, x_shape):
+    """dx (x_shape): each dy routed to the input element its window's maximum came from."""
+    fn = "max_pool2d_backward"
+    check_float_array(fn, "dy", dy, 4)
+    check_index_array(fn, "idx", idx, dy.shape)
+    N, C, H, W = check_x_shape(fn, x_shape)
+    if (N, C) != tuple(dy.shape[:2]):
+        raise ValueError(f"{fn}: argument 'x_shape' {tuple(x_shape)} must have the batch and channels of 'dy' {dy.shape}")
+    if idx.size and (idx.min() < 0 or idx.max() >= H * W):
+        raise ValueError(f"{fn}: argument 'idx' holds indices outside [0, H*W) = [0, {H * W}); "
+                         "pass the idx returned by max_pool2d_forward")
+    dx = np.zeros((N * C, H * W), dtype=dy.dtype)
+    planes = np.repeat(np.arange(N * C), dy.shape[2] * dy.shape[3])
+    np.add.at(dx, (planes, idx.reshape(-1)), dy.reshape(-1))
+    return dx.reshape(N, C, H, W)
+
+
+def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
+    fn = "avg_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    x_pad = np.pad(x, ((0, 0), (0, 0), (g.PH, g.PH), (g.PW, g.PW)))
+    return np.ascontiguousarray(_windows(x_pad, g).mean(axis=(-2, -1)), dtype=x.dtype)
+
+
+def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0)):
+    fn = "avg_pool2d_backward"
+    check_float_array(fn, "dy", dy, 4)
+    g = pool2d_geometry(fn, check_x_shape(fn, x_shape), kernel, stride, padding)
+    check_shape(fn, "dy", dy, g.out_shape)
+    dx_pad = np.zeros((g.N, g.C, g.H + 2 * g.PH, g.W + 2 * g.PW), dtype=dy.dtype)
+    share = dy / (g.KH * g.KW)
+    for kh in range(g.KH):
+        for kw in range(g.KW):
+            dx_pad[:, :, kh:kh + g.SH * (g.OH - 1) + 1:g.SH, kw:kw + g.SW * (g.OW - 1) + 1:g.SW] += share
+    return np.ascontiguousarray(dx_pad[:, :, g.PH:g.PH + g.H, g.PW:g.PW + g.W])
+
+
+def global_avg_pool2d_forward(x):
+    """y[n, c, 0, 0] = (1 / (H*W)) sum_{h, w} x[n, c, h, w]."""
+    fn = "global_avg_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    if x.shape[2] * x.shape[3] == 0:
+        raise ValueError(f"{fn}: argument 'x' must have H*W > 0, got shape {x.shape}")
+    return x.mean(axis=(2, 3), keepdims=True)
+
+
+def global_avg_pool2d_backward(dy, x_shape):
+    fn = "global_avg_pool2d_backward"
+    check_float_array(fn, "dy", dy, 4)
+    N, C, H, W = check_x_shape(fn, x_shape)
+    check_shape(fn, "dy", dy, (N, C, 1, 1))
+    return np.ascontiguousarray(np.broadcast_to(dy / (H * W), (N, C, H, W)))

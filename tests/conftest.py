@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from i2dl import kernels
+from i2dl.kernels import cuda as cuda_backend
+
+
+def _cuda_param():
+    reason = cuda_backend.why_unavailable()
+    return pytest.param("cuda", marks=pytest.mark.skipif(reason is not None, reason=f"cuda backend: {reason}"))
+
+
+# The backends under test; "reference" is the oracle and only joins the families where that makes sense.
+COMPILED_BACKENDS = ["cpu", _cuda_param()]
+ALL_BACKENDS = ["reference", "cpu", _cuda_param()]
+
+
+def device_mover(backend_name):
+    """Moves a NumPy array to where ``backend_name`` computes (CuPy for cuda), else None."""
+    if backend_name != "cuda":
+        return None
+    import cupy
+    return cupy.asarray
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture(params=["cpu"])
+def cpu(request):
+    return kernels.get(request.param)

@@ -1,0 +1,26 @@
+"""Every backend exports every kernel name with the reference's signature."""
+import inspect
+
+import pytest
+
+from i2dl import kernels
+
+
+@pytest.mark.parametrize("backend", ["cpu", "cuda"])
+def test_same_names_and_signatures(backend):
+    ref, mod = kernels.get("reference"), kernels.get(backend)
+    for name in kernels.KERNEL_NAMES:
+        assert hasattr(ref, name), f"reference lacks {name}"
+        assert hasattr(mod, name), f"{backend} lacks {name}"
+        assert inspect.signature(getattr(mod, name)) == inspect.signature(getattr(ref, name)), name
+
+
+def test_registry_covers_every_kernel_name():
+    from i2dl.kernels.registry import REGISTRY
+    covered = {n for spec in REGISTRY for n in (spec.forward, spec.backward)}
+    assert covered == set(kernels.KERNEL_NAMES)
+
+
+def test_get_rejects_unknown_backend():
+    with pytest.raises(ValueError, match="argument 'name' must be one of"):
+        kernels.get("tpu")
