@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "i2dl/blas.h"
+#include "i2dl/conv2d_depthwise.h"
 #include "i2dl/im2col.h"
 
 namespace i2dl {
@@ -59,6 +60,7 @@ bool conv2d_output_size(Conv2dShape& s) {
 
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  if (is_depthwise(s)) return conv2d_depthwise_forward(s, x, w, b, y);
   const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
   const auto blocks = plan_blocks(s);
   index_t max_cols = 0;
@@ -108,6 +110,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
+  if (is_depthwise(s)) return conv2d_depthwise_backward(s, dy, x, w, dx, dw, db);
   const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
   const auto blocks = plan_blocks(s);
   index_t max_cols = 0;
@@ -127,6 +130,7 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       T acc = T(0);
       for (index_t n = 0; n < s.N; ++n) {
         const T* p = at(dy, n, s.O, o, P, 0);
+#pragma omp simd reduction(+ : acc)
         for (index_t j = 0; j < P; ++j) acc += p[j];
       }
       db[o] = acc;

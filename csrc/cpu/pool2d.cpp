@@ -162,6 +162,7 @@ void global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T
   for (index_t p = 0; p < planes; ++p) {
     T acc = T(0);
     const T* xp = x + p * plane_size;
+#pragma omp simd reduction(+ : acc)
     for (index_t i = 0; i < plane_size; ++i) acc += xp[i];
     y[p] = acc * scale;
   }

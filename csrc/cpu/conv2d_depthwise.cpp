@@ -1,0 +1,252 @@
+// Depthwise convolution, one (image, channel) plane per OpenMP task. Output channel o reads
+// input channel o / (O / C).
+//
+// Each plane is first copied into a zero-padded buffer, so every tap of every output is in
+// bounds and the inner loop is a fixed-width vector of accumulators held in registers
+// (accumulating tap by tap in memory at shifted offsets stalls on store forwarding).
+// The input gradient of a stride-1 convolution is the same correlation, over the padded dy with
+// the flipped filter; strided ones scatter instead.
+#include "i2dl/conv2d_depthwise.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace i2dl {
+namespace detail {
+
+constexpr index_t kLanes = 16;  // outputs accumulated together: one AVX-512 register of float
+
+// A plane placed into a zeroed (rows x cols) buffer at (top, left); rows outside [0, H) and the
+// slack after each row stay zero. Cheap next to the taps that read it.
+template <typename T>
+I2DL_INLINE void place_padded(const T* src, index_t H, index_t W, index_t top, index_t left, index_t rows, index_t cols,
+                              T* buf) {
+  std::memset(buf, 0, sizeof(T) * rows * cols);
+  for (index_t h = 0; h < H; ++h) {
+    const index_t r = h + top;
+    if (r < 0 || r >= rows) continue;
+    const index_t c0 = std::max<index_t>(0, left), s0 = c0 - left;
+    const index_t n = std::min<index_t>(W - s0, cols - c0);
+    if (n > 0) std::memcpy(buf + r * cols + c0, src + h * W + s0, sizeof(T) * n);
+  }
+}
+
+// One 64-byte vector of accumulators (16 float or 8 double); GCC's vector extension keeps it in
+// a register in every clone (an array of accumulators got scalarised).
+typedef float float_lanes __attribute__((vector_size(64)));
+typedef double double_lanes __attribute__((vector_size(64)));
+template <typename T> struct Lanes;
+template <> struct Lanes<float> { typedef float_lanes type; };
+template <> struct Lanes<double> { typedef double_lanes type; };
+
+// out[i][j] (+)= bias + sum_{kh,kw} w[kh*KW + kw] * buf[i*S_h + kh*D_h][j*S_w + kw*D_w], buf rows of `cols`.
+template <typename T>
+I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, const T* __restrict__ w, index_t KH,
+                                      index_t KW, index_t SH, index_t SW, index_t DH, index_t DW, T bias, bool accumulate,
+                                      index_t OH, index_t OW, T* __restrict__ out) {
+  using V = typename Lanes<T>::type;
+  constexpr index_t L = sizeof(V) / sizeof(T);
+  for (index_t i = 0; i < OH; ++i) {
+    for (index_t j0 = 0; j0 < OW; j0 += L) {
+      V acc = V{} + bias;
+      for (index_t kh = 0; kh < KH; ++kh) {
+        const T* row = buf + (i * SH + kh * DH) * cols + j0 * SW;
+        for (index_t kw = 0; kw < KW; ++kw) {
+          const T* src = row + kw * DW;
+          V v;
+          if (SW == 1) {
+            std::memcpy(&v, src, sizeof(V));
+          } else {
+            for (index_t l = 0; l < L; ++l) v[l] = src[l * SW];
+          }
+          acc += w[kh * KW + kw] * v;
+        }
+      }
+      const index_t n = std::min(L, OW - j0);
+      T* o = out + i * OW + j0;
+      if (n == L) {
+        if (accumulate) {
+          V prev;
+          std::memcpy(&prev, o, sizeof(V));
+          acc += prev;
+        }
+        std::memcpy(o, &acc, sizeof(V));
+      } else {
+        for (index_t l = 0; l < n; ++l) o[l] = accumulate ? o[l] + acc[l] : acc[l];
+      }
+    }
+  }
+}
+
+// dw[tap] += sum_{i,j} dy[i][j] * buf[i*S_h + kh*D_h][j*S_w + kw*D_w]; one vector of partial
+// sums per tap, reduced once at the end.
+template <typename T>
+I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols, const T* __restrict__ dy, index_t KH,
+                                        index_t KW, index_t SH, index_t SW, index_t DH, index_t DW, index_t OH, index_t OW,
+                                        T* __restrict__ dw) {
+  using V = typename Lanes<T>::type;
+  constexpr index_t L = sizeof(V) / sizeof(T);
+  const index_t full = OW / L * L;
+  for (index_t kh = 0; kh < KH; ++kh) {
+    for (index_t kw = 0; kw < KW; ++kw) {
+      V acc = V{};
+      T tail = T(0);
+      for (index_t i = 0; i < OH; ++i) {
+        const T* src = buf + (i * SH + kh * DH) * cols + kw * DW;
+        const T* g = dy + i * OW;
+        for (index_t j = 0; j < full; j += L) {
+          V gv, xv;
+          std::memcpy(&gv, g + j, sizeof(V));
+          if (SW == 1) {
+            std::memcpy(&xv, src + j, sizeof(V));
+          } else {
+            for (index_t l = 0; l < L; ++l) xv[l] = src[(j + l) * SW];
+          }
+          acc += gv * xv;
+        }
+        for (index_t j = full; j < OW; ++j) tail += g[j] * src[j * SW];
+      }
+      for (index_t l = 0; l < L; ++l) tail += acc[l];
+      dw[kh * KW + kw] += tail;
+    }
+  }
+}
+
+// dx[ih][iw] += w * dy scattered through each tap (strided convolutions only)
+template <typename T>
+I2DL_INLINE void scatter_input_grad_plane_impl(const Conv2dShape& s, const T* __restrict__ dy, const T* __restrict__ w,
+                                               T* __restrict__ dxbuf, index_t cols) {
+  for (index_t oh = 0; oh < s.OH; ++oh)
+    for (index_t kh = 0; kh < s.KH; ++kh)
+      for (index_t kw = 0; kw < s.KW; ++kw) {
+        const T wt = w[kh * s.KW + kw];
+        T* dst = dxbuf + (oh * s.SH + kh * s.DH) * cols + kw * s.DW;
+        const T* g = dy + oh * s.OW;
+        for (index_t ow = 0; ow < s.OW; ++ow) dst[ow * s.SW] += wt * g[ow];
+      }
+}
+
+#define I2DL_DW_CLONES(T)                                                                                            \
+  I2DL_CLONES void correlate_plane(const T* buf, index_t cols, const T* w, index_t KH, index_t KW, index_t SH,        \
+                                   index_t SW, index_t DH, index_t DW, T bias, bool acc, index_t OH, index_t OW,      \
+                                   T* out) {                                                                         \
+    correlate_plane_impl(buf, cols, w, KH, KW, SH, SW, DH, DW, bias, acc, OH, OW, out);                              \
+  }                                                                                                                  \
+  I2DL_CLONES void weight_grad_plane(const T* buf, index_t cols, const T* dy, index_t KH, index_t KW, index_t SH,    \
+                                     index_t SW, index_t DH, index_t DW, index_t OH, index_t OW, T* dw) {            \
+    weight_grad_plane_impl(buf, cols, dy, KH, KW, SH, SW, DH, DW, OH, OW, dw);                                       \
+  }                                                                                                                  \
+  I2DL_CLONES void scatter_input_grad_plane(const Conv2dShape& s, const T* dy, const T* w, T* dxbuf, index_t cols) { \
+    scatter_input_grad_plane_impl(s, dy, w, dxbuf, cols);                                                            \
+  }
+I2DL_DW_CLONES(float)
+I2DL_DW_CLONES(double)
+#undef I2DL_DW_CLONES
+
+// The zero-padded input plane: every tap of every output (and of the last, partial lane block) in bounds.
+struct PaddedInput {
+  index_t rows, cols;
+  explicit PaddedInput(const Conv2dShape& s)
+      : rows(std::max(s.H + 2 * s.PH, (s.OH - 1) * s.SH + (s.KH - 1) * s.DH + 1)),
+        cols(std::max(s.W + 2 * s.PW, ((s.OW + kLanes - 1) / kLanes * kLanes - 1) * s.SW + (s.KW - 1) * s.DW + 1)) {}
+};
+
+// The padded dy for the stride-1 input gradient: dx[ih][iw] = sum w[KH-1-a][KW-1-b] * buf[ih + a*DH][iw + b*DW].
+struct PaddedGrad {
+  index_t rows, cols, top, left;
+  explicit PaddedGrad(const Conv2dShape& s)
+      : rows(s.H + (s.KH - 1) * s.DH),
+        cols(((s.W + kLanes - 1) / kLanes * kLanes) + (s.KW - 1) * s.DW),
+        top((s.KH - 1) * s.DH - s.PH),
+        left((s.KW - 1) * s.DW - s.PW) {}
+};
+
+}  // namespace detail
+
+template <typename T>
+void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  const index_t mult = s.O / s.C, in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
+  const detail::PaddedInput pad(s);
+#pragma omp parallel
+  {
+    std::vector<T> buf(pad.rows * pad.cols);
+#pragma omp for collapse(2) schedule(static)
+    for (index_t n = 0; n < s.N; ++n) {
+      for (index_t c = 0; c < s.C; ++c) {
+        detail::place_padded(x + (n * s.C + c) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
+        for (index_t m = 0; m < mult; ++m) {
+          const index_t o = c * mult + m;
+          detail::correlate_plane(buf.data(), pad.cols, w + o * taps, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW,
+                                  b ? b[o] : T(0), false, s.OH, s.OW, y + (n * s.O + o) * out_plane);
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
+  const index_t mult = s.O / s.C, in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
+  const bool unit_stride = s.SH == 1 && s.SW == 1;
+  const detail::PaddedInput pad(s);
+  const detail::PaddedGrad gpad(s);
+  // dx: one task per input plane, gathering from its `mult` output channels
+#pragma omp parallel
+  {
+    std::vector<T> buf(unit_stride ? gpad.rows * gpad.cols : pad.rows * pad.cols);
+    std::vector<T> flipped(taps);
+#pragma omp for collapse(2) schedule(static)
+    for (index_t n = 0; n < s.N; ++n) {
+      for (index_t c = 0; c < s.C; ++c) {
+        T* dxp = dx + (n * s.C + c) * in_plane;
+        if (unit_stride) {
+          for (index_t m = 0; m < mult; ++m) {
+            const index_t o = c * mult + m;
+            for (index_t t = 0; t < taps; ++t) flipped[t] = w[o * taps + taps - 1 - t];
+            detail::place_padded(dy + (n * s.O + o) * out_plane, s.OH, s.OW, gpad.top, gpad.left, gpad.rows, gpad.cols,
+                                 buf.data());
+            detail::correlate_plane(buf.data(), gpad.cols, flipped.data(), s.KH, s.KW, 1, 1, s.DH, s.DW, T(0), m > 0,
+                                    s.H, s.W, dxp);
+          }
+        } else {
+          std::memset(buf.data(), 0, sizeof(T) * buf.size());
+          for (index_t m = 0; m < mult; ++m) {
+            const index_t o = c * mult + m;
+            detail::scatter_input_grad_plane(s, dy + (n * s.O + o) * out_plane, w + o * taps, buf.data(), pad.cols);
+          }
+          for (index_t h = 0; h < s.H; ++h)
+            std::memcpy(dxp + h * s.W, buf.data() + (h + s.PH) * pad.cols + s.PW, sizeof(T) * s.W);
+        }
+      }
+    }
+  }
+  // dw, db: one task per output channel, summing over the batch
+#pragma omp parallel
+  {
+    std::vector<T> buf(pad.rows * pad.cols);
+#pragma omp for schedule(static)
+    for (index_t o = 0; o < s.O; ++o) {
+      T* dwo = dw + o * taps;
+      for (index_t t = 0; t < taps; ++t) dwo[t] = T(0);
+      T bias_acc = T(0);
+      for (index_t n = 0; n < s.N; ++n) {
+        const T* dyp = dy + (n * s.O + o) * out_plane;
+        detail::place_padded(x + (n * s.C + o / mult) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
+        detail::weight_grad_plane(buf.data(), pad.cols, dyp, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW, s.OH, s.OW, dwo);
+        if (db) {
+#pragma omp simd reduction(+ : bias_acc)
+          for (index_t j = 0; j < out_plane; ++j) bias_acc += dyp[j];
+        }
+      }
+      if (db) db[o] = bias_acc;
+    }
+  }
+}
+
+template void conv2d_depthwise_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
+template void conv2d_depthwise_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
+template void conv2d_depthwise_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);
+template void conv2d_depthwise_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*, double*);
+
+}  // namespace i2dl

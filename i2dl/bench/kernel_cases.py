@@ -1,0 +1,105 @@
+"""Benchmark rows for the kernels: the issue's convolution and pooling shapes, forward and
+forward+backward, on reference / cpu / torch (when importable)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from .. import kernels
+
+
+@dataclass
+class Case:
+    op: str
+    shape: str
+    make: Callable[[], dict]                 # builds the float32 inputs once
+    run: Callable[[object, dict], object]    # (backend module, inputs) -> outputs to validate
+    torch_run: Optional[Callable] = None     # (torch, torch inputs) -> None
+    flops: float = 0.0                       # for GFLOP/s
+    bytes: float = 0.0                       # for GB/s (memory-bound ops)
+    tol: float = 1e-4
+    validate_with_reference: bool = True
+    reference_timed: bool = True
+    torch_inputs: Optional[Callable] = None  # (torch, numpy inputs) -> torch inputs; default: tensors
+
+
+CONV_SHAPES = [
+    # name, (N, C, H, W), O, k, stride, padding, groups
+    ("LeNet conv1", (64, 1, 28, 28), 6, 5, 1, 0, 1),
+    ("LeNet conv2", (64, 6, 12, 12), 16, 5, 1, 0, 1),
+    ("ResNet 3x3", (32, 64, 32, 32), 64, 3, 1, 1, 1),
+    ("strided 3x3", (32, 64, 32, 32), 128, 3, 2, 1, 1),
+    ("1x1", (32, 256, 16, 16), 64, 1, 1, 0, 1),
+    ("batch-1", (1, 3, 32, 32), 16, 3, 1, 1, 1),
+    ("depthwise 3x3", (32, 64, 32, 32), 64, 3, 1, 1, 64),
+]
+
+
+def _conv_case(name, xs, o, k, s, p, g, backward):
+    N, C, H, W = xs
+    OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+    flops = 2.0 * N * o * OH * OW * (C // g) * k * k * (3 if backward else 1)
+    kw = dict(stride=(s, s), padding=(p, p), dilation=(1, 1), groups=g)
+
+    def make():
+        rng = np.random.default_rng(0)
+        return {"x": rng.standard_normal(xs, dtype=np.float32),
+                "w": (rng.standard_normal((o, C // g, k, k), dtype=np.float32) / np.sqrt(C // g * k * k)).astype(np.float32),
+                "b": rng.standard_normal(o, dtype=np.float32),
+                "dy": rng.standard_normal((N, o, OH, OW), dtype=np.float32)}
+
+    def run(kmod, a):
+        y = kmod.conv2d_forward(a["x"], a["w"], a["b"], **kw)
+        if not backward:
+            return (y,)
+        return (y,) + tuple(kmod.conv2d_backward(a["dy"], a["x"], a["w"], **kw))
+
+    def torch_run(torch, t):
+        y = torch.nn.functional.conv2d(t["x"], t["w"], t["b"], stride=s, padding=p, groups=g)
+        if backward:
+            y.backward(t["dy"])
+
+    shape = f"{N}x{C}x{H}x{W}->{o} k{k} s{s} p{p}" + (f" g{g}" if g > 1 else "")
+    return Case(f"conv2d {'fwd+bwd' if backward else 'fwd'} {name}", shape, make, run, torch_run, flops=flops)
+
+
+def _pool_case(kind, backward):
+    xs = (64, 64, 32, 32)
+
+    def make():
+        rng = np.random.default_rng(0)
+        return {"x": rng.standard_normal(xs, dtype=np.float32),
+                "dy": rng.standard_normal((64, 64, 16, 16), dtype=np.float32)}
+
+    def run(kmod, a):
+        if kind == "max":
+            y, idx = kmod.max_pool2d_forward(a["x"], (2, 2), (2, 2), (0, 0))
+            return (y, kmod.max_pool2d_backward(a["dy"], idx, xs)) if backward else (y,)
+        y = kmod.avg_pool2d_forward(a["x"], (2, 2), (2, 2), (0, 0))
+        return (y, kmod.avg_pool2d_backward(a["dy"], xs, (2, 2), (2, 2), (0, 0))) if backward else (y,)
+
+    def torch_run(torch, t):
+        f = torch.nn.functional.max_pool2d if kind == "max" else torch.nn.functional.avg_pool2d
+        y = f(t["x"], 2, 2)
+        if backward:
+            y.backward(t["dy"])
+
+    n_in, n_out = np.prod(xs), np.prod(xs) // 4
+    idx_bytes = 8 * n_out if kind == "max" else 0
+    # forward reads x, writes y (+ idx); backward reads dy (+ idx), writes dx
+    traffic = 4 * (n_in + n_out) + idx_bytes + ((4 * (n_out + n_in) + idx_bytes) if backward else 0)
+    return Case(f"{kind}_pool2d {'fwd+bwd' if backward else 'fwd'}", "64x64x32x32 k2 s2", make, run, torch_run,
+                bytes=float(traffic))
+
+
+def kernel_cases():
+    cases = []
+    for spec in CONV_SHAPES:
+        for backward in (False, True):
+            cases.append(_conv_case(*spec, backward))
+    for kind in ("max", "avg"):
+        for backward in (False, True):
+            cases.append(_pool_case(kind, backward))
+    return cases
