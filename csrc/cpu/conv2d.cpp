@@ -16,7 +16,10 @@ namespace i2dl {
 
 namespace {
 
-constexpr index_t kMinGemmColumns = 512;         // narrower GEMMs batch several images
+// Measured on 2 cores (noisy, so only the large effects count): wide blocks help most in the
+// backward pass, whose weight-gradient GEMM has the block's columns as its inner dimension.
+constexpr index_t kMinGemmColumns = 1024;        // images with fewer output pixels are batched
+constexpr index_t kTargetColumns = 8192;         // ... until a block has about this many columns
 constexpr index_t kMaxColumnElements = 1 << 22;  // bound on the column buffer (16 MiB in float32)
 
 std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s) {
@@ -30,7 +33,7 @@ std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s) {
       for (index_t oh = 0; oh < s.OH; oh += band)
         blocks.push_back({n, 1, oh * s.OW, std::min(band, s.OH - oh) * s.OW});
   } else {
-    index_t count = std::max<index_t>(1, (kMinGemmColumns * 8 + P - 1) / P);
+    index_t count = std::max<index_t>(1, (kTargetColumns + P - 1) / P);
     count = std::min(count, std::max<index_t>(1, kMaxColumnElements / std::max<index_t>(1, rows * P)));
     for (index_t n = 0; n < s.N; n += count) blocks.push_back({n, std::min(count, s.N - n), 0, P});
   }

@@ -151,6 +151,7 @@ def _pool_samples(rng):
         s(2, 3, 9, 9, (2, 2), (3, 3), (0, 0), "stride > kernel"),
         s(3, 2, 4, 4, (4, 4), (4, 4), (0, 0), "window = image"),
         s(2, 2, 6, 6, (3, 3), None, (0, 0), "stride defaults to kernel"),
+        s(2, 3, 9, 71, (2, 2), (2, 2), (0, 0), "2x2/2 with rows of 35 outputs (vector and tail), odd sizes"),
     ]
 
 
