@@ -56,3 +56,27 @@ def test_large_conv_uses_bounded_row_bands():
     g_cpu = cpu.conv2d_backward(dy, x, w, padding=(1, 1))
     for a, b_ in zip(g_cpu, g_ref):
         assert np.linalg.norm(a - b_) / np.linalg.norm(b_) < 1e-4
+
+
+@pytest.mark.parametrize("backend", COMPILED_BACKENDS + ["reference"])
+@pytest.mark.parametrize("spec_name", ["conv2d", "linear"])
+def test_input_grad_false_skips_dx_only(spec_name, backend):
+    from i2dl.kernels.registry import by_name
+    spec = by_name(spec_name)
+    k = kernels.get(backend)
+    move = device_mover(backend)
+    for sample in spec.samples(np.random.default_rng(5))[:6]:
+        a = {n: (move(v) if move and isinstance(v, np.ndarray) else v) for n, v in sample.inputs.items()}
+        y, _ = spec.call_forward(k, a, sample.params)
+        dy = move(np.ones(y.shape)) if move else np.ones(y.shape)
+        fn = getattr(k, spec.backward)
+        args = (dy, a["x"], a["w"])
+        full = fn(*args, **sample.params, bias=a["b"] is not None)
+        partial = fn(*args, **sample.params, bias=a["b"] is not None, input_grad=False)
+        assert partial[0] is None
+        for got, want in zip(partial[1:], full[1:]):
+            if want is None:
+                assert got is None
+            else:
+                np.testing.assert_allclose(np.asarray(got if move is None else got.get()),
+                                           np.asarray(want if move is None else want.get()), rtol=1e-12)

@@ -66,8 +66,12 @@ static void conv2d_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
   const Conv2dShape s = conv_shape(fn, x, w, stride, padding, dilation, groups);
   py::array dy = require_float(dy_, fn, "dy", 4, &x, "x");
   require_shape(dy, fn, "dy", {s.N, s.O, s.OH, s.OW});
-  py::array dx = require_float(dx_, fn, "dx", 4, &x, "x", true);
-  require_shape(dx, fn, "dx", {s.N, s.C, s.H, s.W});
+  const bool has_dx = !dx_.is_none();  // None: the input needs no gradient
+  py::array dx;
+  if (has_dx) {
+    dx = require_float(dx_, fn, "dx", 4, &x, "x", true);
+    require_shape(dx, fn, "dx", {s.N, s.C, s.H, s.W});
+  }
   py::array dw = require_float(dw_, fn, "dw", 4, &x, "x", true);
   require_shape(dw, fn, "dw", {s.O, s.C / s.groups, s.KH, s.KW});
   py::array db;
@@ -79,7 +83,7 @@ static void conv2d_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
   with_float_type(x, [&](auto zero) {
     using T = decltype(zero);
     const T *dyp = ptr<T>(dy), *xp = ptr<T>(x), *wp = ptr<T>(w);
-    T *dxp = mut_ptr<T>(dx), *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
+    T *dxp = has_dx ? mut_ptr<T>(dx) : nullptr, *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
     py::gil_scoped_release nogil;
     i2dl::conv2d_backward(s, dyp, xp, wp, dxp, dwp, dbp);
   });

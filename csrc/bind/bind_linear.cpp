@@ -39,8 +39,12 @@ static void linear_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
   const index_t M = x.shape(0), K = x.shape(1), N = w.shape(0);
   py::array dy = require_float(dy_, fn, "dy", 2, &x, "x");
   require_shape(dy, fn, "dy", {M, N});
-  py::array dx = require_float(dx_, fn, "dx", 2, &x, "x", true);
-  require_shape(dx, fn, "dx", {M, K});
+  const bool has_dx = !dx_.is_none();  // None: the input needs no gradient
+  py::array dx;
+  if (has_dx) {
+    dx = require_float(dx_, fn, "dx", 2, &x, "x", true);
+    require_shape(dx, fn, "dx", {M, K});
+  }
   py::array dw = require_float(dw_, fn, "dw", 2, &x, "x", true);
   require_shape(dw, fn, "dw", {N, K});
   const bool has_b = !db_.is_none();
@@ -52,7 +56,7 @@ static void linear_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
   with_float_type(x, [&](auto zero) {
     using T = decltype(zero);
     const T *dyp = ptr<T>(dy), *xp = ptr<T>(x), *wp = ptr<T>(w);
-    T *dxp = mut_ptr<T>(dx), *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
+    T *dxp = has_dx ? mut_ptr<T>(dx) : nullptr, *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
     py::gil_scoped_release nogil;
     i2dl::linear_backward(M, K, N, dyp, xp, wp, dxp, dwp, dbp);
   });

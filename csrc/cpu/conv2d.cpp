@@ -120,10 +120,10 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   for (const auto& blk : blocks) max_cols = std::max(max_cols, blk.columns());
   const bool direct_pointwise = s.is_pointwise() && blocks[0].count == 1;
   auto col = uninitialized<T>(direct_pointwise ? 0 : rows * max_cols);
-  auto dcol = uninitialized<T>(direct_pointwise ? 0 : rows * max_cols);
+  auto dcol = uninitialized<T>(direct_pointwise || !dx ? 0 : rows * max_cols);
   auto tmp = uninitialized<T>(blocks[0].count > 1 ? Og * max_cols : 0);
 
-  const index_t dx_size = s.N * s.C * HW;
+  const index_t dx_size = dx ? s.N * s.C * HW : 0;
 #pragma omp parallel for schedule(static)
   for (index_t i = 0; i < dx_size; ++i) dx[i] = T(0);
 
@@ -163,13 +163,14 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       if (direct_pointwise) {
         const T* xb = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);
         gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, first ? T(0) : T(1), dwg, rows);
-        gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0),
-             at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
+        if (dx) gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
       } else {
         im2col(s, x, g, blk, col.get());
         gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, col.get(), ncols, first ? T(0) : T(1), dwg, rows);
-        gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), dcol.get(), ncols);
-        col2im_add(s, dcol.get(), g, blk, dx);
+        if (dx) {
+          gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), dcol.get(), ncols);
+          col2im_add(s, dcol.get(), g, blk, dx);
+        }
       }
     }
     first = false;

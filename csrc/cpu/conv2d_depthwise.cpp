@@ -192,8 +192,8 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
   const detail::PaddedInput pad(s);
   const detail::PaddedGrad gpad(s);
   // dx: one task per input plane, gathering from its `mult` output channels
-#pragma omp parallel
-  {
+#pragma omp parallel if (dx)
+  if (dx) {
     std::vector<T> buf(unit_stride ? gpad.rows * gpad.cols : pad.rows * pad.cols);
     std::vector<T> flipped(taps);
 #pragma omp for collapse(2) schedule(static)

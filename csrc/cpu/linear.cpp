@@ -31,7 +31,7 @@ void linear_forward(index_t M, index_t K, index_t N, const T* x, const T* w, con
 
 template <typename T>
 void linear_backward(index_t M, index_t K, index_t N, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
-  gemm(false, false, M, K, N, T(1), dy, N, w, K, T(0), dx, K);
+  if (dx) gemm(false, false, M, K, N, T(1), dy, N, w, K, T(0), dx, K);
   gemm(true, false, N, K, M, T(1), dy, N, x, K, T(0), dw, K);
   if (db) sum_rows(M, N, dy, db);
 }

@@ -21,12 +21,13 @@ def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), grou
     return y
 
 
-def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True):
+def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True,
+                    input_grad=True):
     fn = "conv2d_backward"
     g = conv2d_geometry(fn, x, w, None, stride, padding, dilation, groups)
     check_float_array(fn, "dy", dy, 4, like=x)
     check_shape(fn, "dy", dy, g.out_shape)
-    dx = np.empty_like(x)
+    dx = np.empty_like(x) if input_grad else None
     dw = np.empty_like(w)
     db = np.empty(g.O, dtype=x.dtype) if bias else None
     _C.conv2d_backward(dy, x, w, dx, dw, db, (g.SH, g.SW), (g.PH, g.PW), (g.DH, g.DW), g.groups)
@@ -93,13 +94,13 @@ def linear_forward(x, w, b=None):
     return y
 
 
-def linear_backward(dy, x, w, bias=True):
+def linear_backward(dy, x, w, bias=True, input_grad=True):
     fn = "linear_backward"
     lead, k, n = linear_shapes(fn, x, w, None)
     check_float_array(fn, "dy", dy, like=x)
     check_shape(fn, "dy", dy, lead + (n,))
-    dx = np.empty_like(x)
+    dx = np.empty_like(x) if input_grad else None
     dw = np.empty_like(w)
     db = np.empty(n, dtype=x.dtype) if bias else None
-    _C.linear_backward(dy.reshape(-1, n), x.reshape(-1, k), w, dx.reshape(-1, k), dw, db)
+    _C.linear_backward(dy.reshape(-1, n), x.reshape(-1, k), w, None if dx is None else dx.reshape(-1, k), dw, db)
     return dx, dw, db

@@ -96,7 +96,8 @@ def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), grou
     return y
 
 
-def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True):
+def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True,
+                    input_grad=True):
     fn = "conv2d_backward"
     _require_cupy(fn, "x", x)
     g = conv2d_geometry(fn, x, w, None, stride, padding, dilation, groups)
@@ -104,7 +105,7 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     check_shape(fn, "dy", dy, g.out_shape)
     cp, m, stream, dt = _ctx(x)
     Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
-    dx = cp.empty_like(x)
+    dx = cp.empty_like(x) if input_grad else None
     dw = cp.zeros_like(w)
     dwg = dw.reshape(g.groups, Og, K)
     wg = w.reshape(g.groups, Og, K)
@@ -115,8 +116,9 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
             dy_blk = cp.ascontiguousarray(dyv[n0:n0 + count, grp])                 # (count, Og, P)
             m.im2col(dt, tuple(g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
             dwg[grp] += cp.tensordot(dy_blk, col, axes=([0, 2], [0, 2]))          # sum_n dy_n col_n^T
-            dcol = cp.ascontiguousarray(cp.matmul(wg[grp].T, dy_blk))             # (count, K, P)
-            m.col2im(dt, tuple(g), dcol.data.ptr, grp, n0, count, dx.data.ptr, stream)
+            if input_grad:
+                dcol = cp.ascontiguousarray(cp.matmul(wg[grp].T, dy_blk))         # (count, K, P)
+                m.col2im(dt, tuple(g), dcol.data.ptr, grp, n0, count, dx.data.ptr, stream)
     db = dy.sum(axis=(0, 2, 3)) if bias else None
     return dx, dw, db
 
@@ -209,14 +211,14 @@ def linear_forward(x, w, b=None):
     return y
 
 
-def linear_backward(dy, x, w, bias=True):
+def linear_backward(dy, x, w, bias=True, input_grad=True):
     fn = "linear_backward"
     _require_cupy(fn, "x", x)
     lead, k, n = linear_shapes(fn, x, w, None)
     check_float_array(fn, "dy", dy, like=x)
     check_shape(fn, "dy", dy, lead + (n,))
     dy2, x2 = dy.reshape(-1, n), x.reshape(-1, k)
-    dx = (dy2 @ w).reshape(x.shape)
+    dx = (dy2 @ w).reshape(x.shape) if input_grad else None
     dw = dy2.T @ x2
     db = dy2.sum(axis=0) if bias else None
     return dx, dw, db

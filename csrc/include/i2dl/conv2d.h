@@ -26,7 +26,7 @@ template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
 
 // dx = adjoint of the lowering applied to W^T dY; dw = dY col^T; db[o] = sum_{n,oh,ow} dy.
-// db may be null (no bias).
+// db may be null (no bias); dx may be null (the input needs no gradient: no col2im, no W^T dY).
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
 

@@ -10,7 +10,7 @@ inline bool is_depthwise(const Conv2dShape& s) { return s.groups > 1 && s.Cg() =
 
 template <typename T>
 void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
-// dx must not alias; db may be null.
+// db and dx may be null (skipped).
 template <typename T>
 void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
 

@@ -61,12 +61,14 @@ def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), grou
     return np.ascontiguousarray(y, dtype=x.dtype)
 
 
-def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True):
+def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True,
+                    input_grad=True):
     """Gradients of L with dL/dy = dy:
 
     dw_g = sum_n dy_g[n] @ cols_g[n]^T,   dx = col2im(W_g^T @ dy_g),   db[o] = sum_{n, oh, ow} dy[n, o].
 
-    Returns (dx, dw, db); db is None when ``bias`` is False (the layer has no bias).
+    Returns (dx, dw, db); db is None when ``bias`` is False (the layer has no bias), dx is None when
+    ``input_grad`` is False (the input needs no gradient, e.g. the first layer: that skips col2im).
     """
     fn = "conv2d_backward"
     g = conv2d_geometry(fn, x, w, None, stride, padding, dilation, groups)
@@ -76,8 +78,10 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     dyg = dy.reshape(g.N, g.groups, Og, g.OH * g.OW)                     # (N, G, Og, P)
     cols = _grouped(im2col(x, g), g)                                    # (G, N, K, P)
     dw = np.einsum("ngop,gnkp->gok", dyg, cols, optimize=True).reshape(w.shape)
-    wg = w.reshape(g.groups, Og, -1)
-    dcols = np.einsum("gok,ngop->ngkp", wg, dyg, optimize=True)         # (N, G, K, P)
-    dx = col2im(dcols.reshape(g.N, g.C, g.KH, g.KW, g.OH, g.OW), g, x.dtype)
+    dx = None
+    if input_grad:
+        wg = w.reshape(g.groups, Og, -1)
+        dcols = np.einsum("gok,ngop->ngkp", wg, dyg, optimize=True)     # (N, G, K, P)
+        dx = np.ascontiguousarray(col2im(dcols.reshape(g.N, g.C, g.KH, g.KW, g.OH, g.OW), g, x.dtype))
     db = dy.sum(axis=(0, 2, 3)) if bias else None
-    return np.ascontiguousarray(dx), np.ascontiguousarray(dw, dtype=x.dtype), db
+    return dx, np.ascontiguousarray(dw, dtype=x.dtype), db

@@ -18,14 +18,14 @@ def linear_forward(x, w, b=None):
     return np.ascontiguousarray(y)
 
 
-def linear_backward(dy, x, w, bias=True):
-    """Returns (dx, dw, db); db is None when ``bias`` is False."""
+def linear_backward(dy, x, w, bias=True, input_grad=True):
+    """Returns (dx, dw, db); db is None when ``bias`` is False, dx None when ``input_grad`` is False."""
     fn = "linear_backward"
     lead, k, n = linear_shapes(fn, x, w, None)
     check_float_array(fn, "dy", dy, like=x)
     check_shape(fn, "dy", dy, lead + (n,))
     dy2, x2 = dy.reshape(-1, n), x.reshape(-1, k)
-    dx = (dy2 @ w).reshape(x.shape)
+    dx = np.ascontiguousarray((dy2 @ w).reshape(x.shape)) if input_grad else None
     dw = dy2.T @ x2
     db = dy2.sum(axis=0) if bias else None
-    return np.ascontiguousarray(dx), np.ascontiguousarray(dw), db
+    return dx, np.ascontiguousarray(dw), db

@@ -1,0 +1,51 @@
+"""The ``i2dl`` command: info | check | bench | train."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="i2dl", description="i2dl: the Introduction to Deep Learning system")
+    parser.add_argument("--threads", type=int, default=None, help="OpenMP and BLAS threads (default: all cores)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="version, compiler, ISA clone, BLAS, threads, CUDA")
+    p_check = sub.add_parser("check", help="cross-check every kernel and backend against the reference")
+    p_check.add_argument("--seed", type=int, default=None)
+    p_bench = sub.add_parser("bench", help="microbenchmarks: reference vs cpu vs torch")
+    p_bench.add_argument("--json", metavar="FILE", default=None, help="also write the table as JSON")
+    p_bench.add_argument("--filter", default=None, help="only rows whose op or shape contains this text")
+    p_bench.add_argument("--no-reference", action="store_true", help="skip timing the NumPy reference")
+    p_bench.add_argument("--quick", action="store_true", help="shorter timing budgets")
+    p_train = sub.add_parser("train", help="train a LeNet-style CNN on the bundled digits")
+    p_train.add_argument("--epochs", type=int, default=None)
+    p_train.add_argument("--batch-size", type=int, default=None)
+    p_train.add_argument("--lr", type=float, default=None)
+    p_train.add_argument("--seed", type=int, default=0)
+    p_train.add_argument("--model", default="lenet", choices=["lenet", "mlp"])
+    p_train.add_argument("--out", default="runs/digits", help="where the model (.npz + .json) is saved")
+    p_train.add_argument("--backend", default="cpu", choices=["cpu", "reference"])
+    args = parser.parse_args(argv)
+
+    import i2dl
+    if args.threads is not None:
+        i2dl.set_num_threads(args.threads)
+    if args.command == "info":
+        from .info import info_lines
+        print("\n".join(info_lines()))
+        return 0
+    if args.command == "check":
+        from .check import run_check
+        return 0 if run_check(seed=args.seed) else 1
+    if args.command == "bench":
+        from .bench import run
+        run(filter_text=args.filter, json_path=args.json, with_reference=not args.no_reference, quick=args.quick)
+        return 0
+    if args.command == "train":
+        from .train.digits import main as train_main
+        return train_main(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""``i2dl info``: what this installation is and how it will run."""
+from __future__ import annotations
+
+import os
+import platform
+
+import numpy as np
+
+from . import _C, __version__
+from .kernels import cuda as cuda_backend
+
+
+def info_lines():
+    lines = [
+        f"i2dl {__version__}",
+        f"python {platform.python_version()} on {platform.machine()}, numpy {np.__version__}",
+        f"compiler: {_C.compiler()}, OpenMP {_C.openmp_version()}",
+        f"CPU kernels: per-ISA clone in use: {_C.isa_clone()}",
+        f"BLAS: {_C.blas_config()}, threads {_C.blas_num_threads()}",
+        f"OpenMP threads: {_C.get_num_threads()} (cores visible: {os.cpu_count()})",
+    ]
+    built = cuda_backend.is_built()
+    reason = cuda_backend.why_unavailable()
+    if built:
+        import importlib
+        m = importlib.import_module("i2dl._C_cuda")
+        lines.append(f"CUDA module: built (nvcc {m.nvcc_version}, architectures {m.architectures})")
+    else:
+        lines.append("CUDA module: not built (nvcc was not found at build time)")
+    lines.append("CUDA: available" if reason is None else f"CUDA: not available: {reason}")
+    try:
+        import torch
+        lines.append(f"torch {torch.__version__} importable (benchmarks compare against it)")
+    except ImportError:
+        lines.append("torch not installed (benchmarks run without the torch column)")
+    return lines
