@@ -1,7 +1,8 @@
 """i2dl: the deep-learning system of TUM's Introduction to Deep Learning.
 
 Every operator exists three times: a NumPy reference written like the lecture's formulas
-(``i2dl.kernels.get("reference")``), a C++ kernel (``"cpu"``) and a CUDA kernel (``"cuda"``).
+(``i2dl.kernels.get("reference")``), a C++ kernel (``"cpu"``) and a CUDA kernel (``"cuda"``),
+under a PyTorch-shaped API: Tensor with autograd, nn.Module, optimizers, data loading, training.
 """
 __version__ = "0.1.0"
 
@@ -10,7 +11,13 @@ import scipy_openblas32  # noqa: F401,E402
 
 from . import _C  # noqa: E402
 from . import kernels  # noqa: E402
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad  # noqa: E402
 from .kernels import set_backend, use_backend  # noqa: E402
+from .random import manual_seed  # noqa: E402
+from .tensor import (Tensor, arange, cat, concatenate, from_numpy, full, maximum, minimum, ones, ones_like,  # noqa: E402
+                     rand, randn, stack, tensor, where, zeros, zeros_like)
+from . import functional, nn, optim  # noqa: E402
+from .gradcheck import GradcheckError, gradcheck  # noqa: E402
 
 
 def set_num_threads(n: int) -> None:

@@ -1,0 +1,135 @@
+"""The computational graph of the lecture, recorded as the forward pass runs.
+
+An op is a :class:`Function` with ``forward(ctx, *arrays, **params) -> array`` and
+``backward(ctx, grad) -> grad per input`` on raw arrays (NumPy or CuPy). ``Function.apply``
+runs the forward, and when some input requires a gradient it stores the context (what the
+backward needs plus the input tensors) on the output. :func:`backward` then walks the graph in
+reverse topological order once, summing the gradients that reach each tensor (chain rule, with
+the multivariate sum over paths) and depositing them in the leaves' ``.grad``.
+"""
+from __future__ import annotations
+
+import functools
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class no_grad:
+    """Context manager and decorator: no graph is recorded inside (inference, optimizer steps)."""
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class enable_grad(no_grad):
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = True
+        return self
+
+
+class Context:
+    """What a forward hands to its backward. Attributes are free-form (``ctx.idx = ...``);
+    ``needs_input_grad[i]`` says whether input i wants a gradient."""
+
+    def save_for_backward(self, *arrays):
+        self.saved = arrays
+
+
+def _graph_freed(ctx, grad):
+    raise RuntimeError("backward through a graph a second time: its saved arrays were freed by the first "
+                       "backward(); call backward(retain_graph=True) the first time if you need this")
+
+
+class Function:
+    """Base of every differentiable op. Subclasses define static ``forward`` and ``backward``."""
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        from .tensor import Tensor
+        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        ctx = Context()
+        needs = None
+        if _grad_enabled:
+            needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+            if not any(needs):
+                needs = None
+        ctx.needs_input_grad = needs or (False,) * len(inputs)
+        out = cls.forward(ctx, *arrays, **params)
+        result = Tensor._wrap(out, needs is not None)
+        if needs is not None:
+            ctx.parents = inputs
+            ctx.backward_fn = cls.backward
+            ctx.fn_name = cls.__name__
+            result._ctx = ctx
+        return result
+
+
+def backward(root, grad, retain_graph: bool = False) -> None:
+    """Backpropagates ``grad`` (dL/droot) through the graph that produced ``root``."""
+    from .tensor import Tensor
+    # reverse topological order by an iterative depth-first search (graphs can be deep)
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
+        stack.append((t, True))
+        ctx = t._ctx
+        if ctx is not None:
+            for p in ctx.parents:
+                if isinstance(p, Tensor) and p.requires_grad and id(p) not in visited:
+                    stack.append((p, False))
+    grads = {id(root): grad}
+    for t in reversed(order):
+        g = grads.pop(id(t), None)
+        if g is None:
+            continue
+        ctx = t._ctx
+        if ctx is None:  # a leaf: accumulate, never in place (grads may be shared between leaves)
+            t.grad = g if t.grad is None else t.grad + g
+            continue
+        in_grads = ctx.backward_fn(ctx, g)
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        for p, pg in zip(ctx.parents, in_grads):
+            if pg is None or not isinstance(p, Tensor) or not p.requires_grad:
+                continue
+            key = id(p)
+            grads[key] = pg if key not in grads else grads[key] + pg
+        if not retain_graph:
+            ctx.__dict__.clear()
+            ctx.backward_fn = _graph_freed
+            ctx.parents = ()

@@ -1,0 +1,227 @@
+"""Activation functions and softmax. These are elementwise NumPy/CuPy expressions on purpose:
+they are memory-bound and NumPy runs them at memory speed, so a C++ kernel would only add a
+dispatch. The formula and its derivative are in each docstring."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..ops import unbroadcast, xp_of
+
+
+class ReLU(Function):
+    """relu(x) = max(0, x); relu'(x) = 1 for x > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp_of(x).maximum(x, 0)
+        ctx.y = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.y > 0)
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+class LeakyReLU(Function):
+    """x for x > 0, slope * x otherwise."""
+
+    @staticmethod
+    def forward(ctx, x, slope=0.01):
+        ctx.x, ctx.slope = x, slope
+        return xp_of(x).where(x > 0, x, x * x.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * xp_of(g).where(ctx.x > 0, 1, ctx.x.dtype.type(ctx.slope)).astype(g.dtype)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU.apply(x, slope=negative_slope)
+
+
+class PReLU(Function):
+    """Parametric ReLU: x for x > 0, a_c * x otherwise, with a learned slope per channel (dim 1)
+    or one shared slope; dL/da = sum of g * x over the negative inputs."""
+
+    @staticmethod
+    def forward(ctx, x, a):
+        shape = [1] * x.ndim
+        if a.size > 1:
+            shape[1] = a.size
+        a_b = a.reshape(shape)
+        ctx.x, ctx.a_b, ctx.a_shape = x, a_b, a.shape
+        return xp_of(x).where(x > 0, x, a_b * x)
+
+    @staticmethod
+    def backward(ctx, g):
+        neg = ctx.x <= 0
+        gx = g * xp_of(g).where(neg, ctx.a_b, 1).astype(g.dtype)
+        ga = unbroadcast(g * ctx.x * neg, ctx.a_b.shape).reshape(ctx.a_shape)
+        return gx, ga
+
+
+def prelu(x, weight):
+    return PReLU.apply(x, weight)
+
+
+class ELU(Function):
+    """x for x > 0, alpha (e^x - 1) otherwise; derivative 1 or y + alpha."""
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        xp = xp_of(x)
+        y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))).astype(x.dtype)
+        ctx.x, ctx.y, ctx.alpha = x, y, alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * xp_of(g).where(ctx.x > 0, 1, ctx.y + ctx.alpha).astype(g.dtype)
+
+
+def elu(x, alpha=1.0):
+    return ELU.apply(x, alpha=alpha)
+
+
+def _sigmoid(x):
+    """1 / (1 + e^-x) without overflow for large |x|."""
+    xp = xp_of(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+
+
+class Sigmoid(Function):
+    """sigma(x) = 1 / (1 + e^-x); sigma' = sigma (1 - sigma)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = _sigmoid(x)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.y * (1 - ctx.y)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+class Tanh(Function):
+    """tanh'(x) = 1 - tanh^2(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = xp_of(x).tanh(x)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (1 - ctx.y * ctx.y)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+class Swish(Function):
+    """swish(x) = x sigma(beta x); d/dx = s + beta x s (1 - s) with s = sigma(beta x)."""
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0):
+        s = _sigmoid(x * x.dtype.type(beta))
+        ctx.x, ctx.s, ctx.beta = x, s, beta
+        return x * s
+
+    @staticmethod
+    def backward(ctx, g):
+        s, x = ctx.s, ctx.x
+        return g * (s + ctx.beta * x * s * (1 - s))
+
+
+def swish(x, beta=1.0):
+    return Swish.apply(x, beta=beta)
+
+
+def silu(x):
+    """swish with beta = 1."""
+    return Swish.apply(x, beta=1.0)
+
+
+class Maxout(Function):
+    """Maxout over ``pieces`` consecutive channels along ``dim``: (N, C, ...) -> (N, C/pieces, ...);
+    the gradient goes to the first maximal piece."""
+
+    @staticmethod
+    def forward(ctx, x, pieces, dim=1):
+        dim = dim % x.ndim
+        if x.shape[dim] % pieces:
+            raise ValueError(f"maxout: argument 'pieces' ({pieces}) must divide dim {dim} of size {x.shape[dim]}")
+        shape = x.shape[:dim] + (x.shape[dim] // pieces, pieces) + x.shape[dim + 1:]
+        xr = x.reshape(shape)
+        arg = xr.argmax(axis=dim + 1)
+        ctx.shape, ctx.x_shape, ctx.arg, ctx.dim = shape, x.shape, arg, dim
+        return xp_of(x).take_along_axis(xr, xp_of(x).expand_dims(arg, dim + 1), axis=dim + 1).squeeze(dim + 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        full = xp.zeros(ctx.shape, dtype=g.dtype)
+        xp.put_along_axis(full, xp.expand_dims(ctx.arg, ctx.dim + 1), xp.expand_dims(g, ctx.dim + 1), axis=ctx.dim + 1)
+        return full.reshape(ctx.x_shape)
+
+
+def maxout(x, pieces, dim=1):
+    return Maxout.apply(x, pieces=pieces, dim=dim)
+
+
+def _log_softmax(x, axis):
+    xp = xp_of(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class Softmax(Function):
+    """softmax(x)_i = e^{x_i - max x} / sum_j e^{x_j - max x}; J^T g = s (g - <g, s>)."""
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        s = xp_of(x).exp(_log_softmax(x, dim))
+        ctx.s, ctx.dim = s, dim
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        s = ctx.s
+        return s * (g - (g * s).sum(axis=ctx.dim, keepdims=True))
+
+
+def softmax(x, dim=-1):
+    return Softmax.apply(x, dim=dim)
+
+
+class LogSoftmax(Function):
+    """log softmax(x) = x - max x - log sum e^{x - max x}; J^T g = g - softmax(x) sum g."""
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        y = _log_softmax(x, dim)
+        ctx.y, ctx.dim = y, dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g - xp_of(g).exp(ctx.y) * g.sum(axis=ctx.dim, keepdims=True)
+
+
+def log_softmax(x, dim=-1):
+    return LogSoftmax.apply(x, dim=dim)
+
+
+__all__ = ["relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "swish", "silu", "maxout", "softmax",
+           "log_softmax", "np"]

@@ -1,0 +1,211 @@
+"""Loss functions, numerically stable, with ``reduction="mean" | "sum" | "none"``.
+
+Each loss with a closed-form gradient is one Function (fused forward and backward), so that it
+stays finite and exact for extreme logits (|z| ~ 1e4) where composing log and exp would not.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..ops import xp_of
+from ..tensor import Tensor
+from .activations import _log_softmax, _sigmoid
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(fn, reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{fn}: argument 'reduction' must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _check_same_shape(fn, input, target):
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"{fn}: argument 'target' must have the shape of 'input' {tuple(input.shape)}, "
+                         f"got {tuple(target.shape)}")
+
+
+def _as_tensor(t, like):
+    if isinstance(t, Tensor):
+        return t
+    return Tensor(np.asarray(t, dtype=like.dtype) if like.device == "cpu" else t)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """|x - y|, averaged or summed."""
+    _check_reduction("l1_loss", reduction)
+    target = _as_tensor(target, input)
+    _check_same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """(x - y)^2, averaged or summed."""
+    _check_reduction("mse_loss", reduction)
+    target = _as_tensor(target, input)
+    _check_same_shape("mse_loss", input, target)
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+BCE_EPS = 1e-7
+
+
+class _BCE(Function):
+    """-(y log p + (1 - y) log(1 - p)) with p clamped to [eps, 1 - eps] (eps = 1e-7 in float32 and
+    float64: log(0) would be -inf, and PyTorch clamps the log at -100 for the same reason)."""
+
+    @staticmethod
+    def forward(ctx, p, y):
+        xp = xp_of(p)
+        pc = xp.clip(p, BCE_EPS, 1 - BCE_EPS)
+        ctx.pc, ctx.y = pc, y
+        return -(y * xp.log(pc) + (1 - y) * xp.log1p(-pc))
+
+    @staticmethod
+    def backward(ctx, g):
+        pc, y = ctx.pc, ctx.y
+        gp = g * (pc - y) / (pc * (1 - pc))
+        gy = g * (xp_of(pc).log1p(-pc) - xp_of(pc).log(pc)) if ctx.needs_input_grad[1] else None
+        return gp, gy
+
+
+def binary_cross_entropy(input, target, reduction="mean"):
+    """BCE on probabilities ``input`` in [0, 1] (clamped, see _BCE)."""
+    _check_reduction("binary_cross_entropy", reduction)
+    target = _as_tensor(target, input)
+    _check_same_shape("binary_cross_entropy", input, target)
+    return _reduce(_BCE.apply(input, target), reduction)
+
+
+class _BCEWithLogits(Function):
+    """max(z, 0) - z y + log(1 + e^{-|z|}): exact for any z; d/dz = sigma(z) - y."""
+
+    @staticmethod
+    def forward(ctx, z, y):
+        xp = xp_of(z)
+        ctx.z, ctx.y = z, y
+        return xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
+
+    @staticmethod
+    def backward(ctx, g):
+        gz = g * (_sigmoid(ctx.z) - ctx.y)
+        gy = -g * ctx.z if ctx.needs_input_grad[1] else None
+        return gz, gy
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    target = _as_tensor(target, input)
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    return _reduce(_BCEWithLogits.apply(input, target), reduction)
+
+
+class _CrossEntropy(Function):
+    """Softmax cross-entropy on logits z (N, C): -sum_c q_c log softmax(z)_c per row, where q is
+    one-hot(labels) or a given probability distribution; d/dz = softmax(z) - q."""
+
+    @staticmethod
+    def forward(ctx, z, q):
+        logp = _log_softmax(z, 1)
+        ctx.logp, ctx.q = logp, q
+        return -(q * logp).sum(axis=1)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        gz = g[:, None] * (xp.exp(ctx.logp) - ctx.q)
+        gq = -g[:, None] * ctx.logp if ctx.needs_input_grad[1] else None
+        return gz, gq
+
+
+def _one_hot(labels, classes, dtype, xp):
+    q = xp.zeros((labels.shape[0], classes), dtype=dtype)
+    q[xp.arange(labels.shape[0]), labels] = 1
+    return q
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """Cross-entropy of logits ``input`` (N, C) against integer labels (N,) or class
+    probabilities (N, C)."""
+    fn = "cross_entropy"
+    _check_reduction(fn, reduction)
+    if input.ndim != 2:
+        raise ValueError(f"{fn}: argument 'input' must be 2-D logits (N, C), got shape {tuple(input.shape)}")
+    tdata = target.data if isinstance(target, Tensor) else target
+    xp = xp_of(input.data)
+    tdata = xp.asarray(tdata)
+    if tdata.dtype.kind in "iu":
+        if tdata.shape != (input.shape[0],):
+            raise ValueError(f"{fn}: argument 'target' (labels) must have shape ({input.shape[0]},), got {tdata.shape}")
+        if tdata.size and (int(tdata.min()) < 0 or int(tdata.max()) >= input.shape[1]):
+            raise ValueError(f"{fn}: argument 'target' holds labels outside [0, {input.shape[1]})")
+        q = Tensor._wrap(_one_hot(tdata, input.shape[1], input.dtype, xp))
+    else:
+        q = target if isinstance(target, Tensor) else Tensor._wrap(tdata.astype(input.dtype))
+        _check_same_shape(fn, input, q)
+    return _reduce(_CrossEntropy.apply(input, q), reduction)
+
+
+class _MultiMargin(Function):
+    """Multi-class hinge (SVM) loss per row: (1/C) sum_{j != y} max(0, margin - z_y + z_j)
+    (PyTorch's multi_margin_loss with p = 1)."""
+
+    @staticmethod
+    def forward(ctx, z, labels, margin=1.0):
+        xp = xp_of(z)
+        n, c = z.shape
+        rows = xp.arange(n)
+        zy = z[rows, labels][:, None]
+        m = xp.maximum(0, margin - zy + z)
+        m[rows, labels] = 0
+        ctx.active, ctx.labels, ctx.c = (m > 0).astype(z.dtype), labels, c
+        return m.sum(axis=1) / c
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        a = ctx.active
+        gz = a.copy()
+        rows = xp.arange(a.shape[0])
+        gz[rows, ctx.labels] = -a.sum(axis=1)
+        return g[:, None] * gz / ctx.c, None
+
+
+def multi_margin_loss(input, target, margin=1.0, reduction="mean"):
+    fn = "multi_margin_loss"
+    _check_reduction(fn, reduction)
+    labels = target.data if isinstance(target, Tensor) else xp_of(input.data).asarray(target)
+    if input.ndim != 2 or labels.shape != (input.shape[0],) or labels.dtype.kind not in "iu":
+        raise ValueError(f"{fn}: expected logits (N, C) and integer labels (N,), got {tuple(input.shape)} and "
+                         f"{tuple(labels.shape)} {labels.dtype}")
+    return _reduce(_MultiMargin.apply(input, labels, margin=margin), reduction)
+
+
+hinge_loss = multi_margin_loss
+
+
+def l1_regularization(parameters, weight=1.0):
+    """weight * sum |theta| over the parameters (lasso)."""
+    terms = [p.abs().sum() for p in parameters]
+    return weight * _sum(terms)
+
+
+def l2_regularization(parameters, weight=1.0):
+    """weight * sum theta^2 over the parameters (ridge; SGD's weight_decay is its gradient / 2)."""
+    terms = [(p * p).sum() for p in parameters]
+    return weight * _sum(terms)
+
+
+def _sum(terms):
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total

@@ -1,0 +1,42 @@
+"""LeNet-style convolutional networks (LeCun et al., 1998), with ReLU and max pooling as the
+lecture presents them."""
+from __future__ import annotations
+
+from .. import nn
+
+
+class LeNet5(nn.Module):
+    """The classic LeNet-5 on 1x28x28 (or 1x32x32 with padding=0 on the first conv):
+    conv 6@5x5 -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> classes."""
+
+    def __init__(self, in_channels=1, num_classes=10, image_size=28):
+        super().__init__()
+        self.config = dict(in_channels=in_channels, num_classes=num_classes, image_size=image_size)
+        side = ((image_size - 4) // 2 - 4) // 2
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2))
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(16 * side * side, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+            nn.Linear(84, num_classes, nonlinearity="linear"))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+class DigitsCNN(nn.Module):
+    """A small LeNet-style CNN for 1x8x8 digits: two 3x3 conv blocks (same padding) with 2x2 max
+    pooling (8 -> 4 -> 2), then a two-layer classifier with dropout."""
+
+    def __init__(self, in_channels=1, num_classes=10, width=32, dropout=0.25):
+        super().__init__()
+        self.config = dict(in_channels=in_channels, num_classes=num_classes, width=width, dropout=dropout)
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Dropout(dropout), nn.Linear(2 * width * 4, 128), nn.ReLU(),
+            nn.Linear(128, num_classes, nonlinearity="linear"))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))

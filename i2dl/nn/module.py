@@ -1,0 +1,176 @@
+"""``Module`` and ``Parameter``: the containers of learnable state, as in PyTorch."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that a Module registers as learnable (requires_grad=True by default)."""
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad: bool = True):
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter(" + super().__repr__() + ")"
+
+
+class Module:
+    """Base of layers and models: assigning a Parameter or Module attribute registers it."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() before assigning "
+                                 f"attributes (assigning {name!r})")
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name, array):
+        """Non-learnable state saved in state_dict (e.g. running statistics)."""
+        self._buffers[name] = array
+        object.__setattr__(self, name, array)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ---------------------------------------------------------------- traversal
+    def children(self):
+        return iter(self._modules.values())
+
+    def named_children(self):
+        return iter(self._modules.items())
+
+    def named_modules(self, prefix=""):
+        yield prefix, self
+        for name, m in self._modules.items():
+            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_parameters(self, prefix=""):
+        for name, p in self._parameters.items():
+            yield (f"{prefix}.{name}" if prefix else name), p
+        for name, m in self._modules.items():
+            yield from m.named_parameters(f"{prefix}.{name}" if prefix else name)
+
+    def parameters(self):
+        for _, p in self.named_parameters():
+            yield p
+
+    def named_buffers(self, prefix=""):
+        for name, b in self._buffers.items():
+            yield (f"{prefix}.{name}" if prefix else name), b
+        for name, m in self._modules.items():
+            yield from m.named_buffers(f"{prefix}.{name}" if prefix else name)
+
+    def apply(self, fn):
+        """Calls fn(module) on every submodule, children first, then self (as PyTorch)."""
+        for m in self._modules.values():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ---------------------------------------------------------------- modes
+    def train(self, mode: bool = True):
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, flag: bool = True):
+        """Freezes (False) or unfreezes every parameter: transfer learning's fixed feature extractor."""
+        for p in self.parameters():
+            p.requires_grad_(flag)
+        return self
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = None
+
+    def to(self, device):
+        for m in self.modules():
+            for name, p in list(m._parameters.items()):
+                moved = p.to(device)
+                if moved is not p:
+                    setattr(m, name, Parameter(moved.data, requires_grad=p.requires_grad))
+        return self
+
+    # ---------------------------------------------------------------- state
+    def state_dict(self):
+        """Name -> NumPy array copy, for parameters and buffers (PyTorch's naming)."""
+        state = OrderedDict()
+        for name, p in self.named_parameters():
+            state[name] = np.array(p.numpy(), copy=True)
+        for name, b in self.named_buffers():
+            state[name] = np.array(b.get() if hasattr(b, "get") else b, copy=True)
+        return state
+
+    def load_state_dict(self, state, strict: bool = True):
+        """Copies arrays into the parameters and buffers. Raises KeyError naming missing and
+        unexpected keys (when strict) and ValueError naming mis-shaped ones."""
+        own = dict(self.named_parameters())
+        buffers = dict(self.named_buffers())
+        expected = set(own) | set(buffers)
+        missing = sorted(expected - set(state))
+        unexpected = sorted(set(state) - expected)
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        wrong = [f"{k}: expected {tuple(own[k].shape if k in own else np.shape(buffers[k]))}, got {tuple(np.shape(state[k]))}"
+                 for k in sorted(expected & set(state))
+                 if tuple(np.shape(state[k])) != tuple(own[k].shape if k in own else np.shape(buffers[k]))]
+        if wrong:
+            raise ValueError("load_state_dict: mis-shaped keys: " + "; ".join(wrong))
+        for k in expected & set(state):
+            value = np.asarray(state[k])
+            if k in own:
+                p = own[k]
+                p.data[...] = value.astype(p.dtype) if p.device == "cpu" else _to_device(value.astype(p.dtype))
+            else:
+                buffers[k][...] = value
+        return {"missing_keys": missing, "unexpected_keys": unexpected}
+
+    # ---------------------------------------------------------------- repr
+    def num_parameters(self, trainable_only=False):
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        own = sum(p.numel() for p in self._parameters.values())
+        head = f"{type(self).__name__}({self.extra_repr()})"
+        if not self._modules:
+            return head + (f"  # {own:,} params" if own else "")
+        lines = [f"{type(self).__name__}(" + self.extra_repr()]
+        for name, m in self._modules.items():
+            body = repr(m).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(f")  # {self.num_parameters():,} params")
+        return "\n".join(lines)
+
+
+def _to_device(a):
+    import cupy
+    return cupy.asarray(a)

@@ -1,0 +1,3 @@
+"""``i2dl.optim``: optimizers."""
+from .optimizer import Optimizer
+from .sgd import SGD

@@ -1,0 +1,414 @@
+"""``i2dl.Tensor``: an array (NumPy, or CuPy on the GPU) plus what autograd needs — ``grad``,
+``requires_grad`` and the context of the op that made it. PyTorch's user-facing shapes."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd, ops
+from .random import generator
+
+DEFAULT_DTYPE = np.float32
+
+
+def _is_cupy(a) -> bool:
+    return type(a).__module__.startswith("cupy")
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __array_priority__ = 1000  # numpy scalars and arrays defer to Tensor's operators
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if not (isinstance(data, np.ndarray) or _is_cupy(data)):
+            data = np.asarray(data)
+            if dtype is None and data.dtype.kind == "f":
+                data = data.astype(DEFAULT_DTYPE)
+        if dtype is not None and data.dtype != np.dtype(dtype):
+            data = data.astype(dtype)
+        if requires_grad and data.dtype.kind != "f":
+            raise TypeError(f"Tensor: only floating point tensors can require gradients, got dtype {data.dtype}")
+        self.data = data
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = None
+
+    @classmethod
+    def _wrap(cls, data, requires_grad=False):
+        """Fast constructor for op results (no conversion)."""
+        t = object.__new__(cls)
+        t.data, t.grad, t.requires_grad, t._ctx = data, None, requires_grad, None
+        return t
+
+    # ---------------------------------------------------------------- facts
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def device(self):
+        return "cuda" if _is_cupy(self.data) else "cpu"
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return None if self._ctx is None else self._ctx.fn_name
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        grad = f", grad_fn={self.grad_fn}" if self._ctx is not None else (", requires_grad=True" if self.requires_grad else "")
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        return f"tensor({body}{grad})" if self.device == "cpu" else f"tensor({body}, device='cuda'{grad})"
+
+    # ---------------------------------------------------------------- autograd
+    def backward(self, grad=None, retain_graph: bool = False):
+        """dL/dself = ``grad`` (1 for a scalar), propagated to every leaf that requires grad."""
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no graph "
+                               "(did you compute it under no_grad(), or from tensors without requires_grad?)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward: grad can be omitted only for a scalar output, got shape {self.shape}")
+            grad = self.data.dtype.type(1) * (self.data * 0 + 1)
+        elif isinstance(grad, Tensor):
+            grad = grad.data
+        else:
+            grad = np.asarray(grad, dtype=self.dtype) if not _is_cupy(grad) else grad
+        if tuple(grad.shape) != self.shape:
+            raise ValueError(f"backward: argument 'grad' must have shape {self.shape}, got {tuple(grad.shape)}")
+        autograd.backward(self, grad, retain_graph)
+
+    def detach(self):
+        return Tensor._wrap(self.data, False)
+
+    def requires_grad_(self, flag: bool = True):
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: only floating point tensors can require gradients, got {self.dtype}")
+        self.requires_grad = bool(flag)
+        return self
+
+    def zero_grad(self):
+        self.grad = None
+
+    # ---------------------------------------------------------------- conversion
+    def numpy(self):
+        if _is_cupy(self.data):
+            return self.data.get()
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a Python scalar, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def to(self, device):
+        """A copy on ``device`` ("cpu" or "cuda"); the same tensor when it is already there."""
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"to: argument 'device' must be 'cpu' or 'cuda', got {device!r}")
+        if device == self.device:
+            return self
+        if device == "cuda":
+            from .kernels import cuda as cuda_backend
+            reason = cuda_backend.why_unavailable()
+            if reason:
+                raise RuntimeError(f"to('cuda'): {reason}")
+            import cupy
+            data = cupy.asarray(self.data)
+        else:
+            data = self.data.get()
+        return Tensor._wrap(data, self.requires_grad)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def astype(self, dtype):
+        return ops.Cast.apply(self, dtype=np.dtype(dtype))
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    # ---------------------------------------------------------------- arithmetic
+    def __add__(self, o):
+        return ops.Add.apply(self, _operand(o, self))
+
+    def __radd__(self, o):
+        return ops.Add.apply(_operand(o, self), self)
+
+    def __sub__(self, o):
+        return ops.Sub.apply(self, _operand(o, self))
+
+    def __rsub__(self, o):
+        return ops.Sub.apply(_operand(o, self), self)
+
+    def __mul__(self, o):
+        return ops.Mul.apply(self, _operand(o, self))
+
+    def __rmul__(self, o):
+        return ops.Mul.apply(_operand(o, self), self)
+
+    def __truediv__(self, o):
+        return ops.Div.apply(self, _operand(o, self))
+
+    def __rtruediv__(self, o):
+        return ops.Div.apply(_operand(o, self), self)
+
+    def __pow__(self, o):
+        return ops.Pow.apply(self, _operand(o, self))
+
+    def __rpow__(self, o):
+        return ops.Pow.apply(_operand(o, self), self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, o):
+        return ops.MatMul.apply(self, _operand(o, self))
+
+    def __rmatmul__(self, o):
+        return ops.MatMul.apply(_operand(o, self), self)
+
+    # comparisons give boolean tensors without gradient
+    def __lt__(self, o):
+        return Tensor._wrap(self.data < _raw(o))
+
+    def __le__(self, o):
+        return Tensor._wrap(self.data <= _raw(o))
+
+    def __gt__(self, o):
+        return Tensor._wrap(self.data > _raw(o))
+
+    def __ge__(self, o):
+        return Tensor._wrap(self.data >= _raw(o))
+
+    def __eq__(self, o):
+        return Tensor._wrap(self.data == _raw(o))
+
+    def __ne__(self, o):
+        return Tensor._wrap(self.data != _raw(o))
+
+    __hash__ = object.__hash__
+
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def sqrt(self):
+        return ops.Sqrt.apply(self)
+
+    def abs(self):
+        return ops.Abs.apply(self)
+
+    def clip(self, min=None, max=None):
+        return ops.Clip.apply(self, lo=min, hi=max)
+
+    clamp = clip
+
+    def relu(self):
+        from . import functional as F
+        return F.relu(self)
+
+    def sigmoid(self):
+        from . import functional as F
+        return F.sigmoid(self)
+
+    def tanh(self):
+        from . import functional as F
+        return F.tanh(self)
+
+    def maximum(self, o):
+        return ops.Maximum.apply(self, _operand(o, self))
+
+    def minimum(self, o):
+        return ops.Minimum.apply(self, _operand(o, self))
+
+    def matmul(self, o):
+        return self @ o
+
+    # ---------------------------------------------------------------- reductions
+    def sum(self, axis=None, keepdims=False):
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False, correction=1):
+        return ops.Var.apply(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    def std(self, axis=None, keepdims=False, correction=1):
+        return self.var(axis, keepdims, correction).sqrt()
+
+    def argmax(self, axis=None):
+        return Tensor._wrap(self.data.argmax(axis=axis))
+
+    def argmin(self, axis=None):
+        return Tensor._wrap(self.data.argmin(axis=axis))
+
+    # ---------------------------------------------------------------- shape
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        shape = self.shape
+        end = end_dim % len(shape) if shape else 0
+        new = shape[:start_dim] + (int(np.prod(shape[start_dim:end + 1])),) + shape[end + 1:]
+        return self.reshape(new)
+
+    def permute(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return ops.Permute.apply(self, axes=tuple(axes))
+
+    def transpose(self, dim0=None, dim1=None):
+        """``transpose()`` reverses all axes (NumPy); ``transpose(d0, d1)`` swaps two (PyTorch)."""
+        axes = list(range(self.ndim))[::-1]
+        if dim0 is not None:
+            axes = list(range(self.ndim))
+            axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return self.permute(tuple(axes))
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def __getitem__(self, idx):
+        return ops.GetItem.apply(self, idx=_raw_index(idx))
+
+    def contiguous(self):
+        return self
+
+
+def _raw(o):
+    return o.data if isinstance(o, Tensor) else o
+
+
+def _raw_index(idx):
+    if isinstance(idx, Tensor):
+        return idx.data
+    if isinstance(idx, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in idx)
+    return idx
+
+
+def _operand(o, like):
+    """Tensors pass; Python scalars stay scalars (NumPy keeps the tensor's dtype); arrays are wrapped."""
+    if isinstance(o, Tensor) or isinstance(o, (int, float, bool)):
+        return o
+    if isinstance(o, np.generic):
+        return o.item()
+    return Tensor(o)
+
+
+# -------------------------------------------------------------------- creation
+def tensor(data, dtype=None, requires_grad=False, device="cpu"):
+    """A new tensor from data (lists, scalars, arrays). Python floats become float32; NumPy arrays
+    keep their dtype (as torch.tensor does)."""
+    t = Tensor(np.array(data.numpy() if isinstance(data, Tensor) else data, copy=True), requires_grad=False, dtype=dtype)
+    t = t.to(device) if device != "cpu" else t
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def from_numpy(a):
+    return Tensor(a)
+
+
+def _shape_arg(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def zeros(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(np.zeros(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def full(shape, value, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(np.full(tuple(shape), value, dtype=dtype), requires_grad=requires_grad)
+
+
+def randn(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    """Standard normal samples from i2dl's seedable generator (``i2dl.manual_seed``)."""
+    return Tensor(generator().standard_normal(_shape_arg(shape)).astype(dtype), requires_grad=requires_grad)
+
+
+def rand(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(generator().random(_shape_arg(shape)).astype(dtype), requires_grad=requires_grad)
+
+
+def arange(*args, dtype=None):
+    a = np.arange(*args)
+    return Tensor(a if dtype is None else a.astype(dtype))
+
+
+def zeros_like(t, requires_grad=False):
+    return Tensor(t.data * 0, requires_grad=requires_grad)
+
+
+def ones_like(t, requires_grad=False):
+    return Tensor(t.data * 0 + 1, requires_grad=requires_grad)
+
+
+def concatenate(tensors, axis=0):
+    return ops.Concatenate.apply(*[_operand(t, None) for t in tensors], axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis=0):
+    return ops.Stack.apply(*[_operand(t, None) for t in tensors], axis=axis)
+
+
+def where(cond, a, b):
+    cond = _raw(cond)
+    return ops.Where.apply(cond, _operand(a, None), _operand(b, None))
+
+
+def maximum(a, b):
+    return ops.Maximum.apply(_operand(a, None), _operand(b, None))
+
+
+def minimum(a, b):
+    return ops.Minimum.apply(_operand(a, None), _operand(b, None))

@@ -1,0 +1,47 @@
+"""``i2dl train``: a LeNet-style CNN (or an MLP) on the bundled 8x8 digits with a seeded
+train/val/test split (70/15/15), a progress bar per epoch, the final test accuracy, and the
+model saved as .npz + .json."""
+from __future__ import annotations
+
+import time
+
+from .. import kernels, manual_seed, models, optim
+from ..data import DataLoader, digits, random_split
+from .trainer import evaluate, fit
+
+DEFAULTS = {"lenet": dict(epochs=15, batch_size=32, lr=0.05), "mlp": dict(epochs=30, batch_size=32, lr=0.05)}
+
+
+def build(name):
+    if name == "lenet":
+        return models.DigitsCNN()
+    return models.MLP(sizes=(64, 128, 10))
+
+
+def main(args) -> int:
+    cfg = dict(DEFAULTS[args.model])
+    for key in ("epochs", "batch_size", "lr"):
+        if getattr(args, key, None) is not None:
+            cfg[key] = getattr(args, key)
+    manual_seed(args.seed)
+    data = digits()
+    train_set, val_set, test_set = random_split(data, [0.7, 0.15, 0.15], seed=args.seed)
+    print(f"digits: {len(train_set)} train / {len(val_set)} val / {len(test_set)} test images (8x8), "
+          f"model {args.model}, backend {args.backend}, {cfg}")
+    train_loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True, seed=args.seed)
+    val_loader = DataLoader(val_set, batch_size=256)
+    test_loader = DataLoader(test_set, batch_size=256)
+    model = build(args.model)
+    print(model)
+    optimizer = optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9, weight_decay=1e-4)
+    start = time.perf_counter()
+    with kernels.use_backend(args.backend):
+        history = fit(model, optimizer, train_loader, val_loader, epochs=cfg["epochs"])
+        test_loss, test_acc = evaluate(model, test_loader)
+    seconds = time.perf_counter() - start
+    best_val = max(h["val_acc"] for h in history)
+    npz, meta = models.save(model, args.out, test_accuracy=test_acc, best_val_accuracy=best_val,
+                            train_seconds=round(seconds, 2), seed=args.seed, **cfg)
+    print(f"trained in {seconds:.1f}s; best val accuracy {100 * best_val:.2f}%; saved {npz} and {meta}")
+    print(f"test accuracy: {100 * test_acc:.2f}%")
+    return 0
