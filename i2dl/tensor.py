@@ -343,7 +343,15 @@ def _operand(o, like):
 def tensor(data, dtype=None, requires_grad=False, device="cpu"):
     """A new tensor from data (lists, scalars, arrays). Python floats become float32; NumPy arrays
     keep their dtype (as torch.tensor does)."""
-    t = Tensor(np.array(data.numpy() if isinstance(data, Tensor) else data, copy=True), requires_grad=False, dtype=dtype)
+    if isinstance(data, Tensor):
+        array = np.array(data.numpy(), copy=True)
+    elif isinstance(data, np.ndarray):
+        array = data.copy()
+    else:
+        array = np.array(data)
+        if dtype is None and array.dtype.kind == "f":
+            array = array.astype(DEFAULT_DTYPE)
+    t = Tensor(array, requires_grad=False, dtype=dtype)
     t = t.to(device) if device != "cpu" else t
     return t.requires_grad_(requires_grad) if requires_grad else t
 

@@ -9,7 +9,7 @@ from .. import kernels, manual_seed, models, optim
 from ..data import DataLoader, digits, random_split
 from .trainer import evaluate, fit
 
-DEFAULTS = {"lenet": dict(epochs=15, batch_size=32, lr=0.05), "mlp": dict(epochs=30, batch_size=32, lr=0.05)}
+DEFAULTS = {"lenet": dict(epochs=25, batch_size=32, lr=0.02), "mlp": dict(epochs=30, batch_size=32, lr=0.05)}
 
 
 def build(name):

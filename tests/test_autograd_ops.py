@@ -1,0 +1,161 @@
+"""Every tensor op's gradient by gradcheck (float64, central differences), plus the graph rules:
+broadcast reduction, index accumulation, no_grad, freeing, accumulation into leaves."""
+import numpy as np
+import pytest
+
+import i2dl
+from i2dl import gradcheck
+
+
+def t(*shape, positive=False, seed=0):
+    a = np.random.default_rng(seed).standard_normal(shape)
+    if positive:
+        a = np.abs(a) + 0.5
+    return i2dl.tensor(a, dtype=np.float64, requires_grad=True)
+
+
+OPS = {
+    "add broadcast": (lambda a, b: a + b, [(3, 4), (4,)]),
+    "sub broadcast": (lambda a, b: a - b, [(2, 1, 4), (3, 1)]),
+    "mul broadcast": (lambda a, b: a * b, [(3, 4), (3, 1)]),
+    "div": (lambda a, b: a / b, [(3, 4), ("pos", 3, 4)]),
+    "pow scalar": (lambda a: a ** 3, [(3, 4)]),
+    "pow tensor": (lambda a, b: a ** b, [("pos", 3, 4), (3, 4)]),
+    "rsub scalar": (lambda a: 2.0 - a, [(5,)]),
+    "rdiv scalar": (lambda a: 2.0 / a, [("pos", 5,)]),
+    "neg": (lambda a: -a, [(3, 4)]),
+    "exp": (lambda a: a.exp(), [(3, 4)]),
+    "log": (lambda a: a.log(), [("pos", 3, 4)]),
+    "sqrt": (lambda a: a.sqrt(), [("pos", 3, 4)]),
+    "abs": (lambda a: a.abs(), [(3, 4)]),
+    "clip": (lambda a: a.clip(-0.5, 0.5), [(4, 5)]),
+    "maximum": (lambda a, b: i2dl.maximum(a, b), [(3, 4), (4,)]),
+    "minimum": (lambda a, b: i2dl.minimum(a, b), [(3, 4), (3, 4)]),
+    "matmul 2d": (lambda a, b: a @ b, [(3, 4), (4, 5)]),
+    "matmul batched": (lambda a, b: a @ b, [(2, 3, 4), (4, 2)]),
+    "matmul vector": (lambda a, b: a @ b, [(3, 4), (4,)]),
+    "sum all": (lambda a: a.sum(), [(3, 4)]),
+    "sum axis keepdims": (lambda a: a.sum(axis=1, keepdims=True), [(3, 4, 2)]),
+    "mean axes": (lambda a: a.mean(axis=(0, 2)), [(3, 4, 2)]),
+    "max axis": (lambda a: a.max(axis=1), [(3, 4)]),
+    "min all": (lambda a: a.min(), [(3, 4)]),
+    "var unbiased": (lambda a: a.var(axis=0), [(5, 3)]),
+    "var biased keepdims": (lambda a: a.var(axis=1, keepdims=True, correction=0), [(5, 3)]),
+    "reshape": (lambda a: a.reshape(4, 3) * 2, [(3, 4)]),
+    "flatten": (lambda a: a.flatten(1), [(2, 3, 4)]),
+    "permute": (lambda a: a.permute(2, 0, 1), [(2, 3, 4)]),
+    "transpose": (lambda a: a.transpose(0, 1), [(2, 3)]),
+    "T": (lambda a: a.T, [(2, 3)]),
+    "getitem slice": (lambda a: a[1:, ::2], [(3, 4)]),
+    "getitem int array repeats": (lambda a: a[np.array([0, 2, 0, 0])], [(3, 4)]),
+    "getitem mixed": (lambda a: a[np.array([1, 1]), np.array([0, 3])], [(3, 4)]),
+    "concatenate": (lambda a, b: i2dl.concatenate([a, b], axis=1), [(2, 3), (2, 2)]),
+    "stack": (lambda a, b: i2dl.stack([a, b], axis=0), [(2, 3), (2, 3)]),
+    "where": (lambda a, b: i2dl.where(a.data > 0, a, b), [(3, 4), (4,)]),
+}
+
+
+def _inputs(specs):
+    out = []
+    for i, s in enumerate(specs):
+        positive = s[0] == "pos"
+        shape = s[1:] if positive else s
+        out.append(t(*shape, positive=positive, seed=i))
+    return out
+
+
+@pytest.mark.parametrize("name", list(OPS))
+def test_op_gradient(name):
+    fn, specs = OPS[name]
+    res = gradcheck(fn, _inputs(specs))
+    assert res.ok and res.checked > 0
+
+
+def test_broadcast_gradient_has_the_input_shape():
+    a, b = t(3, 4), t(4)
+    (a * b).sum().backward()
+    assert b.grad.shape == (4,)
+    np.testing.assert_allclose(b.grad, a.data.sum(axis=0))
+
+
+def test_repeated_indices_accumulate():
+    a = t(3)
+    a[np.array([0, 0, 2])].sum().backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 0.0, 1.0])
+
+
+def test_gradients_accumulate_across_backward_calls_and_reused_tensors():
+    a = t(2)
+    (a * a).sum().backward()
+    (a * 3).sum().backward()
+    np.testing.assert_allclose(a.grad, 2 * a.data + 3)
+
+
+def test_shared_subexpression_sums_its_paths():
+    a = t(3)
+    b = a * 2
+    (b * b + b).sum().backward()
+    np.testing.assert_allclose(a.grad, 8 * a.data + 2)
+
+
+def test_no_grad_records_nothing():
+    a = t(3)
+    with i2dl.no_grad():
+        y = a * 2
+    assert not y.requires_grad and y.is_leaf
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.sum().backward()
+
+
+def test_graph_is_freed_after_backward():
+    a = t(3)
+    y = (a.exp() * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    z = (a.exp() * 2).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    np.testing.assert_allclose(a.grad, 2 * 2 * np.exp(a.data) + 2 * np.exp(a.data))
+
+
+def test_backward_needs_grad_for_non_scalars():
+    a = t(3)
+    with pytest.raises(RuntimeError, match="only for a scalar"):
+        (a * 2).backward()
+    with pytest.raises(ValueError, match="'grad' must have shape"):
+        (a * 2).backward(np.ones(4))
+
+
+def test_deep_graph_does_not_recurse():
+    a = t(1)
+    y = a
+    for _ in range(5000):
+        y = y + 1.0
+    y.sum().backward()
+    assert a.grad[0] == 1.0
+
+
+def test_creation_and_dtypes():
+    i2dl.manual_seed(3)
+    x = i2dl.randn(2, 3)
+    i2dl.manual_seed(3)
+    assert np.array_equal(x.numpy(), i2dl.randn(2, 3).numpy())
+    assert x.dtype == np.float32 and i2dl.tensor([1.0]).dtype == np.float32
+    assert i2dl.tensor(np.zeros(2)).dtype == np.float64 and i2dl.arange(3).dtype.kind == "i"
+    assert (i2dl.ones(2, 2) * 2.0).dtype == np.float32  # Python scalars keep the tensor's dtype
+    assert i2dl.zeros((2, 3)).shape == (2, 3) and i2dl.tensor([[1.0, 2.0]]).item if True else None
+    with pytest.raises(TypeError, match="floating point"):
+        i2dl.tensor([1, 2], requires_grad=True)
+    with pytest.raises(ValueError, match="one-element"):
+        i2dl.ones(2).item()
+
+
+def test_detach_numpy_item_and_device():
+    a = t(2)
+    d = a.detach()
+    assert not d.requires_grad and d.numpy() is a.data
+    assert i2dl.tensor([3.5]).item() == 3.5
+    assert a.to("cpu") is a
+    with pytest.raises(ValueError, match="'device' must be"):
+        a.to("tpu")
