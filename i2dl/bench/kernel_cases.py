@@ -23,6 +23,7 @@ class Case:
     validate_with_reference: bool = True
     reference_timed: bool = True
     torch_inputs: Optional[Callable] = None  # (torch, numpy inputs) -> torch inputs; default: tensors
+    validate_step: Optional[Callable] = None  # (inputs, torch inputs or None, torch or None) -> error; raises
 
 
 CONV_SHAPES = [

@@ -64,13 +64,17 @@ def run_cases(cases, with_reference=True, reference_budget_s=1.0, budget_s=1.0, 
     for case in cases:
         inputs = case.make()
         err = validate(case, inputs, ref, cpu) if case.validate_with_reference else 0.0
+        torch_inputs = None
+        if torch is not None and case.torch_run is not None:
+            torch_inputs = case.torch_inputs(torch, inputs) if case.torch_inputs else _to_torch(torch, inputs)
+        if case.validate_step:
+            err = case.validate_step(inputs, torch_inputs, torch)
         cpu_ms = median_ms(lambda: case.run(cpu, inputs), budget_s=budget_s)
         ref_ms = (median_ms(lambda: case.run(ref, inputs), warmup=1, min_repeats=3, budget_s=reference_budget_s)
                   if with_reference and case.reference_timed else None)
         torch_ms = None
-        if torch is not None and case.torch_run is not None:
-            t = case.torch_inputs(torch, inputs) if case.torch_inputs else _to_torch(torch, inputs)
-            torch_ms = median_ms(lambda: case.torch_run(torch, t), budget_s=budget_s)
+        if torch_inputs is not None:
+            torch_ms = median_ms(lambda: case.torch_run(torch, torch_inputs), budget_s=budget_s)
         row = dict(op=case.op, shape=case.shape, reference_ms=ref_ms, cpu_ms=cpu_ms, torch_ms=torch_ms,
                    max_rel_error=err, flops=case.flops, bytes=case.bytes)
         rows.append(row)

@@ -1,5 +1,114 @@
-"""Benchmark rows for whole training steps (filled in with the Python layer)."""
+"""Benchmark rows for whole training steps (forward, backward, SGD) and for autograd overhead,
+i2dl against PyTorch in the same run. Both sides start from the same weights; each row first
+checks that one i2dl step gives the loss PyTorch gives (when torch is importable) or the
+reference backend gives."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from .. import kernels, models, optim
+from ..kernels.registry import rel_error
+from ..tensor import Tensor
+from .kernel_cases import Case
+
+
+def _torch_model(torch, name):
+    nn = torch.nn
+    if name == "lenet":
+        return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
+                             nn.ReLU(), nn.Linear(84, 10))
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def _step_case(name, label, make_model):
+    shape = (64, 1, 28, 28)
+
+    def make():
+        rng = np.random.default_rng(0)
+        model = make_model()
+        return {"x": rng.standard_normal(shape, dtype=np.float32), "y": rng.integers(0, 10, 64),
+                "model": model, "opt": optim.SGD(model.parameters(), lr=0.01, momentum=0.9)}
+
+    def run(k, a):
+        with kernels.use_backend(k.NAME if k.NAME != "cuda" else "cpu"):
+            model, opt = a["model"], a["opt"]
+            loss = F.cross_entropy(model(Tensor(a["x"])), a["y"])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return (np.asarray(loss.item()),)
+
+    def torch_inputs(torch, a):
+        tm = _torch_model(torch, name)
+        with torch.no_grad():
+            for tp, (_, p) in zip(tm.parameters(), a["model"].named_parameters()):
+                tp.copy_(torch.from_numpy(p.numpy()))
+        return {"x": torch.from_numpy(a["x"]), "y": torch.from_numpy(a["y"]), "model": tm,
+                "opt": torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)}
+
+    def torch_run(torch, t):
+        loss = torch.nn.functional.cross_entropy(t["model"](t["x"]), t["y"])
+        t["opt"].zero_grad()
+        loss.backward()
+        t["opt"].step()
+
+    return Case(f"train step {label}", "batch 64, 1x28x28", make, run, torch_run, validate_with_reference=False,
+                reference_timed=True, torch_inputs=torch_inputs, validate_step=_validate_step)
+
+
+def _validate_step(a, t, torch):
+    """Loss and every parameter gradient of one forward+backward on the cpu backend against
+    PyTorch on the same weights (or against the reference backend without torch)."""
+    model, x = a["model"], Tensor(a["x"])
+
+    def ours(backend):
+        model.zero_grad()
+        with kernels.use_backend(backend):
+            loss = F.cross_entropy(model(x), a["y"])
+            loss.backward()
+        grads = [p.grad.copy() for p in model.parameters()]
+        model.zero_grad()
+        return loss.item(), grads
+
+    loss, grads = ours("cpu")
+    if torch is not None:
+        tm = t["model"]
+        tm.zero_grad()
+        tl = torch.nn.functional.cross_entropy(tm(t["x"]), t["y"])
+        tl.backward()
+        want_loss, want = tl.item(), [p.grad.numpy().copy() for p in tm.parameters()]
+        tm.zero_grad()
+    else:
+        want_loss, want = ours("reference")
+    err = max([abs(loss - want_loss) / max(abs(want_loss), 1e-12)] + [rel_error(g, w) for g, w in zip(grads, want)])
+    if not err <= 1e-3:
+        raise AssertionError(f"bench training step: i2dl differs from {'torch' if torch else 'the reference'} "
+                             f"by {err:.2e}")
+    return err
+
+
+def _tiny_case():
+    def make():
+        return {"a": Tensor(np.ones(8, np.float32), requires_grad=True), "b": Tensor(np.ones(8, np.float32))}
+
+    def run(k, a):
+        y = (a["a"] * a["b"] + 1.0).sum()
+        y.backward()
+        return (np.asarray(y.item()),)
+
+    def torch_inputs(torch, a):
+        return {"a": torch.ones(8, requires_grad=True), "b": torch.ones(8)}
+
+    def torch_run(torch, t):
+        (t["a"] * t["b"] + 1.0).sum().backward()
+
+    return Case("autograd overhead (a*b+1).sum()", "8 floats, fwd+bwd", make, run, torch_run,
+                validate_with_reference=False, reference_timed=False, torch_inputs=torch_inputs)
 
 
 def training_cases():
-    return []
+    return [_step_case("lenet", "LeNet-5", lambda: models.LeNet5()),
+            _step_case("mlp", "MLP 784-256-10", lambda: models.MLP((784, 256, 10))),
+            _tiny_case()]
