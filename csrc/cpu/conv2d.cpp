@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "i2dl/blas.h"
 #include "i2dl/conv2d_depthwise.h"
 #include "i2dl/im2col.h"
+#include "i2dl/workspace.h"
 
 namespace i2dl {
 
@@ -40,11 +40,6 @@ std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s) {
   return blocks;
 }
 
-template <typename T>
-std::unique_ptr<T[]> uninitialized(index_t n) {
-  return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<index_t>(n, 1))]);
-}
-
 // Pointer to channel `o` (absolute), pixel `pix0` of image n in an (N, channels, P) tensor.
 template <typename T>
 T* at(T* base, index_t n, index_t channels, index_t o, index_t P, index_t pix0) {
@@ -68,20 +63,20 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
   const auto blocks = plan_blocks(s);
   index_t max_cols = 0;
   for (const auto& blk : blocks) max_cols = std::max(max_cols, blk.columns());
-  auto col = uninitialized<T>(s.is_pointwise() && blocks[0].count == 1 ? 0 : rows * max_cols);
-  auto tmp = uninitialized<T>(blocks[0].count > 1 ? Og * max_cols : 0);
+  T* col = workspace<T>(Slot::kColumns, s.is_pointwise() && blocks[0].count == 1 ? 0 : rows * max_cols);
+  T* tmp = workspace<T>(Slot::kGemmOut, blocks[0].count > 1 ? Og * max_cols : 0);
 
   for (const auto& blk : blocks) {
     const index_t ncols = blk.columns();
     for (index_t g = 0; g < s.groups; ++g) {
       const T* wg = w + g * Og * rows;
-      const T* B = col.get();
+      const T* B = col;
       index_t ldb = ncols;
       if (s.is_pointwise() && blk.count == 1) {
         B = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);  // the input is the column matrix
         ldb = HW;
       } else {
-        im2col(s, x, g, blk, col.get());
+        im2col(s, x, g, blk, col);
       }
       if (blk.count == 1) {
         T* yb = at(y, blk.n0, s.O, g * Og, P, blk.pix0);
@@ -95,13 +90,13 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
           }
         }
       } else {
-        gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), tmp.get(), ncols);
+        gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), tmp, ncols);
         // (Og, images, P) -> y[n, g*Og + o, :], adding the bias on the way
 #pragma omp parallel for collapse(2) schedule(static)
         for (index_t i = 0; i < blk.count; ++i) {
           for (index_t o = 0; o < Og; ++o) {
             const T bias = b ? b[g * Og + o] : T(0);
-            const T* src = tmp.get() + o * ncols + i * P;
+            const T* src = tmp + o * ncols + i * P;
             T* dst = at(y, blk.n0 + i, s.O, g * Og + o, P, 0);
             for (index_t j = 0; j < P; ++j) dst[j] = src[j] + bias;
           }
@@ -119,9 +114,9 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   index_t max_cols = 0;
   for (const auto& blk : blocks) max_cols = std::max(max_cols, blk.columns());
   const bool direct_pointwise = s.is_pointwise() && blocks[0].count == 1;
-  auto col = uninitialized<T>(direct_pointwise ? 0 : rows * max_cols);
-  auto dcol = uninitialized<T>(direct_pointwise || !dx ? 0 : rows * max_cols);
-  auto tmp = uninitialized<T>(blocks[0].count > 1 ? Og * max_cols : 0);
+  T* col = workspace<T>(Slot::kColumns, direct_pointwise ? 0 : rows * max_cols);
+  T* dcol = workspace<T>(Slot::kColumnGrad, direct_pointwise || !dx ? 0 : rows * max_cols);
+  T* tmp = workspace<T>(Slot::kGemmOut, blocks[0].count > 1 ? Og * max_cols : 0);
 
   const index_t dx_size = dx ? s.N * s.C * HW : 0;
 #pragma omp parallel for schedule(static)
@@ -156,8 +151,8 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 #pragma omp parallel for collapse(2) schedule(static)
         for (index_t i = 0; i < blk.count; ++i)
           for (index_t o = 0; o < Og; ++o)
-            std::memcpy(tmp.get() + o * ncols + i * P, at(dy, blk.n0 + i, s.O, g * Og + o, P, 0), sizeof(T) * P);
-        dY = tmp.get();
+            std::memcpy(tmp + o * ncols + i * P, at(dy, blk.n0 + i, s.O, g * Og + o, P, 0), sizeof(T) * P);
+        dY = tmp;
         ld_dy = ncols;
       }
       if (direct_pointwise) {
@@ -165,11 +160,11 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
         gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, first ? T(0) : T(1), dwg, rows);
         if (dx) gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
       } else {
-        im2col(s, x, g, blk, col.get());
-        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, col.get(), ncols, first ? T(0) : T(1), dwg, rows);
+        im2col(s, x, g, blk, col);
+        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, col, ncols, first ? T(0) : T(1), dwg, rows);
         if (dx) {
-          gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), dcol.get(), ncols);
-          col2im_add(s, dcol.get(), g, blk, dx);
+          gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), dcol, ncols);
+          col2im_add(s, dcol, g, blk, dx);
         }
       }
     }

@@ -80,22 +80,21 @@ I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, c
 }
 
 // dw[tap] += sum_{i,j} dy[i][j] * buf[i*S_h + kh*D_h][j*S_w + kw*D_w]; one vector of partial
-// sums per tap, reduced once at the end.
+// sums per tap, reduced once at the end. dy arrives zero-padded to rows of `gcols` (a multiple of
+// the lanes), so that every load is a full vector (a partial one stalled on store forwarding).
 template <typename T>
-I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols, const T* __restrict__ dy, index_t KH,
-                                        index_t KW, index_t SH, index_t SW, index_t DH, index_t DW, index_t OH, index_t OW,
-                                        T* __restrict__ dw) {
+I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols, const T* __restrict__ dy,
+                                        index_t gcols, index_t KH, index_t KW, index_t SH, index_t SW, index_t DH,
+                                        index_t DW, index_t OH, T* __restrict__ dw) {
   using V = typename Lanes<T>::type;
   constexpr index_t L = sizeof(V) / sizeof(T);
-  const index_t full = OW / L * L;
   for (index_t kh = 0; kh < KH; ++kh) {
     for (index_t kw = 0; kw < KW; ++kw) {
       V acc = V{};
-      T tail = T(0);
       for (index_t i = 0; i < OH; ++i) {
         const T* src = buf + (i * SH + kh * DH) * cols + kw * DW;
-        const T* g = dy + i * OW;
-        for (index_t j = 0; j < full; j += L) {
+        const T* g = dy + i * gcols;
+        for (index_t j = 0; j < gcols; j += L) {
           V gv, xv;
           std::memcpy(&gv, g + j, sizeof(V));
           if (SW == 1) {
@@ -105,10 +104,10 @@ I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols,
           }
           acc += gv * xv;
         }
-        for (index_t j = full; j < OW; ++j) tail += g[j] * src[j * SW];
       }
-      for (index_t l = 0; l < L; ++l) tail += acc[l];
-      dw[kh * KW + kw] += tail;
+      T total = T(0);
+      for (index_t l = 0; l < L; ++l) total += acc[l];
+      dw[kh * KW + kw] += total;
     }
   }
 }
@@ -133,9 +132,9 @@ I2DL_INLINE void scatter_input_grad_plane_impl(const Conv2dShape& s, const T* __
                                    T* out) {                                                                         \
     correlate_plane_impl(buf, cols, w, KH, KW, SH, SW, DH, DW, bias, acc, OH, OW, out);                              \
   }                                                                                                                  \
-  I2DL_CLONES void weight_grad_plane(const T* buf, index_t cols, const T* dy, index_t KH, index_t KW, index_t SH,    \
-                                     index_t SW, index_t DH, index_t DW, index_t OH, index_t OW, T* dw) {            \
-    weight_grad_plane_impl(buf, cols, dy, KH, KW, SH, SW, DH, DW, OH, OW, dw);                                       \
+  I2DL_CLONES void weight_grad_plane(const T* buf, index_t cols, const T* dy, index_t gcols, index_t KH, index_t KW, \
+                                     index_t SH, index_t SW, index_t DH, index_t DW, index_t OH, T* dw) {            \
+    weight_grad_plane_impl(buf, cols, dy, gcols, KH, KW, SH, SW, DH, DW, OH, dw);                                    \
   }                                                                                                                  \
   I2DL_CLONES void scatter_input_grad_plane(const Conv2dShape& s, const T* dy, const T* w, T* dxbuf, index_t cols) { \
     scatter_input_grad_plane_impl(s, dy, w, dxbuf, cols);                                                            \
@@ -222,9 +221,11 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
     }
   }
   // dw, db: one task per output channel, summing over the batch
+  // dy rows padded to whole vectors; PaddedInput's columns cover the same rounded width
+  const index_t gcols = (s.OW + detail::kLanes - 1) / detail::kLanes * detail::kLanes;
 #pragma omp parallel
   {
-    std::vector<T> buf(pad.rows * pad.cols);
+    std::vector<T> buf(pad.rows * pad.cols), gbuf(s.OH * gcols);
 #pragma omp for schedule(static)
     for (index_t o = 0; o < s.O; ++o) {
       T* dwo = dw + o * taps;
@@ -233,7 +234,9 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
       for (index_t n = 0; n < s.N; ++n) {
         const T* dyp = dy + (n * s.O + o) * out_plane;
         detail::place_padded(x + (n * s.C + o / mult) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
-        detail::weight_grad_plane(buf.data(), pad.cols, dyp, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW, s.OH, s.OW, dwo);
+        detail::place_padded(dyp, s.OH, s.OW, 0, 0, s.OH, gcols, gbuf.data());
+        detail::weight_grad_plane(buf.data(), pad.cols, gbuf.data(), gcols, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW, s.OH,
+                                  dwo);
         if (db) {
 #pragma omp simd reduction(+ : bias_acc)
           for (index_t j = 0; j < out_plane; ++j) bias_acc += dyp[j];
