@@ -15,6 +15,7 @@ void bind_runtime(py::module_& m) {
   m.def("blas_num_threads", &i2dl::blas_num_threads);
   m.def("blas_config", &i2dl::blas_config);
   m.def("isa_clone", &i2dl::isa_clone);
+  m.def("malloc_tuned", &i2dl::malloc_tuned);
   m.def("compiler", []() { return std::string(I2DL_COMPILER); });
   m.def("openmp_version", []() { return static_cast<int>(_OPENMP); });
 }

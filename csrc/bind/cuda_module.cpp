@@ -75,6 +75,12 @@ PYBIND11_MODULE(_C_cuda, m) {
   m.def("global_avg_pool2d_backward", [](const std::string& dt, index_t planes, index_t size, u dy, u dx, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::global_avg_pool2d_backward(planes, size, dev<const T>(dy), dev<T>(dx), stream_of(st))); });
   });
+  m.def("relu_forward", [](const std::string& dt, index_t n, u x, u y, u st) {
+    with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::relu_forward(n, dev<const T>(x), dev<T>(y), stream_of(st))); });
+  });
+  m.def("relu_backward", [](const std::string& dt, index_t n, u dy, u y, u dx, u st) {
+    with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::relu_backward(n, dev<const T>(dy), dev<const T>(y), dev<T>(dx), stream_of(st))); });
+  });
   m.def("device_count", []() { std::string why; int n = i2dl::cuda::device_count(&why); return py::make_tuple(n, why); });
   m.def("runtime_version", &i2dl::cuda::runtime_version);
   m.attr("architectures") = I2DL_CUDA_ARCHS;

@@ -10,13 +10,16 @@ void bind_conv(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_linear(py::module_& m);
 void bind_runtime(py::module_& m);
+void bind_activation(py::module_& m);
 }  // namespace i2dl::bind
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "i2dl C++ kernels: NCHW, float32/float64, outputs passed in; see i2dl.kernels.cpu";
   i2dl::install_blas_threads_callback();
+  i2dl::tune_malloc();
   i2dl::bind::bind_conv(m);
   i2dl::bind::bind_pool(m);
   i2dl::bind::bind_linear(m);
   i2dl::bind::bind_runtime(m);
+  i2dl::bind::bind_activation(m);
 }

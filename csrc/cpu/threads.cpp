@@ -1,7 +1,11 @@
 #include "i2dl/threads.h"
 
 #include <cblas.h>
+#include <malloc.h>
 #include <omp.h>
+
+#include <cstdlib>
+#include <cstring>
 
 namespace i2dl {
 
@@ -29,6 +33,19 @@ void set_num_threads(int n) {
 int get_num_threads() { return omp_get_max_threads(); }
 int blas_num_threads() { return scipy_openblas_get_num_threads(); }
 std::string blas_config() { return scipy_openblas_get_config(); }
+
+static bool g_malloc_tuned = false;
+
+bool tune_malloc() {
+  const char* opt = std::getenv("I2DL_MALLOC_TUNING");
+  if (opt && std::strcmp(opt, "0") == 0) return false;
+#if defined(__GLIBC__)
+  g_malloc_tuned = mallopt(M_MMAP_THRESHOLD, 64 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1;
+#endif
+  return g_malloc_tuned;
+}
+
+bool malloc_tuned() { return g_malloc_tuned; }
 
 std::string isa_clone() {
 #if defined(__x86_64__) && !defined(I2DL_NATIVE)

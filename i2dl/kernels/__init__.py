@@ -20,6 +20,7 @@ KERNEL_NAMES = (
     "avg_pool2d_forward", "avg_pool2d_backward",
     "global_avg_pool2d_forward", "global_avg_pool2d_backward",
     "linear_forward", "linear_backward",
+    "relu_forward", "relu_backward",
 )
 
 _state = threading.local()

@@ -104,3 +104,20 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
     db = np.empty(n, dtype=x.dtype) if bias else None
     _C.linear_backward(dy.reshape(-1, n), x.reshape(-1, k), w, None if dx is None else dx.reshape(-1, k), dw, db)
     return dx, dw, db
+
+
+def relu_forward(x):
+    check_float_array("relu_forward", "x", x)
+    y = np.empty_like(x)
+    _C.relu_forward(x, y)
+    return y
+
+
+def relu_backward(dy, y):
+    fn = "relu_backward"
+    check_float_array(fn, "y", y)
+    check_float_array(fn, "dy", dy, like=y, like_name="y")
+    check_shape(fn, "dy", dy, y.shape)
+    dx = np.empty_like(y)
+    _C.relu_backward(dy, y, dx)
+    return dx

@@ -222,3 +222,25 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
     dw = dy2.T @ x2
     db = dy2.sum(axis=0) if bias else None
     return dx, dw, db
+
+
+def relu_forward(x):
+    fn = "relu_forward"
+    _require_cupy(fn, "x", x)
+    check_float_array(fn, "x", x)
+    cp, m, stream, dt = _ctx(x)
+    y = cp.empty_like(x)
+    m.relu_forward(dt, x.size, x.data.ptr, y.data.ptr, stream)
+    return y
+
+
+def relu_backward(dy, y):
+    fn = "relu_backward"
+    _require_cupy(fn, "y", y)
+    check_float_array(fn, "y", y)
+    check_float_array(fn, "dy", dy, like=y, like_name="y")
+    check_shape(fn, "dy", dy, y.shape)
+    cp, m, stream, dt = _ctx(y)
+    dx = cp.empty_like(y)
+    m.relu_backward(dt, y.size, dy.data.ptr, y.data.ptr, dx.data.ptr, stream)
+    return dx

@@ -32,6 +32,11 @@ std::string global_avg_pool2d_forward(index_t planes, index_t plane_size, const 
 template <typename T>
 std::string global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy, T* dx, void* stream);
 
+template <typename T>
+std::string relu_forward(index_t n, const T* x, T* y, void* stream);
+template <typename T>
+std::string relu_backward(index_t n, const T* dy, const T* y, T* dx, void* stream);
+
 // Number of visible devices, or -1 with the reason in *why.
 int device_count(std::string* why);
 std::string runtime_version();

@@ -11,6 +11,11 @@ void set_num_threads(int n);
 int get_num_threads();
 int blas_num_threads();
 std::string blas_config();
+// Keeps malloc from returning large freed blocks to the OS after every call (mmap threshold
+// 64 MiB, trim threshold 256 MiB): a training step allocates the same activation-sized arrays
+// each iteration, and fresh mmap'ed memory page-faults on every touch. I2DL_MALLOC_TUNING=0 opts out.
+bool tune_malloc();
+bool malloc_tuned();
 // Which per-ISA clone the loader picks on this CPU: "x86-64-v4", "x86-64-v3" or "default".
 std::string isa_clone();
 
