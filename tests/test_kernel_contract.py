@@ -9,7 +9,7 @@ from i2dl import kernels
 @pytest.mark.parametrize("backend", ["cpu", "cuda"])
 def test_same_names_and_signatures(backend):
     ref, mod = kernels.get("reference"), kernels.get(backend)
-    for name in kernels.KERNEL_NAMES:
+    for name in kernels.KERNEL_NAMES + kernels.INPLACE_KERNEL_NAMES:
         assert hasattr(ref, name), f"reference lacks {name}"
         assert hasattr(mod, name), f"{backend} lacks {name}"
         assert inspect.signature(getattr(mod, name)) == inspect.signature(getattr(ref, name)), name

@@ -81,6 +81,10 @@ PYBIND11_MODULE(_C_cuda, m) {
   m.def("relu_backward", [](const std::string& dt, index_t n, u dy, u y, u dx, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::relu_backward(n, dev<const T>(dy), dev<const T>(y), dev<T>(dx), stream_of(st))); });
   });
+  m.def("sgd_step_", [](const std::string& dt, index_t n, u p, u g, u v, double lr, double mu, double damp, double wd,
+                        bool nesterov, bool first, u st) {
+    with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::sgd_step(n, dev<T>(p), dev<const T>(g), v ? dev<T>(v) : nullptr, lr, mu, damp, wd, nesterov, first, stream_of(st))); });
+  });
   m.def("device_count", []() { std::string why; int n = i2dl::cuda::device_count(&why); return py::make_tuple(n, why); });
   m.def("runtime_version", &i2dl::cuda::runtime_version);
   m.attr("architectures") = I2DL_CUDA_ARCHS;

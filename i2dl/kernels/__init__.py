@@ -22,6 +22,8 @@ KERNEL_NAMES = (
     "linear_forward", "linear_backward",
     "relu_forward", "relu_backward",
 )
+# Kernels that update their arguments in place (optimizer steps): same contract, no registry row.
+INPLACE_KERNEL_NAMES = ("sgd_step_",)
 
 _state = threading.local()
 

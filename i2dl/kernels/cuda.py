@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from .reference.optim import check_sgd_arguments
 from ._checks import (check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry,
                       linear_shapes, pool2d_geometry)
 
@@ -244,3 +245,14 @@ def relu_backward(dy, y):
     dx = cp.empty_like(y)
     m.relu_backward(dt, y.size, dy.data.ptr, y.data.ptr, dx.data.ptr, stream)
     return dx
+
+
+def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
+              first_step=False):
+    fn = "sgd_step_"
+    _require_cupy(fn, "param", param)
+    check_sgd_arguments(fn, param, grad, velocity, momentum)
+    cp, m, stream, dt = _ctx(param)
+    v = velocity.data.ptr if momentum != 0 else 0
+    m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, float(lr), float(momentum), float(dampening),
+                float(weight_decay), bool(nesterov), bool(first_step), stream)

@@ -4,9 +4,13 @@
     v <- mu * v + (1 - dampening) * g          (v = g on the first step)
     d <- g + mu * v  (Nesterov)  or  v
     theta <- theta - lr * d
+
+Each parameter is updated by the fused in-place kernel ``sgd_step_`` of its backend (one pass
+over parameter, gradient and velocity).
 """
 from __future__ import annotations
 
+from .. import kernels
 from ..autograd import no_grad
 from .optimizer import Optimizer
 
@@ -25,21 +29,17 @@ class SGD(Optimizer):
     @no_grad()
     def step(self):
         for group in self.param_groups:
-            lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov = group["weight_decay"], group["nesterov"]
+            lr, mu = group["lr"], group["momentum"]
             for p in group["params"]:
                 if p.grad is None or not p.requires_grad:
                     continue
-                g = p.grad
-                if wd:
-                    g = g + wd * p.data
+                k = kernels.for_array(p.data)
+                grad = p.grad if p.grad.flags.c_contiguous else p.grad.copy()
+                velocity, first = None, False
                 if mu:
-                    v = self.state.get(id(p))
-                    if v is None:
-                        v = g.copy()
-                        self.state[id(p)] = v
-                    else:
-                        v *= mu
-                        v += (1 - damp) * g
-                    g = g + mu * v if nesterov else v
-                p.data -= (lr * g).astype(p.dtype, copy=False)
+                    velocity = self.state.get(id(p))
+                    if velocity is None:
+                        velocity = self.state[id(p)] = p.data * 0
+                        first = True
+                k.sgd_step_(p.data, grad, velocity, lr, mu, group["dampening"], group["nesterov"],
+                            group["weight_decay"], first)

@@ -37,6 +37,10 @@ std::string relu_forward(index_t n, const T* x, T* y, void* stream);
 template <typename T>
 std::string relu_backward(index_t n, const T* dy, const T* y, T* dx, void* stream);
 
+template <typename T>
+std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,
+                     double weight_decay, bool nesterov, bool first_step, void* stream);
+
 // Number of visible devices, or -1 with the reason in *why.
 int device_count(std::string* why);
 std::string runtime_version();

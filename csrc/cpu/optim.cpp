@@ -1,0 +1,52 @@
+// Fused optimizer steps: one vectorised pass reads p, grad, state and writes p, state; threads
+// split the parameter into contiguous chunks (small parameters stay on one thread).
+#include "i2dl/optim.h"
+
+#include <omp.h>
+
+namespace i2dl {
+namespace detail {
+
+template <typename T>
+I2DL_INLINE void sgd_chunk_impl(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ v,
+                                const SgdConfig& c) {
+  const T lr = T(c.lr), mu = T(c.momentum), keep = T(1 - c.dampening), wd = T(c.weight_decay);
+  if (!v) {
+    for (index_t i = 0; i < n; ++i) p[i] -= lr * (g[i] + wd * p[i]);
+    return;
+  }
+  if (c.first_step) {
+    for (index_t i = 0; i < n; ++i) {
+      const T gi = g[i] + wd * p[i];
+      v[i] = gi;
+      p[i] -= lr * (c.nesterov ? gi + mu * gi : gi);
+    }
+    return;
+  }
+  for (index_t i = 0; i < n; ++i) {
+    const T gi = g[i] + wd * p[i];
+    const T vi = mu * v[i] + keep * gi;
+    v[i] = vi;
+    p[i] -= lr * (c.nesterov ? gi + mu * vi : vi);
+  }
+}
+
+I2DL_CLONES void sgd_chunk(index_t n, float* p, const float* g, float* v, const SgdConfig& c) { sgd_chunk_impl(n, p, g, v, c); }
+I2DL_CLONES void sgd_chunk(index_t n, double* p, const double* g, double* v, const SgdConfig& c) { sgd_chunk_impl(n, p, g, v, c); }
+
+}  // namespace detail
+
+template <typename T>
+void sgd_step(index_t n, T* param, const T* grad, T* velocity, const SgdConfig& c) {
+#pragma omp parallel if (n >= (1 << 15))
+  {
+    const index_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+    const index_t b = n * t / threads, e = n * (t + 1) / threads;
+    if (e > b) detail::sgd_chunk(e - b, param + b, grad + b, velocity ? velocity + b : nullptr, c);
+  }
+}
+
+template void sgd_step<float>(index_t, float*, const float*, float*, const SgdConfig&);
+template void sgd_step<double>(index_t, double*, const double*, double*, const SgdConfig&);
+
+}  // namespace i2dl

@@ -1,0 +1,34 @@
+// Fused optimizer steps on the GPU: one thread per element.
+#include "i2dl/cuda_kernels.h"
+#include "launch.cuh"
+
+namespace i2dl::cuda {
+
+template <typename T>
+__global__ void sgd_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ v, T lr, T mu,
+                           T keep, T wd, bool nesterov, bool first) {
+  I2DL_GRID_STRIDE(i, n) {
+    const T gi = g[i] + wd * p[i];
+    T d = gi;
+    if (v) {
+      const T vi = first ? gi : mu * v[i] + keep * gi;
+      v[i] = vi;
+      d = nesterov ? gi + mu * vi : vi;
+    }
+    p[i] -= lr * d;
+  }
+}
+
+template <typename T>
+std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,
+                     double weight_decay, bool nesterov, bool first_step, void* stream) {
+  if (n == 0) return "";
+  sgd_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      n, p, g, v, T(lr), T(momentum), T(1 - dampening), T(weight_decay), nesterov, first_step);
+  return launch_status("sgd_step_");
+}
+
+template std::string sgd_step<float>(index_t, float*, const float*, float*, double, double, double, double, bool, bool, void*);
+template std::string sgd_step<double>(index_t, double*, const double*, double*, double, double, double, double, bool, bool, void*);
+
+}  // namespace i2dl::cuda

@@ -1,0 +1,17 @@
+// Optimizer steps: update parameters and their state in place, in one pass over memory.
+#pragma once
+#include "i2dl/common.h"
+
+namespace i2dl {
+
+struct SgdConfig {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov, first_step;
+};
+
+// g = grad + wd * p;  v = g (first step) or mu * v + (1 - dampening) * g;
+// p -= lr * (nesterov ? g + mu * v : v)   (v is null and unused when momentum is 0: p -= lr * g)
+template <typename T>
+void sgd_step(index_t n, T* param, const T* grad, T* velocity, const SgdConfig& c);
+
+}  // namespace i2dl

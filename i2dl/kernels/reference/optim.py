@@ -1,0 +1,41 @@
+"""Optimizer steps, in place on the parameter and its state (the trailing underscore says so).
+
+SGD with momentum, Nesterov and weight decay (PyTorch's rule)::
+
+    g = grad + wd * p
+    v = g                                   on the first step
+    v = mu * v + (1 - dampening) * g        afterwards
+    p = p - lr * (g + mu * v  if nesterov else  v)      (p - lr * g without momentum)
+"""
+from __future__ import annotations
+
+from .._checks import check_float_array, check_shape
+
+
+def check_sgd_arguments(fn, param, grad, velocity, momentum):
+    check_float_array(fn, "param", param)
+    check_float_array(fn, "grad", grad, like=param, like_name="param")
+    check_shape(fn, "grad", grad, param.shape)
+    if momentum != 0:
+        if velocity is None:
+            raise ValueError(f"{fn}: argument 'velocity' is required when momentum != 0")
+        check_float_array(fn, "velocity", velocity, like=param, like_name="param")
+        check_shape(fn, "velocity", velocity, param.shape)
+    if not param.flags.writeable:
+        raise ValueError(f"{fn}: argument 'param' must be writable, got a read-only array")
+
+
+def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
+              first_step=False):
+    check_sgd_arguments("sgd_step_", param, grad, velocity, momentum)
+    g = grad + weight_decay * param if weight_decay else grad
+    if momentum == 0:
+        param -= (lr * g).astype(param.dtype)
+        return
+    if first_step:
+        velocity[...] = g
+    else:
+        velocity *= momentum
+        velocity += (1 - dampening) * g
+    step = g + momentum * velocity if nesterov else velocity
+    param -= (lr * step).astype(param.dtype)
