@@ -61,6 +61,9 @@ def _graph_freed(ctx, grad):
                        "backward(); call backward(retain_graph=True) the first time if you need this")
 
 
+_Tensor = None  # i2dl.tensor.Tensor, bound when that module loads (it imports this one)
+
+
 class Function:
     """Base of every differentiable op. Subclasses define static ``forward`` and ``backward``."""
 
@@ -74,18 +77,23 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        from .tensor import Tensor
-        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        Tensor = _Tensor
+        arrays, needs, any_needs = [], [], False
+        for t in inputs:
+            if isinstance(t, Tensor):
+                arrays.append(t.data)
+                n = t.requires_grad
+                any_needs = any_needs or n
+                needs.append(n)
+            else:
+                arrays.append(t)
+                needs.append(False)
         ctx = Context()
-        needs = None
-        if _grad_enabled:
-            needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
-            if not any(needs):
-                needs = None
-        ctx.needs_input_grad = needs or (False,) * len(inputs)
+        record = any_needs and _grad_enabled
+        ctx.needs_input_grad = needs if record else [False] * len(inputs)
         out = cls.forward(ctx, *arrays, **params)
-        result = Tensor._wrap(out, needs is not None)
-        if needs is not None:
+        result = Tensor._wrap(out, record)
+        if record:
             ctx.parents = inputs
             ctx.backward_fn = cls.backward
             ctx.fn_name = cls.__name__
@@ -95,22 +103,20 @@ class Function:
 
 def backward(root, grad, retain_graph: bool = False) -> None:
     """Backpropagates ``grad`` (dL/droot) through the graph that produced ``root``."""
-    from .tensor import Tensor
+    Tensor = _Tensor
     # reverse topological order by an iterative depth-first search (graphs can be deep)
-    order, visited, stack = [], set(), [(root, False)]
+    order, visited, stack = [], {id(root)}, [(root, False)]
     while stack:
         t, expanded = stack.pop()
         if expanded:
             order.append(t)
             continue
-        if id(t) in visited:
-            continue
-        visited.add(id(t))
         stack.append((t, True))
         ctx = t._ctx
         if ctx is not None:
             for p in ctx.parents:
                 if isinstance(p, Tensor) and p.requires_grad and id(p) not in visited:
+                    visited.add(id(p))
                     stack.append((p, False))
     grads = {id(root): grad}
     for t in reversed(order):
@@ -128,7 +134,8 @@ def backward(root, grad, retain_graph: bool = False) -> None:
             if pg is None or not isinstance(p, Tensor) or not p.requires_grad:
                 continue
             key = id(p)
-            grads[key] = pg if key not in grads else grads[key] + pg
+            prev = grads.get(key)
+            grads[key] = pg if prev is None else prev + pg
         if not retain_graph:
             ctx.__dict__.clear()
             ctx.backward_fn = _graph_freed

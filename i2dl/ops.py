@@ -266,8 +266,14 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        xp = xp_of(g)
-        return xp.broadcast_to(_expand(g, ctx.shape, ctx.axes, ctx.keepdims), ctx.shape)
+        return _spread(g, ctx.shape, ctx.axes, ctx.keepdims)
+
+
+def _spread(g, shape, axes, keepdims):
+    """The reduced gradient copied back over the reduced axes (a fresh contiguous array)."""
+    out = xp_of(g).empty(shape, dtype=g.dtype)
+    out[...] = _expand(g, shape, axes, keepdims)
+    return out
 
 
 class Mean(Function):
@@ -279,8 +285,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
-        xp = xp_of(g)
-        return xp.broadcast_to(_expand(g, ctx.shape, ctx.axes, ctx.keepdims) / ctx.count, ctx.shape)
+        return _spread(g / ctx.count, ctx.shape, ctx.axes, ctx.keepdims)
 
 
 class _Extremum(Function):
