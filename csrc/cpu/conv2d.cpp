@@ -1,7 +1,14 @@
 // Convolution by im2col + GEMM. The GEMM's column space (image, output pixel) is cut into blocks
 // so that the column buffer stays bounded: big images go one image (or a band of output rows) at
 // a time and the GEMM writes straight into y; small images are batched so the GEMM is wide enough.
+//
+// Threads: with at least as many images as threads, each thread takes whole blocks and runs its
+// own im2col and a single-threaded GEMM (no synchronisation inside BLAS, column buffer in the
+// thread's cache). With fewer images (batch 1), the threads share each block: im2col splits its
+// rows, BLAS splits the GEMM — threads inside one image.
 #include "i2dl/conv2d.h"
+
+#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -10,6 +17,7 @@
 #include "i2dl/blas.h"
 #include "i2dl/conv2d_depthwise.h"
 #include "i2dl/im2col.h"
+#include "i2dl/threads.h"
 #include "i2dl/workspace.h"
 
 namespace i2dl {
@@ -22,7 +30,13 @@ constexpr index_t kMinGemmColumns = 1024;        // images with fewer output pix
 constexpr index_t kTargetColumns = 8192;         // ... until a block has about this many columns
 constexpr index_t kMaxColumnElements = 1 << 22;  // bound on the column buffer (16 MiB in float32)
 
-std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s) {
+// Whole blocks per thread when every thread gets at least one image.
+bool batch_parallel(const Conv2dShape& s) {
+  const int threads = omp_get_max_threads();
+  return threads > 1 && s.N >= threads && !omp_in_parallel();
+}
+
+std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s, index_t min_blocks) {
   const index_t P = s.out_pixels(), rows = s.Cg() * s.taps();
   std::vector<ColumnBlock> blocks;
   if (P >= kMinGemmColumns || s.N == 1) {
@@ -35,15 +49,116 @@ std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s) {
   } else {
     index_t count = std::max<index_t>(1, (kTargetColumns + P - 1) / P);
     count = std::min(count, std::max<index_t>(1, kMaxColumnElements / std::max<index_t>(1, rows * P)));
+    count = std::min(count, std::max<index_t>(1, s.N / min_blocks));  // enough blocks for every thread
     for (index_t n = 0; n < s.N; n += count) blocks.push_back({n, std::min(count, s.N - n), 0, P});
   }
   return blocks;
+}
+
+index_t max_columns(const std::vector<ColumnBlock>& blocks) {
+  index_t m = 0;
+  for (const auto& blk : blocks) m = std::max(m, blk.columns());
+  return m;
 }
 
 // Pointer to channel `o` (absolute), pixel `pix0` of image n in an (N, channels, P) tensor.
 template <typename T>
 T* at(T* base, index_t n, index_t channels, index_t o, index_t P, index_t pix0) {
   return base + (n * channels + o) * P + pix0;
+}
+
+// Scratch of one thread for one block: the column matrix, its gradient, the GEMM's (Og x cols) output.
+template <typename T>
+struct Scratch {
+  T *col, *dcol, *tmp;
+  Scratch(const Conv2dShape& s, index_t max_cols, bool need_dcol) {
+    const index_t rows = s.Cg() * s.taps();
+    col = workspace<T>(Slot::kColumns, rows * max_cols);
+    dcol = need_dcol ? workspace<T>(Slot::kColumnGrad, rows * max_cols) : nullptr;
+    tmp = workspace<T>(Slot::kGemmOut, s.Og() * max_cols);
+  }
+};
+
+// y for one block, every group: im2col (none for a 1x1 stride-1 conv of one image), GEMM, bias.
+template <typename T>
+void forward_block(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, const ColumnBlock& blk,
+                   const Scratch<T>& ws) {
+  const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
+  const index_t ncols = blk.columns();
+  for (index_t g = 0; g < s.groups; ++g) {
+    const T* wg = w + g * Og * rows;
+    const T* B = ws.col;
+    index_t ldb = ncols;
+    if (s.is_pointwise() && blk.count == 1) {
+      B = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);  // the input is the column matrix
+      ldb = HW;
+    } else {
+      im2col(s, x, g, blk, ws.col);
+    }
+    if (blk.count == 1) {
+      T* yb = at(y, blk.n0, s.O, g * Og, P, blk.pix0);
+      gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), yb, P);
+      if (b) {
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
+        for (index_t o = 0; o < Og; ++o) {
+          const T bias = b[g * Og + o];
+          T* row = yb + o * P;
+          for (index_t j = 0; j < ncols; ++j) row[j] += bias;
+        }
+      }
+    } else {
+      gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), ws.tmp, ncols);
+      // (Og, images, P) -> y[n, g*Og + o, :], adding the bias on the way
+#pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
+      for (index_t i = 0; i < blk.count; ++i) {
+        for (index_t o = 0; o < Og; ++o) {
+          const T bias = b ? b[g * Og + o] : T(0);
+          const T* src = ws.tmp + o * ncols + i * P;
+          T* dst = at(y, blk.n0 + i, s.O, g * Og + o, P, 0);
+          for (index_t j = 0; j < P; ++j) dst[j] = src[j] + bias;
+        }
+      }
+    }
+  }
+}
+
+// dw (accumulated with beta) and dx (when wanted) for one block, every group.
+template <typename T>
+void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T beta,
+                    const ColumnBlock& blk, const Scratch<T>& ws) {
+  const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
+  const index_t ncols = blk.columns();
+  const bool direct_pointwise = s.is_pointwise() && blk.count == 1;
+  for (index_t g = 0; g < s.groups; ++g) {
+    const T* wg = w + g * Og * rows;
+    T* dwg = dw + g * Og * rows;
+    // dY of this block and group as an (Og x ncols) matrix
+    const T* dY;
+    index_t ld_dy;
+    if (blk.count == 1) {
+      dY = at(dy, blk.n0, s.O, g * Og, P, blk.pix0);
+      ld_dy = P;
+    } else {
+#pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
+      for (index_t i = 0; i < blk.count; ++i)
+        for (index_t o = 0; o < Og; ++o)
+          std::memcpy(ws.tmp + o * ncols + i * P, at(dy, blk.n0 + i, s.O, g * Og + o, P, 0), sizeof(T) * P);
+      dY = ws.tmp;
+      ld_dy = ncols;
+    }
+    if (direct_pointwise) {
+      const T* xb = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);
+      gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, beta, dwg, rows);
+      if (dx) gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
+    } else {
+      im2col(s, x, g, blk, ws.col);
+      gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, ws.col, ncols, beta, dwg, rows);
+      if (dx) {
+        gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), ws.dcol, ncols);
+        col2im_add(s, ws.dcol, g, blk, dx);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -59,64 +174,30 @@ bool conv2d_output_size(Conv2dShape& s) {
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   if (is_depthwise(s)) return conv2d_depthwise_forward(s, x, w, b, y);
-  const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
-  const auto blocks = plan_blocks(s);
-  index_t max_cols = 0;
-  for (const auto& blk : blocks) max_cols = std::max(max_cols, blk.columns());
-  T* col = workspace<T>(Slot::kColumns, s.is_pointwise() && blocks[0].count == 1 ? 0 : rows * max_cols);
-  T* tmp = workspace<T>(Slot::kGemmOut, blocks[0].count > 1 ? Og * max_cols : 0);
-
-  for (const auto& blk : blocks) {
-    const index_t ncols = blk.columns();
-    for (index_t g = 0; g < s.groups; ++g) {
-      const T* wg = w + g * Og * rows;
-      const T* B = col;
-      index_t ldb = ncols;
-      if (s.is_pointwise() && blk.count == 1) {
-        B = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);  // the input is the column matrix
-        ldb = HW;
-      } else {
-        im2col(s, x, g, blk, col);
-      }
-      if (blk.count == 1) {
-        T* yb = at(y, blk.n0, s.O, g * Og, P, blk.pix0);
-        gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), yb, P);
-        if (b) {
-#pragma omp parallel for schedule(static)
-          for (index_t o = 0; o < Og; ++o) {
-            const T bias = b[g * Og + o];
-            T* row = yb + o * P;
-            for (index_t j = 0; j < ncols; ++j) row[j] += bias;
-          }
-        }
-      } else {
-        gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), tmp, ncols);
-        // (Og, images, P) -> y[n, g*Og + o, :], adding the bias on the way
-#pragma omp parallel for collapse(2) schedule(static)
-        for (index_t i = 0; i < blk.count; ++i) {
-          for (index_t o = 0; o < Og; ++o) {
-            const T bias = b ? b[g * Og + o] : T(0);
-            const T* src = tmp + o * ncols + i * P;
-            T* dst = at(y, blk.n0 + i, s.O, g * Og + o, P, 0);
-            for (index_t j = 0; j < P; ++j) dst[j] = src[j] + bias;
-          }
-        }
-      }
-    }
+  const bool per_thread = batch_parallel(s);
+  const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
+  const index_t max_cols = max_columns(blocks);
+  if (!per_thread) {
+    const Scratch<T> ws(s, max_cols, false);
+    for (const auto& blk : blocks) forward_block(s, x, w, b, y, blk, ws);
+    return;
+  }
+  const BlasSingleThreaded serial_blas;
+#pragma omp parallel
+  {
+    const Scratch<T> ws(s, max_cols, false);
+#pragma omp for schedule(dynamic, 1)
+    for (size_t i = 0; i < blocks.size(); ++i) forward_block(s, x, w, b, y, blocks[i], ws);
   }
 }
 
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
   if (is_depthwise(s)) return conv2d_depthwise_backward(s, dy, x, w, dx, dw, db);
-  const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
-  const auto blocks = plan_blocks(s);
-  index_t max_cols = 0;
-  for (const auto& blk : blocks) max_cols = std::max(max_cols, blk.columns());
-  const bool direct_pointwise = s.is_pointwise() && blocks[0].count == 1;
-  T* col = workspace<T>(Slot::kColumns, direct_pointwise ? 0 : rows * max_cols);
-  T* dcol = workspace<T>(Slot::kColumnGrad, direct_pointwise || !dx ? 0 : rows * max_cols);
-  T* tmp = workspace<T>(Slot::kGemmOut, blocks[0].count > 1 ? Og * max_cols : 0);
+  const index_t P = s.out_pixels(), HW = s.H * s.W, dw_size = s.O * s.Cg() * s.taps();
+  const bool per_thread = batch_parallel(s);
+  const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
+  const index_t max_cols = max_columns(blocks);
 
   const index_t dx_size = dx ? s.N * s.C * HW : 0;
 #pragma omp parallel for schedule(static)
@@ -135,40 +216,28 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     }
   }
 
-  bool first = true;
-  for (const auto& blk : blocks) {
-    const index_t ncols = blk.columns();
-    for (index_t g = 0; g < s.groups; ++g) {
-      const T* wg = w + g * Og * rows;
-      T* dwg = dw + g * Og * rows;
-      // dY of this block and group as an (Og x ncols) matrix
-      const T* dY;
-      index_t ld_dy;
-      if (blk.count == 1) {
-        dY = at(dy, blk.n0, s.O, g * Og, P, blk.pix0);
-        ld_dy = P;
-      } else {
-#pragma omp parallel for collapse(2) schedule(static)
-        for (index_t i = 0; i < blk.count; ++i)
-          for (index_t o = 0; o < Og; ++o)
-            std::memcpy(tmp + o * ncols + i * P, at(dy, blk.n0 + i, s.O, g * Og + o, P, 0), sizeof(T) * P);
-        dY = tmp;
-        ld_dy = ncols;
-      }
-      if (direct_pointwise) {
-        const T* xb = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);
-        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, first ? T(0) : T(1), dwg, rows);
-        if (dx) gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
-      } else {
-        im2col(s, x, g, blk, col);
-        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, col, ncols, first ? T(0) : T(1), dwg, rows);
-        if (dx) {
-          gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), dcol, ncols);
-          col2im_add(s, dcol, g, blk, dx);
-        }
-      }
+  if (!per_thread) {
+    const Scratch<T> ws(s, max_cols, dx != nullptr);
+    for (size_t i = 0; i < blocks.size(); ++i) backward_block(s, dy, x, w, dx, dw, i ? T(1) : T(0), blocks[i], ws);
+    return;
+  }
+  // each thread sums the weight gradient of its blocks privately; the partial sums are added at the end
+  std::fill(dw, dw + dw_size, T(0));
+  const BlasSingleThreaded serial_blas;
+#pragma omp parallel
+  {
+    const Scratch<T> ws(s, max_cols, dx != nullptr);
+    T* dw_part = workspace<T>(Slot::kWeights, dw_size);
+    bool first = true;
+#pragma omp for schedule(dynamic, 1)
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      backward_block(s, dy, x, w, dx, dw_part, first ? T(0) : T(1), blocks[i], ws);
+      first = false;
     }
-    first = false;
+    if (!first) {
+#pragma omp critical(i2dl_conv_dw)
+      for (index_t i = 0; i < dw_size; ++i) dw[i] += dw_part[i];
+    }
   }
 }
 

@@ -3,6 +3,8 @@
 // functions compiled once per ISA (an OpenMP region's body would not be cloned).
 #include "i2dl/im2col.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -72,7 +74,7 @@ void im2col(const Conv2dShape& s, const T* x, index_t group, const ColumnBlock& 
   const index_t Cg = s.Cg(), taps = s.taps(), rows = Cg * taps, plane = s.H * s.W;
   const index_t oh0 = block.pix0 / s.OW, oh1 = (block.pix0 + block.npix) / s.OW;
   const index_t ncols = block.columns();
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
   for (index_t i = 0; i < block.count; ++i) {
     for (index_t r = 0; r < rows; ++r) {
       const index_t c = r / taps, kh = (r % taps) / s.KW, kw = r % s.KW;
@@ -88,7 +90,7 @@ void col2im_add(const Conv2dShape& s, const T* col, index_t group, const ColumnB
   const index_t oh0 = block.pix0 / s.OW, oh1 = (block.pix0 + block.npix) / s.OW;
   const index_t ncols = block.columns();
   // One thread owns one input plane: the taps of a channel all write into it, no races.
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
   for (index_t i = 0; i < block.count; ++i) {
     for (index_t c = 0; c < Cg; ++c) {
       T* dplane = dx + ((block.n0 + i) * s.C + group * Cg + c) * plane;

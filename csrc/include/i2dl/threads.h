@@ -6,6 +6,18 @@ namespace i2dl {
 
 // Route OpenBLAS's parallel jobs through OpenMP so both share one pool. Called once at import.
 void install_blas_threads_callback();
+// While any instance is alive, GEMMs run single-threaded: for a caller that splits its work over
+// OpenMP threads itself and calls BLAS from each of them. Process-wide (this OpenBLAS has no
+// per-thread setting) and reference-counted, so concurrent users nest; set_num_threads during
+// such a region takes effect for BLAS when the last one ends.
+class BlasSingleThreaded {
+ public:
+  BlasSingleThreaded();
+  ~BlasSingleThreaded();
+  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
+  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
+};
+
 // Sets OpenMP's and OpenBLAS's thread counts together.
 void set_num_threads(int n);
 int get_num_threads();
