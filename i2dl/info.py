@@ -18,6 +18,8 @@ def info_lines():
         f"CPU kernels: per-ISA clone in use: {_C.isa_clone()}",
         f"BLAS: {_C.blas_config()}, threads {_C.blas_num_threads()}",
         f"OpenMP threads: {_C.get_num_threads()} (cores visible: {os.cpu_count()})",
+        "malloc: large freed blocks kept for reuse (I2DL_MALLOC_TUNING=0 turns this off)" if _C.malloc_tuned()
+        else "malloc: default behaviour",
     ]
     built = cuda_backend.is_built()
     reason = cuda_backend.why_unavailable()

@@ -4,14 +4,24 @@
 
 namespace i2dl::bind {
 
-static void linear_forward(py::handle x_, py::handle w_, py::handle b_, py::handle y_) {
-  const char* fn = "linear_forward";
+// x (M, K) and w (N, K) checked and their dims returned.
+struct LinearDims {
+  py::array x, w;
+  index_t M, K, N;
+};
+
+static LinearDims linear_dims(const char* fn, py::handle x_, py::handle w_) {
   py::array x = require_float(x_, fn, "x", 2);
   py::array w = require_float(w_, fn, "w", 2, &x, "x");
   if (w.shape(1) != x.shape(1))
     throw py::value_error(std::string(fn) + ": argument 'w' must have in_features = " + std::to_string(x.shape(1)) +
                           " columns (the last dim of 'x'), got shape " + shape_str(w));
-  const index_t M = x.shape(0), K = x.shape(1), N = w.shape(0);
+  return {x, w, x.shape(0), x.shape(1), w.shape(0)};
+}
+
+static void linear_forward(py::handle x_, py::handle w_, py::handle b_, py::handle y_) {
+  const char* fn = "linear_forward";
+  auto [x, w, M, K, N] = linear_dims(fn, x_, w_);
   const bool has_b = !b_.is_none();
   py::array b;
   if (has_b) {
@@ -31,12 +41,7 @@ static void linear_forward(py::handle x_, py::handle w_, py::handle b_, py::hand
 
 static void linear_backward(py::handle dy_, py::handle x_, py::handle w_, py::handle dx_, py::handle dw_, py::handle db_) {
   const char* fn = "linear_backward";
-  py::array x = require_float(x_, fn, "x", 2);
-  py::array w = require_float(w_, fn, "w", 2, &x, "x");
-  if (w.shape(1) != x.shape(1))
-    throw py::value_error(std::string(fn) + ": argument 'w' must have in_features = " + std::to_string(x.shape(1)) +
-                          " columns (the last dim of 'x'), got shape " + shape_str(w));
-  const index_t M = x.shape(0), K = x.shape(1), N = w.shape(0);
+  auto [x, w, M, K, N] = linear_dims(fn, x_, w_);
   py::array dy = require_float(dy_, fn, "dy", 2, &x, "x");
   require_shape(dy, fn, "dy", {M, N});
   const bool has_dx = !dx_.is_none();  // None: the input needs no gradient

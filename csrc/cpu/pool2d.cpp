@@ -15,19 +15,27 @@ I2DL_INLINE bool takes_over(T v, T best) {
   return !(v <= best) && (best == best);
 }
 
+// The part of window (oh, ow) inside the unpadded plane: rows [h0, h1), columns [w0, w1).
+struct Window {
+  index_t h0, h1, w0, w1;
+  Window(const Pool2dShape& s, index_t oh, index_t ow) {
+    const index_t top = oh * s.SH - s.PH, left = ow * s.SW - s.PW;
+    h0 = std::max<index_t>(top, 0);
+    h1 = std::min<index_t>(top + s.KH, s.H);
+    w0 = std::max<index_t>(left, 0);
+    w1 = std::min<index_t>(left + s.KW, s.W);
+  }
+};
 
 template <typename T>
 I2DL_INLINE void max_pool_plane_impl(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx) {
   for (index_t oh = 0; oh < s.OH; ++oh) {
-    const index_t h0 = oh * s.SH - s.PH;
-    const index_t hs = std::max<index_t>(h0, 0), he = std::min<index_t>(h0 + s.KH, s.H);
     for (index_t ow = 0; ow < s.OW; ++ow) {
-      const index_t w0 = ow * s.SW - s.PW;
-      const index_t ws = std::max<index_t>(w0, 0), we = std::min<index_t>(w0 + s.KW, s.W);
+      const Window win(s, oh, ow);
       T best = -std::numeric_limits<T>::infinity();
-      index_t best_i = hs * s.W + ws;
-      for (index_t h = hs; h < he; ++h) {
-        for (index_t w = ws; w < we; ++w) {
+      index_t best_i = win.h0 * s.W + win.w0;
+      for (index_t h = win.h0; h < win.h1; ++h) {
+        for (index_t w = win.w0; w < win.w1; ++w) {
           const T v = x[h * s.W + w];
           // strictly greater keeps the first maximum; a NaN wins and stays (PyTorch's rule)
           if (takes_over(v, best)) {
@@ -137,14 +145,11 @@ template <typename T>
 I2DL_INLINE void avg_pool_plane_impl(const Pool2dShape& s, const T* x, T* y) {
   const T scale = T(1) / T(s.KH * s.KW);
   for (index_t oh = 0; oh < s.OH; ++oh) {
-    const index_t h0 = oh * s.SH - s.PH;
-    const index_t hs = std::max<index_t>(h0, 0), he = std::min<index_t>(h0 + s.KH, s.H);
     for (index_t ow = 0; ow < s.OW; ++ow) {
-      const index_t w0 = ow * s.SW - s.PW;
-      const index_t ws = std::max<index_t>(w0, 0), we = std::min<index_t>(w0 + s.KW, s.W);
+      const Window win(s, oh, ow);
       T acc = T(0);
-      for (index_t h = hs; h < he; ++h)
-        for (index_t w = ws; w < we; ++w) acc += x[h * s.W + w];
+      for (index_t h = win.h0; h < win.h1; ++h)
+        for (index_t w = win.w0; w < win.w1; ++w) acc += x[h * s.W + w];
       y[oh * s.OW + ow] = acc * scale;
     }
   }
@@ -155,14 +160,11 @@ I2DL_INLINE void avg_pool_plane_backward_impl(const Pool2dShape& s, const T* dy,
   std::memset(dx, 0, sizeof(T) * s.H * s.W);
   const T scale = T(1) / T(s.KH * s.KW);
   for (index_t oh = 0; oh < s.OH; ++oh) {
-    const index_t h0 = oh * s.SH - s.PH;
-    const index_t hs = std::max<index_t>(h0, 0), he = std::min<index_t>(h0 + s.KH, s.H);
     for (index_t ow = 0; ow < s.OW; ++ow) {
-      const index_t w0 = ow * s.SW - s.PW;
-      const index_t ws = std::max<index_t>(w0, 0), we = std::min<index_t>(w0 + s.KW, s.W);
+      const Window win(s, oh, ow);
       const T g = dy[oh * s.OW + ow] * scale;
-      for (index_t h = hs; h < he; ++h)
-        for (index_t w = ws; w < we; ++w) dx[h * s.W + w] += g;
+      for (index_t h = win.h0; h < win.h1; ++h)
+        for (index_t w = win.w0; w < win.w1; ++w) dx[h * s.W + w] += g;
     }
   }
 }
