@@ -54,7 +54,7 @@ I2DL_INLINE void max_pool_plane_impl(const Pool2dShape& s, const T* x, T* y, std
 // of a chunk of windows are first gathered into contiguous arrays, then compared branch-free
 // (data-dependent branches mispredict half the time on real data): ~10x the simple loop.
 template <typename T>
-I2DL_INLINE void max_pool_plane_2x2_impl(const Pool2dShape& s, const T* __restrict__ x, T* __restrict__ y,
+I2DL_INLINE void max_pool_plane_2x2_wide(const Pool2dShape& s, const T* __restrict__ x, T* __restrict__ y,
                                          std::int64_t* __restrict__ idx) {
   constexpr index_t kChunk = 64;
   T a[kChunk], b[kChunk], c[kChunk], d[kChunk];
@@ -90,6 +90,36 @@ I2DL_INLINE void max_pool_plane_2x2_impl(const Pool2dShape& s, const T* __restri
       }
     }
   }
+}
+
+// Rows narrower than a vector: one window at a time, still branch-free (selects, no jumps).
+template <typename T>
+I2DL_INLINE void max_pool_plane_2x2_narrow(const Pool2dShape& s, const T* __restrict__ x, T* __restrict__ y,
+                                           std::int64_t* __restrict__ idx) {
+  const std::int64_t W = s.W;
+  for (index_t oh = 0; oh < s.OH; ++oh) {
+    const T* r0 = x + (2 * oh) * s.W;
+    const T* r1 = r0 + s.W;
+    const std::int64_t base = 2 * oh * s.W;
+    for (index_t ow = 0; ow < s.OW; ++ow) {
+      const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+      // pairwise: the first maximum of each row pair, then of the two
+      const bool tb = takes_over(b, a), td = takes_over(d, c);
+      const T top = tb ? b : a, bottom = td ? d : c;
+      const std::int64_t top_i = tb ? 1 : 0, bottom_i = td ? W + 1 : W;
+      const bool tv = takes_over(bottom, top);
+      y[oh * s.OW + ow] = tv ? bottom : top;
+      idx[oh * s.OW + ow] = base + 2 * ow + (tv ? bottom_i : top_i);
+    }
+  }
+}
+
+template <typename T>
+I2DL_INLINE void max_pool_plane_2x2_impl(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx) {
+  if (s.OW >= 16)
+    max_pool_plane_2x2_wide(s, x, y, idx);
+  else
+    max_pool_plane_2x2_narrow(s, x, y, idx);
 }
 
 template <typename T>
