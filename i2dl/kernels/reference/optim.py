@@ -21,7 +21,7 @@ def check_sgd_arguments(fn, param, grad, velocity, momentum):
             raise ValueError(f"{fn}: argument 'velocity' is required when momentum != 0")
         check_float_array(fn, "velocity", velocity, like=param, like_name="param")
         check_shape(fn, "velocity", velocity, param.shape)
-    if not param.flags.writeable:
+    if not getattr(param.flags, "writeable", True):  # CuPy arrays are always writable
         raise ValueError(f"{fn}: argument 'param' must be writable, got a read-only array")
 
 
