@@ -39,7 +39,8 @@ bool batch_parallel(const Conv2dShape& s) {
 std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s, index_t min_blocks) {
   const index_t P = s.out_pixels(), rows = s.Cg() * s.taps();
   std::vector<ColumnBlock> blocks;
-  if (P >= kMinGemmColumns || s.N == 1) {
+  // 1x1 stride-1 convs read the input in place as the column matrix: one image per block, no copy
+  if (P >= kMinGemmColumns || s.N == 1 || s.is_pointwise()) {
     // bands of whole output rows, each within the buffer bound
     index_t band = std::max<index_t>(1, kMaxColumnElements / std::max<index_t>(1, rows * s.OW));
     band = std::min(band, s.OH);
