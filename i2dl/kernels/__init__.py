@@ -13,6 +13,8 @@ import contextlib
 import importlib
 import threading
 
+import numpy as np
+
 BACKENDS = ("reference", "cpu", "cuda")
 KERNEL_NAMES = (
     "conv2d_forward", "conv2d_backward",
@@ -28,11 +30,17 @@ INPLACE_KERNEL_NAMES = ("sgd_step_",)
 _state = threading.local()
 
 
+_modules = {}
+
+
 def get(name: str):
     """The backend module ``name`` ("reference" | "cpu" | "cuda")."""
-    if name not in BACKENDS:
-        raise ValueError(f"kernels.get: argument 'name' must be one of {BACKENDS}, got {name!r}")
-    return importlib.import_module(f"{__name__}.{name}")
+    module = _modules.get(name)
+    if module is None:
+        if name not in BACKENDS:
+            raise ValueError(f"kernels.get: argument 'name' must be one of {BACKENDS}, got {name!r}")
+        module = _modules[name] = importlib.import_module(f"{__name__}.{name}")
+    return module
 
 
 def cpu_backend_name() -> str:
@@ -64,4 +72,6 @@ def is_cupy(a) -> bool:
 
 def for_array(a):
     """The backend module that runs kernels on array ``a``."""
+    if type(a) is np.ndarray:
+        return get(getattr(_state, "cpu_backend", "cpu"))
     return get("cuda") if is_cupy(a) else get(cpu_backend_name())

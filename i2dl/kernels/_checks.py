@@ -6,6 +6,7 @@ shape or a non-contiguous array a ``ValueError``.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -20,6 +21,10 @@ def _type_name(a) -> str:
 def check_float_array(fn: str, name: str, a, ndim: Optional[int] = None, like=None, like_name: str = "x"):
     """Checks that ``a`` is a float32/float64 array (NumPy or CuPy) of rank ``ndim``, C-contiguous,
     and, when ``like`` is given, of the same dtype and array type as ``like``."""
+    # the common case, answered in a few attribute reads; anything else takes the path that explains
+    if (type(a) is np.ndarray and a.flags.c_contiguous and (ndim is None or a.ndim == ndim)
+            and (a.dtype in FLOAT_DTYPES if like is None else (type(like) is np.ndarray and a.dtype == like.dtype))):
+        return a
     if not hasattr(a, "dtype") or not hasattr(a, "flags") or not hasattr(a, "ndim"):
         raise TypeError(f"{fn}: argument '{name}' must be an array, got {_type_name(a)}")
     if like is not None:
@@ -114,6 +119,39 @@ def conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeo
     """Validates conv2d arguments; output size floor((N + 2P - D(F-1) - 1)/S) + 1 per spatial dim."""
     check_float_array(fn, "x", x, 4)
     check_float_array(fn, "w", w, 4, like=x)
+    if b is not None:
+        check_float_array(fn, "b", b, 1, like=x)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
+    try:  # the shape rules depend on shapes and parameters only: remembered per combination
+        return _conv2d_shapes(fn, tuple(x.shape), tuple(w.shape), None if b is None else tuple(b.shape),
+                              _hashable(stride), _hashable(padding), _hashable(dilation), groups)
+    except TypeError as e:
+        if "unhashable" not in str(e):
+            raise
+    return _conv2d_geometry_checked(fn, x, w, b, stride, padding, dilation, groups)
+
+
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+class _Shaped:
+    """Stands in for an array in the shape checks (shape and ndim only)."""
+    __slots__ = ("shape", "ndim")
+
+    def __init__(self, shape):
+        self.shape, self.ndim = shape, len(shape)
+
+
+@functools.lru_cache(maxsize=512)
+def _conv2d_shapes(fn, x_shape, w_shape, b_shape, stride, padding, dilation, groups) -> Conv2dGeometry:
+    return _conv2d_geometry_checked(fn, _Shaped(x_shape), _Shaped(w_shape),
+                                    None if b_shape is None else _Shaped(b_shape), stride, padding, dilation, groups)
+
+
+def _conv2d_geometry_checked(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
+    """The shape and parameter rules of conv2d (arrays already checked for dtype and layout)."""
     SH, SW = as_pair(fn, "stride", stride, 1)
     PH, PW = as_pair(fn, "padding", padding, 0)
     DH, DW = as_pair(fn, "dilation", dilation, 1)
@@ -134,7 +172,6 @@ def conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeo
         raise ValueError(f"{fn}: argument 'w' must have at least one output channel and a non-empty kernel, "
                          f"got shape {tuple(w.shape)}")
     if b is not None:
-        check_float_array(fn, "b", b, 1, like=x)
         check_shape(fn, "b", b, (O,))
     eff_h, eff_w = DH * (KH - 1) + 1, DW * (KW - 1) + 1
     if H + 2 * PH < eff_h or W + 2 * PW < eff_w:
