@@ -51,3 +51,16 @@ def test_sgd_step_bad_input(backend):
     ro.setflags(write=False)
     with pytest.raises(ValueError, match=r"'param' must be writable"):
         k.sgd_step_(ro, np.zeros((3, 4), np.float32), None, 0.1)
+
+
+@pytest.mark.parametrize("backend", ["reference"] + COMPILED_BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_flushes_denormal_velocities(backend, dtype):
+    k = kernels.get(backend)
+    move = device_mover(backend) or (lambda a: a)
+    back = (lambda a: a.get()) if backend == "cuda" else (lambda a: a)
+    tiny = np.finfo(dtype).tiny
+    p, g = move(np.zeros(4, dtype)), move(np.zeros(4, dtype))
+    v = move(np.array([tiny, tiny * 4, -tiny, 1.0], dtype))
+    k.sgd_step_(p, g, v, 0.1, 0.5)
+    np.testing.assert_array_equal(back(v), np.array([0, tiny * 2, 0, 0.5], dtype))

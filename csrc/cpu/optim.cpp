@@ -4,6 +4,9 @@
 
 #include <omp.h>
 
+#include <cmath>
+#include <limits>
+
 namespace i2dl {
 namespace detail {
 
@@ -23,9 +26,11 @@ I2DL_INLINE void sgd_chunk_impl(index_t n, T* __restrict__ p, const T* __restric
     }
     return;
   }
+  const T tiny = std::numeric_limits<T>::min();
   for (index_t i = 0; i < n; ++i) {
     const T gi = g[i] + wd * p[i];
-    const T vi = mu * v[i] + keep * gi;
+    T vi = mu * v[i] + keep * gi;
+    vi = std::abs(vi) < tiny ? T(0) : vi;  // see sgd_step in optim.h
     v[i] = vi;
     p[i] -= lr * (c.nesterov ? gi + mu * vi : vi);
   }

@@ -2,16 +2,19 @@
 #include "i2dl/cuda_kernels.h"
 #include "launch.cuh"
 
+#include <limits>
+
 namespace i2dl::cuda {
 
 template <typename T>
 __global__ void sgd_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ v, T lr, T mu,
-                           T keep, T wd, bool nesterov, bool first) {
+                           T keep, T wd, bool nesterov, bool first, T tiny) {
   I2DL_GRID_STRIDE(i, n) {
     const T gi = g[i] + wd * p[i];
     T d = gi;
     if (v) {
-      const T vi = first ? gi : mu * v[i] + keep * gi;
+      T vi = first ? gi : mu * v[i] + keep * gi;
+      vi = fabs(vi) < tiny ? T(0) : vi;  // denormal velocities flushed, as on the CPU
       v[i] = vi;
       d = nesterov ? gi + mu * vi : vi;
     }
@@ -24,7 +27,8 @@ std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double moment
                      double weight_decay, bool nesterov, bool first_step, void* stream) {
   if (n == 0) return "";
   sgd_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      n, p, g, v, T(lr), T(momentum), T(1 - dampening), T(weight_decay), nesterov, first_step);
+      n, p, g, v, T(lr), T(momentum), T(1 - dampening), T(weight_decay), nesterov, first_step,
+      std::numeric_limits<T>::min());
   return launch_status("sgd_step_");
 }
 

@@ -6,8 +6,14 @@ SGD with momentum, Nesterov and weight decay (PyTorch's rule)::
     v = g                                   on the first step
     v = mu * v + (1 - dampening) * g        afterwards
     p = p - lr * (g + mu * v  if nesterov else  v)      (p - lr * g without momentum)
+
+After a momentum update, velocities below the smallest normal number are flushed to zero: where
+a gradient stays 0 (a dead ReLU) v decays into denormals, whose arithmetic is ~30x slower on
+CPUs, while their effect on the parameter is far below its resolution.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from .._checks import check_float_array, check_shape
 
@@ -37,5 +43,6 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
     else:
         velocity *= momentum
         velocity += (1 - dampening) * g
+        velocity[np.abs(velocity) < np.finfo(velocity.dtype).tiny] = 0
     step = g + momentum * velocity if nesterov else velocity
     param -= (lr * step).astype(param.dtype)
