@@ -40,9 +40,9 @@ template <typename T> struct Lanes;
 template <> struct Lanes<float> { typedef float_lanes type; };
 template <> struct Lanes<double> { typedef double_lanes type; };
 
-// out[i][j] (+)= bias + sum_{kh,kw} w[kh*KW + kw] * buf[i*S_h + kh*D_h][j*S_w + kw*D_w], buf rows of `cols`.
+// The general form (any stride, any number of taps), one accumulator.
 template <typename T>
-I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, const T* __restrict__ w, index_t KH,
+I2DL_INLINE void correlate_plane_simple(const T* __restrict__ buf, index_t cols, const T* __restrict__ w, index_t KH,
                                       index_t KW, index_t SH, index_t SW, index_t DH, index_t DW, T bias, bool accumulate,
                                       index_t OH, index_t OW, T* __restrict__ out) {
   using V = typename Lanes<T>::type;
@@ -63,6 +63,59 @@ I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, c
           acc += w[kh * KW + kw] * v;
         }
       }
+      const index_t n = std::min(L, OW - j0);
+      T* o = out + i * OW + j0;
+      if (n == L) {
+        if (accumulate) {
+          V prev;
+          std::memcpy(&prev, o, sizeof(V));
+          acc += prev;
+        }
+        std::memcpy(o, &acc, sizeof(V));
+      } else {
+        for (index_t l = 0; l < n; ++l) o[l] = accumulate ? o[l] + acc[l] : acc[l];
+      }
+    }
+  }
+}
+
+// out[i][j] (+)= bias + sum_{kh,kw} w[kh*KW + kw] * buf[i*S_h + kh*D_h][j*S_w + kw*D_w], buf rows of `cols`.
+// The taps are summed into four accumulators in turn: with one, every FMA waited for the result
+// of the previous one (latency-bound at a quarter of the FMA units' rate).
+template <typename T>
+I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, const T* __restrict__ w, index_t KH,
+                                      index_t KW, index_t SH, index_t SW, index_t DH, index_t DW, T bias, bool accumulate,
+                                      index_t OH, index_t OW, T* __restrict__ out) {
+  using V = typename Lanes<T>::type;
+  constexpr index_t L = sizeof(V) / sizeof(T);
+  constexpr index_t kMaxTaps = 64;
+  const index_t taps = KH * KW;
+  if (taps > kMaxTaps || SW != 1) return correlate_plane_simple(buf, cols, w, KH, KW, SH, SW, DH, DW, bias, accumulate,
+                                                                  OH, OW, out);
+  index_t offset[kMaxTaps];  // where each tap reads, relative to the output's first input
+  for (index_t kh = 0; kh < KH; ++kh)
+    for (index_t kw = 0; kw < KW; ++kw) offset[kh * KW + kw] = kh * DH * cols + kw * DW;
+  const index_t quads = taps / 4 * 4;
+  for (index_t i = 0; i < OH; ++i) {
+    for (index_t j0 = 0; j0 < OW; j0 += L) {
+      const T* src = buf + i * SH * cols + j0;
+      V a0 = V{} + bias, a1 = V{}, a2 = V{}, a3 = V{}, v;
+      index_t t = 0;
+      for (; t < quads; t += 4) {
+        std::memcpy(&v, src + offset[t], sizeof(V));
+        a0 += w[t] * v;
+        std::memcpy(&v, src + offset[t + 1], sizeof(V));
+        a1 += w[t + 1] * v;
+        std::memcpy(&v, src + offset[t + 2], sizeof(V));
+        a2 += w[t + 2] * v;
+        std::memcpy(&v, src + offset[t + 3], sizeof(V));
+        a3 += w[t + 3] * v;
+      }
+      for (; t < taps; ++t) {
+        std::memcpy(&v, src + offset[t], sizeof(V));
+        a0 += w[t] * v;
+      }
+      V acc = (a0 + a1) + (a2 + a3);
       const index_t n = std::min(L, OW - j0);
       T* o = out + i * OW + j0;
       if (n == L) {
