@@ -40,6 +40,22 @@ template <typename T> struct Lanes;
 template <> struct Lanes<float> { typedef float_lanes type; };
 template <> struct Lanes<double> { typedef double_lanes type; };
 
+// o[0..n) = acc (or += acc): a whole vector at once when n covers it.
+template <typename T, typename V>
+I2DL_INLINE void store_lanes(T* o, V acc, index_t n, bool accumulate) {
+  constexpr index_t L = sizeof(V) / sizeof(T);
+  if (n == L) {
+    if (accumulate) {
+      V prev;
+      std::memcpy(&prev, o, sizeof(V));
+      acc += prev;
+    }
+    std::memcpy(o, &acc, sizeof(V));
+  } else {
+    for (index_t l = 0; l < n; ++l) o[l] = accumulate ? o[l] + acc[l] : acc[l];
+  }
+}
+
 // The general form (any stride, any number of taps), one accumulator.
 template <typename T>
 I2DL_INLINE void correlate_plane_simple(const T* __restrict__ buf, index_t cols, const T* __restrict__ w, index_t KH,
@@ -63,18 +79,7 @@ I2DL_INLINE void correlate_plane_simple(const T* __restrict__ buf, index_t cols,
           acc += w[kh * KW + kw] * v;
         }
       }
-      const index_t n = std::min(L, OW - j0);
-      T* o = out + i * OW + j0;
-      if (n == L) {
-        if (accumulate) {
-          V prev;
-          std::memcpy(&prev, o, sizeof(V));
-          acc += prev;
-        }
-        std::memcpy(o, &acc, sizeof(V));
-      } else {
-        for (index_t l = 0; l < n; ++l) o[l] = accumulate ? o[l] + acc[l] : acc[l];
-      }
+      store_lanes(out + i * OW + j0, acc, std::min(L, OW - j0), accumulate);
     }
   }
 }
@@ -116,18 +121,7 @@ I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, c
         a0 += w[t] * v;
       }
       V acc = (a0 + a1) + (a2 + a3);
-      const index_t n = std::min(L, OW - j0);
-      T* o = out + i * OW + j0;
-      if (n == L) {
-        if (accumulate) {
-          V prev;
-          std::memcpy(&prev, o, sizeof(V));
-          acc += prev;
-        }
-        std::memcpy(o, &acc, sizeof(V));
-      } else {
-        for (index_t l = 0; l < n; ++l) o[l] = accumulate ? o[l] + acc[l] : acc[l];
-      }
+      store_lanes(out + i * OW + j0, acc, std::min(L, OW - j0), accumulate);
     }
   }
 }
