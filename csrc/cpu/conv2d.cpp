@@ -175,6 +175,7 @@ bool conv2d_output_size(Conv2dShape& s) {
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   if (is_depthwise(s)) return conv2d_depthwise_forward(s, x, w, b, y);
+  if (uses_small_forward(s)) return conv2d_small_forward(s, x, w, b, y);
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);

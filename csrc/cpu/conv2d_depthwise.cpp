@@ -232,6 +232,35 @@ void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, cons
 }
 
 template <typename T>
+void conv2d_small_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  const index_t Cg = s.Cg(), Og = s.Og(), in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
+  const detail::PaddedInput pad(s);
+  const index_t padded = pad.rows * pad.cols;
+#pragma omp parallel
+  {
+    // the padded input planes of one (image, group), kept while consecutive outputs share them
+    std::vector<T> buf(Cg * padded);
+    index_t cached = -1;
+#pragma omp for collapse(2) schedule(static)
+    for (index_t n = 0; n < s.N; ++n) {
+      for (index_t o = 0; o < s.O; ++o) {
+        const index_t g = o / Og;
+        if (n * s.groups + g != cached) {
+          for (index_t c = 0; c < Cg; ++c)
+            detail::place_padded(x + (n * s.C + g * Cg + c) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols,
+                                 buf.data() + c * padded);
+          cached = n * s.groups + g;
+        }
+        T* yp = y + (n * s.O + o) * out_plane;
+        for (index_t c = 0; c < Cg; ++c)
+          detail::correlate_plane(buf.data() + c * padded, pad.cols, w + (o * Cg + c) * taps, s.KH, s.KW, s.SH, s.SW,
+                                  s.DH, s.DW, c == 0 && b ? b[o] : T(0), c > 0, s.OH, s.OW, yp);
+      }
+    }
+  }
+}
+
+template <typename T>
 void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
   const index_t mult = s.O / s.C, in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
   const bool unit_stride = s.SH == 1 && s.SW == 1;
@@ -296,6 +325,8 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
 
 template void conv2d_depthwise_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
 template void conv2d_depthwise_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
+template void conv2d_small_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
+template void conv2d_small_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
 template void conv2d_depthwise_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);
 template void conv2d_depthwise_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*, double*);
 

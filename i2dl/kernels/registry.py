@@ -82,7 +82,10 @@ def _conv_samples(rng):
         s(2, 3, 5, 5, 4, 3, 3, bias=False, desc="no bias"),
         s(2, 2, 3, 3, 3, 3, 3, desc="output 1x1"),
         s(2, 2, 1, 4, 2, 1, 3, padding=(1, 0), desc="height 1 input"),
-        s(3, 3, 32, 20, 4, 3, 3, padding=1, desc="wide image, direct GEMM per image"),
+        s(3, 3, 32, 20, 4, 3, 3, padding=1, desc="few filters, rows of a vector: direct forward"),
+        s(2, 4, 9, 40, 6, 3, 3, stride=(1, 2), padding=1, dilation=(2, 1), groups=2,
+          desc="direct forward with groups, stride and dilation"),
+        s(2, 16, 34, 34, 16, 3, 3, padding=1, desc="GEMM path, one image per block"),
         s(2, 3, 11, 11, 4, 5, 5, stride=2, padding=2, dilation=(1, 2), groups=1, desc="5x5 mixed"),
     ]
 
