@@ -103,7 +103,6 @@ class Function:
 
 def backward(root, grad, retain_graph: bool = False) -> None:
     """Backpropagates ``grad`` (dL/droot) through the graph that produced ``root``."""
-    Tensor = _Tensor
     # reverse topological order by an iterative depth-first search (graphs can be deep)
     order, visited, stack = [], {id(root)}, [(root, False)]
     while stack:
@@ -114,8 +113,8 @@ def backward(root, grad, retain_graph: bool = False) -> None:
         stack.append((t, True))
         ctx = t._ctx
         if ctx is not None:
-            for p in ctx.parents:
-                if isinstance(p, Tensor) and p.requires_grad and id(p) not in visited:
+            for p, needed in zip(ctx.parents, ctx.needs_input_grad):
+                if needed and id(p) not in visited:
                     visited.add(id(p))
                     stack.append((p, False))
     grads = {id(root): grad}
@@ -130,13 +129,13 @@ def backward(root, grad, retain_graph: bool = False) -> None:
         in_grads = ctx.backward_fn(ctx, g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
-        for p, pg in zip(ctx.parents, in_grads):
-            if pg is None or not isinstance(p, Tensor) or not p.requires_grad:
+        for p, pg, needed in zip(ctx.parents, in_grads, ctx.needs_input_grad):
+            if not needed or pg is None:  # needed: p is a Tensor that required grad when recorded
                 continue
             key = id(p)
             prev = grads.get(key)
             grads[key] = pg if prev is None else prev + pg
         if not retain_graph:
+            name = ctx.fn_name
             ctx.__dict__.clear()
-            ctx.backward_fn = _graph_freed
-            ctx.parents = ()
+            ctx.fn_name, ctx.backward_fn, ctx.parents, ctx.needs_input_grad = name, _graph_freed, (), ()

@@ -159,3 +159,10 @@ def test_detach_numpy_item_and_device():
     assert a.to("cpu") is a
     with pytest.raises(ValueError, match="'device' must be"):
         a.to("tpu")
+
+
+def test_repr_of_a_tensor_whose_graph_was_freed():
+    a = t(2)
+    y = (a * 2).sum()
+    y.backward()
+    assert "grad_fn=Sum" in repr(y)

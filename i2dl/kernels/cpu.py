@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _C
-from .reference.optim import check_sgd_arguments
 from ._checks import check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry, linear_shapes, pool2d_geometry
 
 NAME = "cpu"
@@ -126,6 +125,6 @@ def relu_backward(dy, y):
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
               first_step=False):
-    check_sgd_arguments("sgd_step_", param, grad, velocity, momentum)
+    # the binding makes every check of check_sgd_arguments, with the same messages
     _C.sgd_step_(param, grad, velocity if momentum != 0 else None, float(lr), float(momentum), float(dampening),
                  bool(nesterov), float(weight_decay), bool(first_step))
