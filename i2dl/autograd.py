@@ -10,6 +10,7 @@ the multivariate sum over paths) and depositing them in the leaves' ``.grad``.
 from __future__ import annotations
 
 import functools
+import itertools
 
 _grad_enabled = True
 
@@ -62,6 +63,7 @@ def _graph_freed(ctx, grad):
 
 
 _Tensor = None  # i2dl.tensor.Tensor, bound when that module loads (it imports this one)
+_creation_counter = itertools.count()
 
 
 class Function:
@@ -94,6 +96,7 @@ class Function:
         out = cls.forward(ctx, *arrays, **params)
         result = Tensor._wrap(out, record)
         if record:
+            ctx.seq = next(_creation_counter)
             ctx.parents = inputs
             ctx.backward_fn = cls.backward
             ctx.fn_name = cls.__name__
@@ -101,41 +104,48 @@ class Function:
         return result
 
 
+def _order_key(t):
+    return t._ctx.seq
+
+
 def backward(root, grad, retain_graph: bool = False) -> None:
-    """Backpropagates ``grad`` (dL/droot) through the graph that produced ``root``."""
-    # reverse topological order by an iterative depth-first search (graphs can be deep)
-    order, visited, stack = [], {id(root)}, [(root, False)]
+    """Backpropagates ``grad`` (dL/droot) through the graph that produced ``root``.
+
+    Every recorded op carries its creation number; an op's inputs were all made before it, so the
+    reachable ops sorted by decreasing number are a reverse topological order. A gradient is
+    complete when its op's turn comes; leaves accumulate into ``.grad`` as gradients arrive.
+    """
+    if root._ctx is None:  # a leaf that requires grad: d root / d root
+        root.grad = grad if root.grad is None else root.grad + grad
+        return
+    nodes, seen, stack = [root], {id(root)}, [root]
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        stack.append((t, True))
-        ctx = t._ctx
-        if ctx is not None:
-            for p, needed in zip(ctx.parents, ctx.needs_input_grad):
-                if needed and id(p) not in visited:
-                    visited.add(id(p))
-                    stack.append((p, False))
+        ctx = stack.pop()._ctx
+        for p, needed in zip(ctx.parents, ctx.needs_input_grad):
+            if needed and p._ctx is not None and id(p) not in seen:
+                seen.add(id(p))
+                nodes.append(p)
+                stack.append(p)
+    nodes.sort(key=_order_key, reverse=True)
     grads = {id(root): grad}
-    for t in reversed(order):
+    for t in nodes:
         g = grads.pop(id(t), None)
         if g is None:
             continue
         ctx = t._ctx
-        if ctx is None:  # a leaf: accumulate, never in place (grads may be shared between leaves)
-            t.grad = g if t.grad is None else t.grad + g
-            continue
         in_grads = ctx.backward_fn(ctx, g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         for p, pg, needed in zip(ctx.parents, in_grads, ctx.needs_input_grad):
             if not needed or pg is None:  # needed: p is a Tensor that required grad when recorded
                 continue
+            if p._ctx is None:  # a leaf: accumulate, never in place (grads may be shared between leaves)
+                p.grad = pg if p.grad is None else p.grad + pg
+                continue
             key = id(p)
             prev = grads.get(key)
             grads[key] = pg if prev is None else prev + pg
         if not retain_graph:
-            name = ctx.fn_name
+            name, seq = ctx.fn_name, ctx.seq
             ctx.__dict__.clear()
-            ctx.fn_name, ctx.backward_fn, ctx.parents, ctx.needs_input_grad = name, _graph_freed, (), ()
+            ctx.fn_name, ctx.seq, ctx.backward_fn, ctx.parents, ctx.needs_input_grad = name, seq, _graph_freed, (), ()
