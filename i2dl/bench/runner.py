@@ -1,6 +1,7 @@
 """``i2dl bench``: one table of op, shape, reference ms, cpu ms, torch ms (when importable),
 speedups, GFLOP/s (or GB/s) and percent of the GEMM ceiling measured in the same run.
-Each row validates the cpu output against the reference before anything is timed."""
+Each row validates the cpu output against the reference before anything is timed; cpu and torch
+are timed in alternation, so that a slow phase of a shared machine does not skew their ratio."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import numpy as np
 
 from .. import _C, kernels
 from ..kernels.registry import rel_error
-from .timing import median_ms
+from .timing import interleaved_median_ms, median_ms
 
 
 def gemm_ceiling_gflops(n: int = 2048) -> float:
@@ -69,12 +70,15 @@ def run_cases(cases, with_reference=True, reference_budget_s=1.0, budget_s=1.0, 
             torch_inputs = case.torch_inputs(torch, inputs) if case.torch_inputs else _to_torch(torch, inputs)
         if case.validate_step:
             err = case.validate_step(inputs, torch_inputs, torch)
-        cpu_ms = median_ms(lambda: case.run(cpu, inputs), budget_s=budget_s)
+        torch_ms = None
+        if torch_inputs is not None:  # timed in alternation with cpu: their ratio is the figure that matters
+            cpu_ms, torch_ms = interleaved_median_ms([lambda: case.run(cpu, inputs),
+                                                      lambda: case.torch_run(torch, torch_inputs)],
+                                                     budget_s=2 * budget_s)
+        else:
+            cpu_ms = median_ms(lambda: case.run(cpu, inputs), budget_s=budget_s)
         ref_ms = (median_ms(lambda: case.run(ref, inputs), warmup=1, min_repeats=3, budget_s=reference_budget_s)
                   if with_reference and case.reference_timed else None)
-        torch_ms = None
-        if torch_inputs is not None:
-            torch_ms = median_ms(lambda: case.torch_run(torch, torch_inputs), budget_s=budget_s)
         row = dict(op=case.op, shape=case.shape, reference_ms=ref_ms, cpu_ms=cpu_ms, torch_ms=torch_ms,
                    max_rel_error=err, flops=case.flops, bytes=case.bytes)
         rows.append(row)

@@ -17,3 +17,19 @@ def median_ms(fn, warmup: int = 2, min_repeats: int = 5, max_repeats: int = 50, 
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times) * 1e3
+
+
+def interleaved_median_ms(fns, warmup: int = 2, min_repeats: int = 5, max_repeats: int = 50, budget_s: float = 2.0):
+    """Medians (ms) of several functions timed in alternation (a, b, a, b, ...), so that a slow
+    phase of a shared machine hits all of them alike and their ratios stay meaningful."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = [[] for _ in fns]
+    start = time.perf_counter()
+    while len(times[0]) < min_repeats or (len(times[0]) < max_repeats and time.perf_counter() - start < budget_s):
+        for fn, ts in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) * 1e3 for ts in times]
