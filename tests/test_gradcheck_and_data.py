@@ -54,3 +54,12 @@ def test_random_split_partitions():
 def test_tensor_dataset_checks_lengths():
     with pytest.raises(ValueError, match="array 1 has 3 rows"):
         TensorDataset(np.zeros(4), np.zeros(3))
+
+
+def test_digits_without_scikit_learn_says_what_to_install(monkeypatch):
+    import sys
+    from i2dl.data import digits
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(ImportError, match=r"needs scikit-learn.*pip install 'i2dl\[data\]'"):
+        digits()
