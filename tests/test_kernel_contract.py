@@ -16,9 +16,10 @@ def test_same_names_and_signatures(backend):
 
 
 def test_registry_covers_every_kernel_name():
-    from i2dl.kernels.registry import REGISTRY
+    from i2dl.kernels.registry import INPLACE_REGISTRY, REGISTRY
     covered = {n for spec in REGISTRY for n in (spec.forward, spec.backward)}
     assert covered == set(kernels.KERNEL_NAMES)
+    assert {spec.kernel for spec in INPLACE_REGISTRY} == set(kernels.INPLACE_KERNEL_NAMES)
 
 
 def test_get_rejects_unknown_backend():

@@ -1,38 +1,37 @@
-"""The in-place optimizer kernels: every backend against the reference, every option, both dtypes;
-bad input."""
-import itertools
-
+"""The in-place kernels of the registry: every backend against the reference, every sample, both
+dtypes; bad input; denormal flushing."""
 import numpy as np
 import pytest
 
 from i2dl import kernels
+from i2dl.kernels.registry import INPLACE_REGISTRY, TOLERANCE, cross_check_inplace
 
 from conftest import COMPILED_BACKENDS, device_mover
 
-OPTIONS = list(itertools.product([0.0, 0.9], [0.0, 0.1], [False, True], [0.0, 1e-2], [False, True]))
+CASES = [(spec, i) for spec in INPLACE_REGISTRY for i in range(len(spec.samples(np.random.default_rng(0))))]
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("backend", COMPILED_BACKENDS)
-@pytest.mark.parametrize("momentum,dampening,nesterov,wd,first", OPTIONS)
-def test_sgd_step_matches_reference(backend, dtype, momentum, dampening, nesterov, wd, first):
-    if nesterov and (momentum == 0 or dampening != 0):
-        pytest.skip("nesterov needs momentum and no dampening")
-    rng = np.random.default_rng(0)
-    shape = (300, 257)                      # large enough for the threaded path, odd for the tails
-    p0, g, v0 = (rng.standard_normal(shape).astype(dtype) for _ in range(3))
-    ref, k = kernels.get("reference"), kernels.get(backend)
-    move = device_mover(backend) or (lambda a: a.copy())
-    back = (lambda a: a.get()) if backend == "cuda" else (lambda a: a)
-    p_ref, v_ref = p0.copy(), v0.copy()
-    ref.sgd_step_(p_ref, g, v_ref, 0.1, momentum, dampening, nesterov, wd, first)
-    p, v = move(p0), move(v0)
-    k.sgd_step_(p, move(g), v, 0.1, momentum, dampening, nesterov, wd, first)
-    tol = 1e-6 if dtype == np.float32 else 1e-14
-    np.testing.assert_allclose(back(p), p_ref, rtol=tol, atol=tol)
-    if momentum:
-        np.testing.assert_allclose(back(v), v_ref, rtol=tol, atol=tol)
-    assert not np.array_equal(back(p), p0)
+@pytest.mark.parametrize("spec,index", CASES, ids=[f"{s.name}-{i}" for s, i in CASES])
+def test_inplace_kernel_matches_reference(spec, index, backend, dtype):
+    sample = spec.samples(np.random.default_rng(index))[index]
+    errors = cross_check_inplace(spec, kernels.get(backend), sample, dtype, device_mover(backend))
+    tol = TOLERANCE[np.dtype(dtype)]
+    assert all(e <= tol for e in errors.values()), f"{spec.name} [{sample.desc}] on {backend}: {errors}"
+
+
+def test_inplace_cross_check_detects_a_wrong_update():
+    spec = INPLACE_REGISTRY[0]
+    cpu = kernels.get("cpu")
+
+    class Perturbed:
+        def sgd_step_(self, param, *a, **k):
+            cpu.sgd_step_(param, *a, **k)
+            param *= 1.001
+
+    errors = cross_check_inplace(spec, Perturbed(), spec.samples(np.random.default_rng(0))[0], np.float64)
+    assert errors["param"] > 1e-4
 
 
 @pytest.mark.parametrize("backend", ["reference", "cpu"])

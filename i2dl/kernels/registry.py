@@ -280,6 +280,43 @@ def saved_y(a):
 REGISTRY: Tuple[KernelSpec, ...] = (CONV2D, MAX_POOL2D, AVG_POOL2D, GLOBAL_AVG_POOL2D, LINEAR, RELU)
 
 
+# ---------------------------------------------------------------- in-place kernels (optimizer steps)
+@dataclass
+class InplaceSpec:
+    """A kernel that updates some of its array arguments in place: ``call(k, arrays, params)``
+    runs it; ``updated`` names the arrays it writes. Every backend must leave them as the reference
+    does (relative-norm error within the tolerance), from the same dtype-rounded starting values."""
+    name: str
+    kernel: str
+    samples: Callable[[np.random.Generator], List[Sample]]
+    call: Callable
+    updated: Tuple[str, ...]
+    dtypes: Tuple = DTYPES
+
+
+def _sgd_samples(rng):
+    out = []
+    shape = (300, 257)  # large enough for the threaded path, odd for the vector tails
+    for momentum, dampening, nesterov, wd, first in [(0.0, 0.0, False, 0.0, False), (0.0, 0.0, False, 1e-2, False),
+                                                     (0.9, 0.0, False, 0.0, True), (0.9, 0.0, False, 0.0, False),
+                                                     (0.9, 0.1, False, 1e-2, False), (0.9, 0.0, True, 1e-2, False),
+                                                     (0.9, 0.0, True, 0.0, True)]:
+        arrays = {"param": _rn(rng, *shape), "grad": _rn(rng, *shape), "velocity": _rn(rng, *shape)}
+        params = dict(lr=0.1, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=wd,
+                      first_step=first)
+        out.append(Sample(arrays, params, f"{params}"))
+    out.append(Sample({"param": _rn(rng, 7), "grad": _rn(rng, 7), "velocity": _rn(rng, 7)},
+                      dict(lr=0.5, momentum=0.5), "7 elements"))
+    return out
+
+
+SGD_STEP = InplaceSpec(
+    name="sgd_step_", kernel="sgd_step_", samples=_sgd_samples,
+    call=lambda k, a, p: k.sgd_step_(a["param"], a["grad"], a["velocity"], **p), updated=("param", "velocity"))
+
+INPLACE_REGISTRY: Tuple[InplaceSpec, ...] = (SGD_STEP,)
+
+
 def by_name(name: str) -> KernelSpec:
     for spec in REGISTRY:
         if spec.name == name:
@@ -343,4 +380,20 @@ def cross_check(spec: KernelSpec, backend, sample: Sample, dtype, rng, to_device
     for name, g in g_ref.items():
         got = to_numpy(grads.get(name))
         errors["d" + name] = rel_error(got, g) if got is not None and np.dtype(got.dtype) == np.dtype(dtype) else float("inf")
+    return errors
+
+
+def cross_check_inplace(spec: InplaceSpec, backend, sample: Sample, dtype, to_device=None) -> Dict[str, float]:
+    """Runs an in-place kernel on ``backend`` (in ``dtype``) and on the float64 reference from the
+    same rounded values; returns the relative error of every updated array."""
+    from . import get
+    rounded = {k: np.array(v, dtype=dtype) for k, v in sample.inputs.items()}      # fresh copies: both
+    want = {k: v.astype(np.float64) for k, v in rounded.items()}                  # calls write in place
+    got = {k: (to_device(v) if to_device else v.copy()) for k, v in rounded.items()}
+    spec.call(get("reference"), want, sample.params)
+    spec.call(backend, got, sample.params)
+    errors = {}
+    for name in spec.updated:
+        g = to_numpy(got[name])
+        errors[name] = rel_error(g, want[name]) if np.dtype(g.dtype) == np.dtype(dtype) else float("inf")
     return errors
