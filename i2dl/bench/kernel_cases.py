@@ -1,4 +1,4 @@
-"""Benchmark rows for the kernels: the issue's convolution and pooling shapes, forward and
+"""Benchmark rows for the kernels: the lecture's convolution and pooling shapes (LeNet, ResNet, strided, 1x1, batch 1, depthwise), forward and
 forward+backward, on reference / cpu / torch (when importable)."""
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .. import kernels
 
 
 @dataclass

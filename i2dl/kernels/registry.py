@@ -6,7 +6,7 @@ adds a row here, not test code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Tuple
 
 import numpy as np
@@ -49,8 +49,6 @@ class KernelSpec:
     dtypes: Tuple = DTYPES
     saved_is_exact: bool = False  # compare the saved state exactly across backends (argmax indices)
     backward_anchor: str = "x"    # the array whose dtype the backward's other arrays must share
-    flops: Callable = None        # (inputs, params) -> forward FLOPs, for benchmarks
-    extra: dict = field(default_factory=dict)
 
 
 def _rn(rng, *shape):
@@ -129,17 +127,11 @@ def _conv_bad():
     ]
 
 
-def _conv_flops(a, p):
-    from ._checks import conv2d_geometry
-    g = conv2d_geometry("flops", a["x"], a["w"], None, **p)
-    return 2.0 * g.N * g.O * g.OH * g.OW * (g.C // g.groups) * g.KH * g.KW
-
-
 CONV2D = KernelSpec(
     name="conv2d", forward="conv2d_forward", backward="conv2d_backward",
     samples=_conv_samples, call_forward=_conv_forward,
     backward_inputs=lambda a, saved, dy: {"dy": dy, "x": a["x"], "w": a["w"], "has_bias": a["b"] is not None},
-    call_backward=_conv_backward, ranks={"x": 4, "w": 4, "b": 1, "dy": 4}, bad_inputs=_conv_bad, flops=_conv_flops)
+    call_backward=_conv_backward, ranks={"x": 4, "w": 4, "b": 1, "dy": 4}, bad_inputs=_conv_bad)
 
 
 # ---------------------------------------------------------------- pooling
@@ -249,8 +241,7 @@ LINEAR = KernelSpec(
                  lambda a, p: ({**a, "w": np.zeros((3, a["x"].shape[-1] + 2), a["x"].dtype)}, p), ValueError, r"'w' must have in_features"),
         BadInput("bias of wrong length", "forward",
                  lambda a, p: ({**a, "b": np.zeros(a["w"].shape[0] + 1, a["x"].dtype)}, p), ValueError, r"'b' must have shape"),
-    ],
-    flops=lambda a, p: 2.0 * a["x"].size * a["w"].shape[0])
+    ])
 
 
 # ---------------------------------------------------------------- relu

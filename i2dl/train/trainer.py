@@ -2,7 +2,6 @@
 after each epoch, the best-on-validation weights kept, and a final test evaluation."""
 from __future__ import annotations
 
-import numpy as np
 
 from .. import functional as F
 from ..autograd import no_grad
@@ -68,6 +67,3 @@ def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cr
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
-
-
-__all__ = ["accuracy", "evaluate", "train_epoch", "fit", "np"]
