@@ -1,5 +1,6 @@
-"""Benchmark rows for the kernels: the lecture's convolution and pooling shapes (LeNet, ResNet, strided, 1x1, batch 1, depthwise), forward and
-forward+backward, on reference / cpu / torch (when importable)."""
+"""Benchmark rows for the kernels: the lecture's convolution and pooling shapes (LeNet, ResNet,
+strided, 1x1, batch 1, depthwise), forward and forward+backward, on reference / cpu / torch
+(when importable)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
