@@ -47,5 +47,15 @@ def main(argv=None) -> int:
     return 2
 
 
+def entry() -> int:
+    """The console script: like main(), quiet when its output pipe closes early (`i2dl info | head`)."""
+    try:
+        return main()
+    except BrokenPipeError:
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

@@ -188,7 +188,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 #pragma omp parallel
   {
     const Scratch<T> ws(s, max_cols, false);
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
     for (size_t i = 0; i < blocks.size(); ++i) forward_block(s, x, w, b, y, blocks[i], ws);
   }
 }
@@ -223,23 +223,29 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     for (size_t i = 0; i < blocks.size(); ++i) backward_block(s, dy, x, w, dx, dw, i ? T(1) : T(0), blocks[i], ws);
     return;
   }
-  // each thread sums the weight gradient of its blocks privately; the partial sums are added at the end
-  std::fill(dw, dw + dw_size, T(0));
+  // Each thread sums the weight gradient of its blocks privately; the partial sums are then added
+  // in thread order. With the static split of blocks that makes the result reproducible run to run
+  // (for a given thread count), as a seeded training run should be.
+  const int threads = omp_get_max_threads();
+  std::vector<T*> partial(threads, nullptr);
   const BlasSingleThreaded serial_blas;
-#pragma omp parallel
+#pragma omp parallel num_threads(threads)
   {
     const Scratch<T> ws(s, max_cols, dx != nullptr);
     T* dw_part = workspace<T>(Slot::kWeights, dw_size);
     bool first = true;
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
     for (size_t i = 0; i < blocks.size(); ++i) {
       backward_block(s, dy, x, w, dx, dw_part, first ? T(0) : T(1), blocks[i], ws);
       first = false;
     }
-    if (!first) {
-#pragma omp critical(i2dl_conv_dw)
-      for (index_t i = 0; i < dw_size; ++i) dw[i] += dw_part[i];
-    }
+    if (!first) partial[omp_get_thread_num()] = dw_part;
+  }
+  std::fill(dw, dw + dw_size, T(0));
+  for (T* part : partial) {
+    if (!part) continue;
+#pragma omp parallel for schedule(static)
+    for (index_t i = 0; i < dw_size; ++i) dw[i] += part[i];
   }
 }
 
