@@ -21,6 +21,16 @@ I2DL_INLINE void valid_range(index_t OW, index_t W, index_t S, index_t offset, i
   hi = std::max(lo, std::min(hi, OW));
 }
 
+// Copies n elements in 32-byte pieces of constant size (inlined as vector moves) and a short
+// tail: LeNet-sized rows are a few dozen bytes, where a memcpy call per row cost more than the copy.
+template <typename T>
+I2DL_INLINE void copy_short(T* __restrict__ d, const T* __restrict__ s, index_t n) {
+  constexpr index_t kPiece = 32 / sizeof(T);
+  index_t i = 0;
+  for (; i + kPiece <= n; i += kPiece) std::memcpy(d + i, s + i, 32);
+  for (; i < n; ++i) d[i] = s[i];
+}
+
 template <typename T>
 I2DL_INLINE void im2col_row_impl(const Conv2dShape& s, const T* plane, index_t kh, index_t kw,
                                  index_t oh0, index_t oh1, T* dst) {
@@ -36,7 +46,7 @@ I2DL_INLINE void im2col_row_impl(const Conv2dShape& s, const T* plane, index_t k
     const T* src = plane + ih * s.W + col_offset;
     for (index_t ow = 0; ow < lo; ++ow) dst[ow] = T(0);
     if (s.SW == 1) {
-      std::memcpy(dst + lo, src + lo, sizeof(T) * (hi - lo));
+      copy_short(dst + lo, src + lo, hi - lo);
     } else {
       for (index_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * s.SW];
     }
