@@ -25,3 +25,13 @@ def test_registry_covers_every_kernel_name():
 def test_get_rejects_unknown_backend():
     with pytest.raises(ValueError, match="argument 'name' must be one of"):
         kernels.get("tpu")
+
+
+def test_i2dl_check_passes_and_reports_every_kernel():
+    from i2dl.check import run_check
+    lines = []
+    assert run_check(seed=0, out=lines.append)
+    names = {line.split()[0] for line in lines[1:-1] if not line.startswith("cuda:")}
+    from i2dl.kernels.registry import INPLACE_REGISTRY, REGISTRY
+    assert {s.name for s in REGISTRY + INPLACE_REGISTRY} <= names
+    assert lines[-1] == "all kernels match the reference"
