@@ -24,6 +24,19 @@ class GradcheckError(AssertionError):
     pass
 
 
+def central_difference(f, array, flat_index, eps=1e-6) -> float:
+    """(f(a + eps e_j) - f(a - eps e_j)) / 2 eps for entry j of ``array`` (changed in place and
+    restored); ``f`` reads the array and returns a float."""
+    flat = array.reshape(-1)
+    old = flat[flat_index]
+    flat[flat_index] = old + eps
+    up = f()
+    flat[flat_index] = old - eps
+    down = f()
+    flat[flat_index] = old
+    return (up - down) / (2 * eps)
+
+
 def gradcheck(fn, inputs, eps=1e-6, tol=1e-5, max_entries=None, raise_exception=True, seed=0) -> GradcheckResult:
     """Compares autograd's gradient of ``sum(fn(*inputs) * r)`` (r random, fixed) with central
     differences (f(x + eps) - f(x - eps)) / 2 eps for every input tensor with requires_grad.
@@ -52,13 +65,7 @@ def gradcheck(fn, inputs, eps=1e-6, tol=1e-5, max_entries=None, raise_exception=
         picks = range(flat.size) if max_entries is None or flat.size <= max_entries else \
             rng.choice(flat.size, size=max_entries, replace=False)
         for j in picks:
-            old = flat[j]
-            flat[j] = old + eps
-            up = f()
-            flat[j] = old - eps
-            down = f()
-            flat[j] = old
-            numeric = (up - down) / (2 * eps)
+            numeric = central_difference(f, t.data, j, eps)
             a = analytic.reshape(-1)[j]
             err = abs(a - numeric) / max(1.0, abs(numeric))
             checked += 1

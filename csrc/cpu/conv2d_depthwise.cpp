@@ -40,6 +40,19 @@ template <typename T> struct Lanes;
 template <> struct Lanes<float> { typedef float_lanes type; };
 template <> struct Lanes<double> { typedef double_lanes type; };
 
+// The L inputs src[0], src[SW], ..., src[(L-1)*SW] as one vector (one load when SW == 1).
+template <typename T, typename V>
+I2DL_INLINE V load_lanes(const T* src, index_t SW) {
+  V v;
+  if (SW == 1) {
+    std::memcpy(&v, src, sizeof(V));
+  } else {
+    constexpr index_t L = sizeof(V) / sizeof(T);
+    for (index_t l = 0; l < L; ++l) v[l] = src[l * SW];
+  }
+  return v;
+}
+
 // o[0..n) = acc (or += acc): a whole vector at once when n covers it.
 template <typename T, typename V>
 I2DL_INLINE void store_lanes(T* o, V acc, index_t n, bool accumulate) {
@@ -69,14 +82,7 @@ I2DL_INLINE void correlate_plane_simple(const T* __restrict__ buf, index_t cols,
       for (index_t kh = 0; kh < KH; ++kh) {
         const T* row = buf + (i * SH + kh * DH) * cols + j0 * SW;
         for (index_t kw = 0; kw < KW; ++kw) {
-          const T* src = row + kw * DW;
-          V v;
-          if (SW == 1) {
-            std::memcpy(&v, src, sizeof(V));
-          } else {
-            for (index_t l = 0; l < L; ++l) v[l] = src[l * SW];
-          }
-          acc += w[kh * KW + kw] * v;
+          acc += w[kh * KW + kw] * load_lanes<T, V>(row + kw * DW, SW);
         }
       }
       store_lanes(out + i * OW + j0, acc, std::min(L, OW - j0), accumulate);
@@ -142,14 +148,9 @@ I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols,
         const T* src = buf + (i * SH + kh * DH) * cols + kw * DW;
         const T* g = dy + i * gcols;
         for (index_t j = 0; j < gcols; j += L) {
-          V gv, xv;
+          V gv;
           std::memcpy(&gv, g + j, sizeof(V));
-          if (SW == 1) {
-            std::memcpy(&xv, src + j, sizeof(V));
-          } else {
-            for (index_t l = 0; l < L; ++l) xv[l] = src[(j + l) * SW];
-          }
-          acc += gv * xv;
+          acc += gv * load_lanes<T, V>(src + j * SW, SW);
         }
       }
       T total = T(0);
