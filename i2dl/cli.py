@@ -17,6 +17,8 @@ def main(argv=None) -> int:
     p_bench.add_argument("--filter", default=None, help="only rows whose op or shape contains this text")
     p_bench.add_argument("--no-reference", action="store_true", help="skip timing the NumPy reference")
     p_bench.add_argument("--quick", action="store_true", help="shorter timing budgets")
+    p_bench.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                         help="cpu: reference vs cpu vs torch; cuda: the cuda backend vs torch on the GPU")
     p_train = sub.add_parser("train", help="train a LeNet-style CNN on the bundled digits")
     p_train.add_argument("--epochs", type=int, default=None)
     p_train.add_argument("--batch-size", type=int, default=None)
@@ -24,7 +26,10 @@ def main(argv=None) -> int:
     p_train.add_argument("--seed", type=int, default=0)
     p_train.add_argument("--model", default="lenet", choices=["lenet", "mlp"])
     p_train.add_argument("--out", default="runs/digits", help="where the model (.npz + .json) is saved")
-    p_train.add_argument("--backend", default="cpu", choices=["cpu", "reference"])
+    p_train.add_argument("--backend", default="cpu", choices=["cpu", "reference"],
+                         help="which CPU kernels run the model on the CPU")
+    p_train.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                         help="cuda: model and batches on the GPU (the cuda kernels)")
     args = parser.parse_args(argv)
 
     import i2dl
@@ -38,6 +43,10 @@ def main(argv=None) -> int:
         from .check import run_check
         return 0 if run_check(seed=args.seed) else 1
     if args.command == "bench":
+        if args.device == "cuda":
+            from .bench.gpu import run as run_gpu
+            run_gpu(filter_text=args.filter, json_path=args.json, quick=args.quick)
+            return 0
         from .bench import run
         run(filter_text=args.filter, json_path=args.json, with_reference=not args.no_reference, quick=args.quick)
         return 0

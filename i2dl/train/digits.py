@@ -20,6 +20,7 @@ def build(name):
 
 def main(args) -> int:
     cfg = dict(DEFAULTS[args.model])
+    device = getattr(args, "device", "cpu")
     for key in ("epochs", "batch_size", "lr"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
@@ -27,17 +28,18 @@ def main(args) -> int:
     data = digits()
     train_set, val_set, test_set = random_split(data, [0.7, 0.15, 0.15], seed=args.seed)
     print(f"digits: {len(train_set)} train / {len(val_set)} val / {len(test_set)} test images (8x8), "
-          f"model {args.model}, backend {args.backend}, {cfg}")
+          f"model {args.model}, "
+          f"{'device cuda' if device == 'cuda' else 'backend ' + args.backend}, {cfg}")
     train_loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True, seed=args.seed)
     val_loader = DataLoader(val_set, batch_size=256)
     test_loader = DataLoader(test_set, batch_size=256)
-    model = build(args.model)
+    model = build(args.model).to(device)
     print(model)
     optimizer = optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9, weight_decay=1e-4)
     start = time.perf_counter()
     with kernels.use_backend(args.backend):
-        history = fit(model, optimizer, train_loader, val_loader, epochs=cfg["epochs"])
-        test_loss, test_acc = evaluate(model, test_loader)
+        history = fit(model, optimizer, train_loader, val_loader, epochs=cfg["epochs"], device=device)
+        test_loss, test_acc = evaluate(model, test_loader, device=device)
     seconds = time.perf_counter() - start
     best_val = max(h["val_acc"] for h in history)
     npz, meta = models.save(model, args.out, test_accuracy=test_acc, best_val_accuracy=best_val,

@@ -13,12 +13,13 @@ def accuracy(logits, labels) -> float:
 
 
 @no_grad()
-def evaluate(model, loader, loss_fn=F.cross_entropy):
-    """(mean loss, accuracy) over a loader, in eval mode."""
+def evaluate(model, loader, loss_fn=F.cross_entropy, device="cpu"):
+    """(mean loss, accuracy) over a loader, in eval mode; batches are moved to ``device``."""
     was_training = model.training
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     for x, y in loader:
+        x, y = x.to(device), y.to(device)
         logits = model(x)
         total_loss += loss_fn(logits, y, reduction="sum").item()
         correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
@@ -27,11 +28,12 @@ def evaluate(model, loader, loss_fn=F.cross_entropy):
     return total_loss / max(count, 1), correct / max(count, 1)
 
 
-def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", progress=True):
+def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", progress=True, device="cpu"):
     model.train()
     bar = ProgressBar(len(loader), desc) if progress else None
     total_loss, correct, count = 0.0, 0, 0
     for x, y in loader:
+        x, y = x.to(device), y.to(device)
         logits = model(x)
         loss = loss_fn(logits, y)
         optimizer.zero_grad()
@@ -47,16 +49,17 @@ def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", prog
 
 
 def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cross_entropy, progress=True,
-        scheduler=None):
+        scheduler=None, device="cpu"):
     """Trains for ``epochs``; returns the history and restores the weights with the best
-    validation accuracy (when a validation loader is given)."""
+    validation accuracy (when a validation loader is given). The model must already be on
+    ``device``; each batch is moved there."""
     history, best, best_state = [], -1.0, None
     for epoch in range(1, epochs + 1):
         bar, tr_loss, tr_acc = train_epoch(model, train_loader, optimizer, loss_fn, f"epoch {epoch:2d}/{epochs}",
-                                           progress)
+                                           progress, device)
         row = dict(epoch=epoch, loss=tr_loss, acc=tr_acc)
         if val_loader is not None:
-            row["val_loss"], row["val_acc"] = evaluate(model, val_loader, loss_fn)
+            row["val_loss"], row["val_acc"] = evaluate(model, val_loader, loss_fn, device)
             if row["val_acc"] > best:
                 best, best_state = row["val_acc"], model.state_dict()
         if bar:
