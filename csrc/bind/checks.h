@@ -6,29 +6,28 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace i2dl::bind {
 namespace py = pybind11;
 
-inline std::string shape_str(const py::array& a) {
-  std::ostringstream os;
-  os << "(";
-  for (py::ssize_t i = 0; i < a.ndim(); ++i) os << (i ? ", " : "") << a.shape(i);
-  if (a.ndim() == 1) os << ",";
-  os << ")";
-  return os.str();
+// Shapes and pairs are formatted with std::to_string, not iostreams: an ostringstream
+// crashed inside the module where the compiler's libstdc++ headers and the libstdc++ loaded at
+// run time came from different GCC releases (seen with a /opt GCC 13 next to the system's).
+inline std::string join_ints(const int64_t* v, size_t n) {
+  std::string s = "(";
+  for (size_t i = 0; i < n; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + (n == 1 ? ",)" : ")");
 }
 
 inline std::string shape_str(const std::vector<py::ssize_t>& s) {
-  std::ostringstream os;
-  os << "(";
-  for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
-  if (s.size() == 1) os << ",";
-  os << ")";
-  return os.str();
+  std::vector<int64_t> v(s.begin(), s.end());
+  return join_ints(v.data(), v.size());
+}
+
+inline std::string shape_str(const py::array& a) {
+  return shape_str(std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
 }
 
 inline std::string dtype_str(const py::dtype& d) { return py::str(d).cast<std::string>(); }
@@ -91,11 +90,10 @@ inline void require_index_array(const py::array& a, const char* fn, const char* 
 inline std::pair<int64_t, int64_t> require_pair(const std::vector<int64_t>& v, const char* fn, const char* name,
                                                 int64_t minimum) {
   if (v.size() != 2 || v[0] < minimum || v[1] < minimum) {
-    std::ostringstream os;
-    os << fn << ": argument '" << name << "' must be a pair of integers >= " << minimum << ", got (";
-    for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-    os << ")";
-    throw py::value_error(os.str());
+    std::string got = join_ints(v.data(), v.size());
+    if (v.size() == 1) got = "(" + std::to_string(v[0]) + ")";  // a pair, not a tuple: no trailing comma
+    throw py::value_error(std::string(fn) + ": argument '" + name + "' must be a pair of integers >= " +
+                          std::to_string(minimum) + ", got " + got);
   }
   return {v[0], v[1]};
 }
