@@ -20,7 +20,8 @@ step() { echo; echo "== $* ($(date +%T)) =="; }
 step "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 nvcc --version | tail -2
-"$PY" -c "import cupy, numpy; print('cupy', cupy.__version__, 'numpy', numpy.__version__)"
+"$PY" -c "import cupy, numpy, pybind11; print('cupy', cupy.__version__, 'numpy', numpy.__version__, 'pybind11', pybind11.__version__)"
+g++ --version | head -1
 
 if [ -n "$WHEELS" ]; then
   "$PY" -m pip install -q --no-index --no-deps --no-compile --target "$SITE" "$WHEELS"/*.whl || exit 1
@@ -40,11 +41,13 @@ step "i2dl info"
 "$PY" -m i2dl.cli info
 
 step "tests"
-"$PY" -m pytest -q -rs -p no:cacheprovider --tb=short i2dl-tests >"$RESULTS/pytest.log" 2>&1
+PARALLEL=""  # pytest-xdist where present: faster, and a crash costs one worker instead of the run
+"$PY" -c "import xdist" 2>/dev/null && PARALLEL="-n 8"
+"$PY" -m pytest -q $PARALLEL -rs -p no:cacheprovider --tb=short i2dl-tests >"$RESULTS/pytest.log" 2>&1
 echo "pytest exit $?"
 grep -E "passed|failed|error" "$RESULTS/pytest.log" | tail -3
-grep -E "^(FAILED|ERROR)" "$RESULTS/pytest.log" | head -40
-grep -c "SKIPPED" "$RESULTS/pytest.log" | sed 's/^/skipped lines: /'
+grep -E "^(FAILED|ERROR)|crashed" "$RESULTS/pytest.log" | head -40
+grep -E "^SKIPPED" "$RESULTS/pytest.log" | head -5
 
 step "i2dl check"
 "$PY" -m i2dl.cli check 2>&1 | tee "$RESULTS/check.log" | tail -25

@@ -57,6 +57,15 @@ PYBIND11_MODULE(_C_cuda, m) {
   m.def("add_channel_bias", [](const std::string& dt, index_t N, index_t O, index_t P, u b, u y, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::add_channel_bias(N, O, P, dev<const T>(b), dev<T>(y), stream_of(st))); });
   });
+  m.def("conv2d_direct_forward", [](const std::string& dt, std::vector<int64_t> g, u x, u w, u b, u y, u st) {
+    with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::conv2d_direct_forward(conv_shape(g), dev<const T>(x), dev<const T>(w), b ? dev<const T>(b) : nullptr, dev<T>(y), stream_of(st))); });
+  });
+  m.def("conv2d_direct_backward_input", [](const std::string& dt, std::vector<int64_t> g, u dy, u w, u dx, u st) {
+    with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::conv2d_direct_backward_input(conv_shape(g), dev<const T>(dy), dev<const T>(w), dev<T>(dx), stream_of(st))); });
+  });
+  m.def("conv2d_direct_backward_weight", [](const std::string& dt, std::vector<int64_t> g, u dy, u x, u dw, u st) {
+    with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::conv2d_direct_backward_weight(conv_shape(g), dev<const T>(dy), dev<const T>(x), dev<T>(dw), stream_of(st))); });
+  });
   m.def("max_pool2d_forward", [](const std::string& dt, std::vector<int64_t> g, u x, u y, u idx, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::max_pool2d_forward(pool_shape(g), dev<const T>(x), dev<T>(y), dev<std::int64_t>(idx), stream_of(st))); });
   });

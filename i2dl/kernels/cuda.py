@@ -3,7 +3,9 @@ via CuPy. Every kernel launches on CuPy's current stream and every launch is che
 
 Same names and signatures as :mod:`i2dl.kernels.reference`. Convolution lowers a bounded block
 of images at a time to columns (``im2col`` kernel), multiplies with one batched cuBLAS GEMM and
-takes the adjoint with a gathering ``col2im`` kernel (no atomics, deterministic).
+takes the adjoint with a gathering ``col2im`` kernel (no atomics, deterministic). 1x1 stride-1
+convs multiply x itself (no im2col); depthwise convs (one input channel per group) run direct
+kernels (``csrc/cuda/conv2d_direct.cu``) instead of one tiny GEMM per channel.
 Importing this module needs neither CuPy nor a GPU; calling a kernel does.
 """
 from __future__ import annotations
@@ -78,20 +80,38 @@ def _image_blocks(g):
         yield n0, min(count, g.N - n0)
 
 
+def _is_depthwise(g):
+    """One input channel per group: the direct kernels beat 'groups' tiny GEMMs."""
+    return g.groups > 1 and g.C == g.groups
+
+
+def _is_pointwise(g):
+    """A 1x1 stride-1 unpadded conv with one group: x itself is the column matrix."""
+    return g.groups == 1 and g.KH == g.KW == 1 and g.SH == g.SW == 1 and g.PH == g.PW == 0
+
+
 def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
     fn = "conv2d_forward"
     _require_cupy(fn, "x", x)
     g = conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups)
     cp, m, stream, dt = _ctx(x)
     Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
-    y = cp.empty(g.out_shape, dtype=x.dtype)
-    yv = y.reshape(g.N, g.groups, Og, P)
-    wg = w.reshape(g.groups, Og, K)
-    for n0, count in _image_blocks(g):
-        col = cp.empty((count, K, P), dtype=x.dtype)
-        for grp in range(g.groups):
-            m.im2col(dt, tuple(g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
-            yv[n0:n0 + count, grp] = cp.matmul(wg[grp], col)      # (Og, K) @ (count, K, P)
+    if _is_depthwise(g):
+        y = cp.empty(g.out_shape, dtype=x.dtype)
+        m.conv2d_direct_forward(dt, tuple(g), x.data.ptr, w.data.ptr, 0 if b is None else b.data.ptr, y.data.ptr,
+                                stream)
+        return y
+    if _is_pointwise(g):
+        y = cp.matmul(w.reshape(g.O, g.C), x.reshape(g.N, g.C, P)).reshape(g.out_shape)   # (O, C) @ (N, C, P)
+    else:
+        y = cp.empty(g.out_shape, dtype=x.dtype)
+        yv = y.reshape(g.N, g.groups, Og, P)
+        wg = w.reshape(g.groups, Og, K)
+        for n0, count in _image_blocks(g):
+            col = cp.empty((count, K, P), dtype=x.dtype)
+            for grp in range(g.groups):
+                m.im2col(dt, tuple(g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
+                yv[n0:n0 + count, grp] = cp.matmul(wg[grp], col)      # (Og, K) @ (count, K, P)
     if b is not None:
         m.add_channel_bias(dt, g.N, g.O, P, b.data.ptr, y.data.ptr, stream)
     return y
@@ -106,6 +126,19 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     check_shape(fn, "dy", dy, g.out_shape)
     cp, m, stream, dt = _ctx(x)
     Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
+    db = dy.sum(axis=(0, 2, 3)) if bias else None
+    if _is_depthwise(g):
+        dx = cp.empty_like(x) if input_grad else None
+        dw = cp.empty_like(w)
+        m.conv2d_direct_backward_weight(dt, tuple(g), dy.data.ptr, x.data.ptr, dw.data.ptr, stream)
+        if input_grad:
+            m.conv2d_direct_backward_input(dt, tuple(g), dy.data.ptr, w.data.ptr, dx.data.ptr, stream)
+        return dx, dw, db
+    if _is_pointwise(g):
+        dy3, x3, w2 = dy.reshape(g.N, g.O, P), x.reshape(g.N, g.C, P), w.reshape(g.O, g.C)
+        dw = cp.tensordot(dy3, x3, axes=([0, 2], [0, 2])).reshape(w.shape)           # sum_n dy_n x_n^T
+        dx = cp.matmul(w2.T, dy3).reshape(x.shape) if input_grad else None            # W^T dy_n
+        return dx, dw, db
     dx = cp.empty_like(x) if input_grad else None
     dw = cp.zeros_like(w)
     dwg = dw.reshape(g.groups, Og, K)
@@ -120,7 +153,6 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
             if input_grad:
                 dcol = cp.ascontiguousarray(cp.matmul(wg[grp].T, dy_blk))         # (count, K, P)
                 m.col2im(dt, tuple(g), dcol.data.ptr, grp, n0, count, dx.data.ptr, stream)
-    db = dy.sum(axis=(0, 2, 3)) if bias else None
     return dx, dw, db
 
 

@@ -75,6 +75,8 @@ def _conv_samples(rng):
         s(2, 4, 6, 6, 6, 3, 3, padding=1, groups=2, desc="groups=2"),
         s(2, 4, 7, 7, 4, 3, 3, padding=1, groups=4, desc="depthwise"),
         s(2, 3, 6, 6, 6, 3, 1, padding=(1, 0), groups=3, desc="depthwise x2 multiplier, 3x1"),
+        s(2, 3, 10, 9, 3, 3, 3, stride=2, padding=2, dilation=2, groups=3, bias=False,
+          desc="depthwise, stride, dilation, no bias"),
         s(2, 5, 6, 7, 3, 1, 1, desc="1x1 pointwise"),
         s(1, 8, 24, 24, 4, 1, 1, desc="1x1 pointwise, one image (direct GEMM)"),
         s(2, 3, 5, 5, 4, 3, 3, bias=False, desc="no bias"),

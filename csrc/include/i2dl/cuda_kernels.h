@@ -19,6 +19,15 @@ std::string col2im(const Conv2dShape& s, const T* col, index_t group, index_t n0
 template <typename T>
 std::string add_channel_bias(index_t N, index_t O, index_t P, const T* b, T* y, void* stream);
 
+// Direct convolution for grouped convs with one input channel per group (depthwise): see
+// csrc/cuda/conv2d_direct.cu. b may be null; dw is (O, C/groups, KH, KW).
+template <typename T>
+std::string conv2d_direct_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, void* stream);
+template <typename T>
+std::string conv2d_direct_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx, void* stream);
+template <typename T>
+std::string conv2d_direct_backward_weight(const Conv2dShape& s, const T* dy, const T* x, T* dw, void* stream);
+
 template <typename T>
 std::string max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx, void* stream);
 template <typename T>
