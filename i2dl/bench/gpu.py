@@ -21,11 +21,17 @@ from .timing import interleaved_median_ms, median_ms
 
 
 def _torch_cuda():
+    """torch with a visible GPU, or None. Its TF32 shortcuts are turned off (cuDNN convolutions
+    default to TF32, 10-bit mantissas): both sides then compute in float32."""
     try:
         import torch
     except ImportError:
         return None
-    return torch if torch.cuda.is_available() else None
+    if not torch.cuda.is_available():
+        return None
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    return torch
 
 
 def _validate_kernel(case, inputs, ref, cuda, cp):
