@@ -132,20 +132,58 @@ I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, c
   }
 }
 
-// dw[tap] += sum_{i,j} dy[i][j] * buf[i*S_h + kh*D_h][j*S_w + kw*D_w]; one vector of partial
-// sums per tap, reduced once at the end. dy arrives zero-padded to rows of `gcols` (a multiple of
-// the lanes), so that every load is a full vector (a partial one stalled on store forwarding).
+// dw[tap] += sum_{i,j} dy[i][j] * buf[i*S_h + kh*D_h][j*S_w + kw*D_w]; vectors of partial sums,
+// reduced once at the end. Four taps of a filter row are summed together, each into its own
+// accumulator, sharing the load of dy: with one tap at a time every FMA waited for the previous
+// one. dy arrives zero-padded to rows of `gcols` (a multiple of the lanes), so that every load is
+// a full vector (a partial one stalled on store forwarding).
 template <typename T>
 I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols, const T* __restrict__ dy,
                                         index_t gcols, index_t KH, index_t KW, index_t SH, index_t SW, index_t DH,
                                         index_t DW, index_t OH, T* __restrict__ dw) {
   using V = typename Lanes<T>::type;
   constexpr index_t L = sizeof(V) / sizeof(T);
-  for (index_t kh = 0; kh < KH; ++kh) {
-    for (index_t kw = 0; kw < KW; ++kw) {
+  auto sum = [](V v) {
+    T total = T(0);
+    for (index_t l = 0; l < L; ++l) total += v[l];
+    return total;
+  };
+  constexpr index_t kMaxTaps = 64;
+  const index_t taps = KH * KW;
+  index_t kw0 = 0;
+  if (SW == 1 && taps <= kMaxTaps) {  // four taps at a time, plain vector loads
+    index_t offset[kMaxTaps + 3];     // where each tap reads relative to the row's first input
+    for (index_t kh = 0; kh < KH; ++kh)
+      for (index_t kw = 0; kw < KW; ++kw) offset[kh * KW + kw] = kh * DH * cols + kw * DW;
+    for (index_t t = taps; t < taps + 3; ++t) offset[t] = offset[taps - 1];  // a short last group repeats a tap
+    for (index_t t0 = 0; t0 < taps; t0 += 4) {
+      const index_t o0 = offset[t0], o1 = offset[t0 + 1], o2 = offset[t0 + 2], o3 = offset[t0 + 3];
+      V a0 = V{}, a1 = V{}, a2 = V{}, a3 = V{}, gv, v;
+      for (index_t i = 0; i < OH; ++i) {
+        const T* src = buf + i * SH * cols;
+        const T* g = dy + i * gcols;
+        for (index_t j = 0; j < gcols; j += L) {
+          std::memcpy(&gv, g + j, sizeof(V));
+          std::memcpy(&v, src + o0 + j, sizeof(V));
+          a0 += gv * v;
+          std::memcpy(&v, src + o1 + j, sizeof(V));
+          a1 += gv * v;
+          std::memcpy(&v, src + o2 + j, sizeof(V));
+          a2 += gv * v;
+          std::memcpy(&v, src + o3 + j, sizeof(V));
+          a3 += gv * v;
+        }
+      }
+      const T sums[4] = {sum(a0), sum(a1), sum(a2), sum(a3)};
+      for (index_t t = t0; t < std::min(t0 + 4, taps); ++t) dw[t] += sums[t - t0];  // dw is (KH, KW): tap t
+    }
+    return;
+  }
+  for (; kw0 < KW; ++kw0) {  // the remaining taps (all of them for strided convolutions), one at a time
+    for (index_t kh = 0; kh < KH; ++kh) {
       V acc = V{};
       for (index_t i = 0; i < OH; ++i) {
-        const T* src = buf + (i * SH + kh * DH) * cols + kw * DW;
+        const T* src = buf + (i * SH + kh * DH) * cols + kw0 * DW;
         const T* g = dy + i * gcols;
         for (index_t j = 0; j < gcols; j += L) {
           V gv;
@@ -153,9 +191,7 @@ I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols,
           acc += gv * load_lanes<T, V>(src + j * SW, SW);
         }
       }
-      T total = T(0);
-      for (index_t l = 0; l < L; ++l) total += acc[l];
-      dw[kh * KW + kw] += total;
+      dw[kh * KW + kw0] += sum(acc);
     }
   }
 }
