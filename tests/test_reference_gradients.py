@@ -14,6 +14,8 @@ CASES = [(spec, i) for spec in REGISTRY for i in range(len(spec.samples(np.rando
 def test_reference_backward_matches_numerical_gradient(spec, index):
     rng = np.random.default_rng(7 + index)
     sample = spec.samples(rng)[index]
+    if not sample.numerically_checkable:
+        pytest.skip(f"{spec.name} [{sample.desc}]: beyond central differences; cross-checked against the reference")
     ref = kernels.get("reference")
     inputs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in sample.inputs.items()}
     y, saved = spec.call_forward(ref, inputs, sample.params)

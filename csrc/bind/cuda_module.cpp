@@ -90,6 +90,12 @@ PYBIND11_MODULE(_C_cuda, m) {
   m.def("relu_backward", [](const std::string& dt, index_t n, u dy, u y, u dx, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::relu_backward(n, dev<const T>(dy), dev<const T>(y), dev<T>(dx), stream_of(st))); });
   });
+  m.def("cross_entropy_forward", [](const std::string& dt, index_t N, index_t C, u z, u labels, u loss, u st) {
+    with_dtype(dt, [&](auto zz) { using T = decltype(zz); check(i2dl::cuda::cross_entropy_forward(N, C, dev<const T>(z), dev<const std::int64_t>(labels), dev<T>(loss), stream_of(st))); });
+  });
+  m.def("cross_entropy_backward", [](const std::string& dt, index_t N, index_t C, u dloss, u z, u labels, u dz, u st) {
+    with_dtype(dt, [&](auto zz) { using T = decltype(zz); check(i2dl::cuda::cross_entropy_backward(N, C, dev<const T>(dloss), dev<const T>(z), dev<const std::int64_t>(labels), dev<T>(dz), stream_of(st))); });
+  });
   m.def("sgd_step_", [](const std::string& dt, index_t n, u p, u g, u v, double lr, double mu, double damp, double wd,
                         bool nesterov, bool first, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::sgd_step(n, dev<T>(p), dev<const T>(g), v ? dev<T>(v) : nullptr, lr, mu, damp, wd, nesterov, first, stream_of(st))); });

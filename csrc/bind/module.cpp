@@ -12,6 +12,7 @@ void bind_linear(py::module_& m);
 void bind_runtime(py::module_& m);
 void bind_activation(py::module_& m);
 void bind_optim(py::module_& m);
+void bind_loss(py::module_& m);
 }  // namespace i2dl::bind
 
 PYBIND11_MODULE(_C, m) {
@@ -24,4 +25,5 @@ PYBIND11_MODULE(_C, m) {
   i2dl::bind::bind_runtime(m);
   i2dl::bind::bind_activation(m);
   i2dl::bind::bind_optim(m);
+  i2dl::bind::bind_loss(m);
 }

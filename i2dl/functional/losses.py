@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function
 from ..ops import xp_of
 from ..tensor import Tensor
@@ -126,6 +127,34 @@ class _CrossEntropy(Function):
         return gz, gq
 
 
+class _CrossEntropyLabels(Function):
+    """Softmax cross-entropy of logits z (N, C) against integer labels, reduced, on the kernel
+    triad (``cross_entropy_forward/backward``): one kernel call each way instead of a dozen
+    array expressions. loss_i = logsumexp(z_i) - z_{i,y_i}; dz = dloss_i (softmax(z_i) - e_{y_i})."""
+
+    @staticmethod
+    def forward(ctx, z, labels, reduction="mean"):
+        k = kernels.for_array(z)
+        loss = k.cross_entropy_forward(z, labels)
+        ctx.k, ctx.z, ctx.labels, ctx.reduction = k, z, labels, reduction
+        xp = xp_of(z)
+        if reduction == "none":
+            return loss
+        total = loss.sum()
+        return xp.asarray(total / loss.shape[0] if reduction == "mean" else total, dtype=z.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        z = ctx.z
+        n = z.shape[0]
+        if ctx.reduction == "none":
+            dloss = xp_of(z).ascontiguousarray(g, dtype=z.dtype)
+        else:
+            dloss = xp_of(z).empty(n, dtype=z.dtype)
+            dloss[...] = g / n if ctx.reduction == "mean" else g
+        return ctx.k.cross_entropy_backward(dloss, z, ctx.labels), None
+
+
 def _one_hot(labels, classes, dtype, xp):
     q = xp.zeros((labels.shape[0], classes), dtype=dtype)
     q[xp.arange(labels.shape[0]), labels] = 1
@@ -147,6 +176,9 @@ def cross_entropy(input, target, reduction="mean"):
             raise ValueError(f"{fn}: argument 'target' (labels) must have shape ({input.shape[0]},), got {tdata.shape}")
         if tdata.size and (int(tdata.min()) < 0 or int(tdata.max()) >= input.shape[1]):
             raise ValueError(f"{fn}: argument 'target' holds labels outside [0, {input.shape[1]})")
+        if input.shape[1] >= 1 and input.data.flags.c_contiguous:
+            labels = xp.ascontiguousarray(tdata, dtype=np.int64)
+            return _CrossEntropyLabels.apply(input, labels, reduction=reduction)
         q = Tensor._wrap(_one_hot(tdata, input.shape[1], input.dtype, xp))
     else:
         q = target if isinstance(target, Tensor) else Tensor._wrap(tdata.astype(input.dtype))

@@ -23,6 +23,7 @@ KERNEL_NAMES = (
     "global_avg_pool2d_forward", "global_avg_pool2d_backward",
     "linear_forward", "linear_backward",
     "relu_forward", "relu_backward",
+    "cross_entropy_forward", "cross_entropy_backward",
 )
 # Kernels that update their arguments in place (optimizer steps): same contract, no registry row.
 INPLACE_KERNEL_NAMES = ("sgd_step_",)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _C
+from .reference.loss import check_cross_entropy_arguments
 from ._checks import check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry, linear_shapes, pool2d_geometry
 
 NAME = "cpu"
@@ -121,6 +122,20 @@ def relu_backward(dy, y):
     dx = np.empty_like(y)
     _C.relu_backward(dy, y, dx)
     return dx
+
+
+def cross_entropy_forward(z, labels):
+    check_cross_entropy_arguments("cross_entropy_forward", z, labels)   # the label range: in the binding
+    loss = np.empty(z.shape[0], dtype=z.dtype)
+    _C.cross_entropy_forward(z, labels, loss)
+    return loss
+
+
+def cross_entropy_backward(dloss, z, labels):
+    check_cross_entropy_arguments("cross_entropy_backward", z, labels, dloss)
+    dz = np.empty_like(z)
+    _C.cross_entropy_backward(dloss, z, labels, dz)
+    return dz
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,

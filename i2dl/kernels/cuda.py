@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 
+from .reference.loss import check_cross_entropy_arguments, check_label_range
 from .reference.optim import check_sgd_arguments
 from ._checks import (check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry,
                       linear_shapes, pool2d_geometry)
@@ -277,6 +278,29 @@ def relu_backward(dy, y):
     dx = cp.empty_like(y)
     m.relu_backward(dt, y.size, dy.data.ptr, y.data.ptr, dx.data.ptr, stream)
     return dx
+
+
+def cross_entropy_forward(z, labels):
+    fn = "cross_entropy_forward"
+    _require_cupy(fn, "z", z)
+    check_cross_entropy_arguments(fn, z, labels)
+    check_label_range(fn, labels, z.shape[1])
+    cp, m, stream, dt = _ctx(z)
+    loss = cp.empty(z.shape[0], dtype=z.dtype)
+    m.cross_entropy_forward(dt, z.shape[0], z.shape[1], z.data.ptr, labels.data.ptr, loss.data.ptr, stream)
+    return loss
+
+
+def cross_entropy_backward(dloss, z, labels):
+    fn = "cross_entropy_backward"
+    _require_cupy(fn, "z", z)
+    check_cross_entropy_arguments(fn, z, labels, dloss)
+    check_label_range(fn, labels, z.shape[1])
+    cp, m, stream, dt = _ctx(z)
+    dz = cp.empty_like(z)
+    m.cross_entropy_backward(dt, z.shape[0], z.shape[1], dloss.data.ptr, z.data.ptr, labels.data.ptr, dz.data.ptr,
+                             stream)
+    return dz
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,

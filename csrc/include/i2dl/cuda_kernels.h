@@ -2,6 +2,7 @@
 // is a cudaStream_t (CuPy's current stream). Each launcher enqueues its kernel, checks the launch
 // and returns "" or the CUDA error text. No CUDA header is needed to call them.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "i2dl/conv2d.h"
@@ -45,6 +46,13 @@ template <typename T>
 std::string relu_forward(index_t n, const T* x, T* y, void* stream);
 template <typename T>
 std::string relu_backward(index_t n, const T* dy, const T* y, T* dx, void* stream);
+
+// Softmax cross-entropy with integer labels (already checked to lie in [0, C)).
+template <typename T>
+std::string cross_entropy_forward(index_t N, index_t C, const T* z, const std::int64_t* labels, T* loss, void* stream);
+template <typename T>
+std::string cross_entropy_backward(index_t N, index_t C, const T* dloss, const T* z, const std::int64_t* labels, T* dz,
+                                   void* stream);
 
 template <typename T>
 std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,

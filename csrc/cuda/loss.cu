@@ -1,0 +1,67 @@
+// Softmax cross-entropy on the GPU: one thread per row of logits (classifier rows are short).
+#include <cstdint>
+
+#include "i2dl/cuda_kernels.h"
+#include "launch.cuh"
+
+namespace i2dl::cuda {
+
+template <typename T>
+__device__ T row_max(const T* z, index_t C) {
+  T m = z[0];
+  for (index_t c = 1; c < C; ++c) m = z[c] > m ? z[c] : m;
+  return m;
+}
+
+template <typename T>
+__global__ void cross_entropy_forward_kernel(index_t N, index_t C, const T* __restrict__ z,
+                                             const std::int64_t* __restrict__ labels, T* __restrict__ loss) {
+  I2DL_GRID_STRIDE(i, N) {
+    const T* row = z + i * C;
+    const T m = row_max(row, C);
+    T sum = T(0);
+    for (index_t c = 0; c < C; ++c) sum += exp(row[c] - m);
+    loss[i] = log(sum) + m - row[labels[i]];
+  }
+}
+
+template <typename T>
+__global__ void cross_entropy_backward_kernel(index_t N, index_t C, const T* __restrict__ dloss,
+                                              const T* __restrict__ z, const std::int64_t* __restrict__ labels,
+                                              T* __restrict__ dz) {
+  I2DL_GRID_STRIDE(i, N) {
+    const T* row = z + i * C;
+    T* out = dz + i * C;
+    const T m = row_max(row, C);
+    T sum = T(0);
+    for (index_t c = 0; c < C; ++c) sum += exp(row[c] - m);
+    const T scale = dloss[i] / sum;
+    for (index_t c = 0; c < C; ++c) out[c] = exp(row[c] - m) * scale;
+    out[labels[i]] -= dloss[i];
+  }
+}
+
+template <typename T>
+std::string cross_entropy_forward(index_t N, index_t C, const T* z, const std::int64_t* labels, T* loss, void* stream) {
+  if (N == 0) return "";
+  cross_entropy_forward_kernel<T><<<grid_for(N), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(N, C, z, labels, loss);
+  return launch_status("cross_entropy_forward");
+}
+
+template <typename T>
+std::string cross_entropy_backward(index_t N, index_t C, const T* dloss, const T* z, const std::int64_t* labels, T* dz,
+                                   void* stream) {
+  if (N == 0) return "";
+  cross_entropy_backward_kernel<T><<<grid_for(N), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(N, C, dloss, z,
+                                                                                                  labels, dz);
+  return launch_status("cross_entropy_backward");
+}
+
+#define I2DL_INSTANTIATE(T)                                                                                      \
+  template std::string cross_entropy_forward<T>(index_t, index_t, const T*, const std::int64_t*, T*, void*);  \
+  template std::string cross_entropy_backward<T>(index_t, index_t, const T*, const T*, const std::int64_t*, T*, void*);
+I2DL_INSTANTIATE(float)
+I2DL_INSTANTIATE(double)
+#undef I2DL_INSTANTIATE
+
+}  // namespace i2dl::cuda

@@ -1,0 +1,17 @@
+// Softmax cross-entropy on logits z (N, C) with integer labels (N,); see
+// i2dl/kernels/reference/loss.py for the formula. Labels are checked to lie in [0, C) before.
+#pragma once
+#include <cstdint>
+
+#include "i2dl/common.h"
+
+namespace i2dl {
+
+// loss[i] = log sum_c exp(z[i,c] - m_i) + m_i - z[i, labels[i]],  m_i = max_c z[i,c]
+template <typename T>
+void cross_entropy_forward(index_t N, index_t C, const T* z, const std::int64_t* labels, T* loss);
+// dz[i,c] = dloss[i] * (softmax(z_i)_c - [c == labels[i]])
+template <typename T>
+void cross_entropy_backward(index_t N, index_t C, const T* dloss, const T* z, const std::int64_t* labels, T* dz);
+
+}  // namespace i2dl
