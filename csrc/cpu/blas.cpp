@@ -1,8 +1,37 @@
 #include "i2dl/blas.h"
 
 #include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
 
 namespace i2dl {
+
+// GEMMs smaller than this run on the calling thread: waking a team costs a few microseconds.
+constexpr double kParallelFlops = 1 << 20;
+constexpr index_t kSplitAlign = 16;  // column / row slices in whole vectors
+
+// OpenBLAS itself stays single-threaded (see threads.cpp); a GEMM called outside our parallel
+// regions is split here over OpenMP's threads along its larger output dimension, each thread
+// computing its own slice of C with a single-threaded call.
+template <typename T, typename Gemm>
+static void split_gemm(bool ta, bool tb, index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b,
+                       index_t ldb, T* c, index_t ldc, Gemm&& call) {
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (threads == 1 || 2.0 * m * n * k < kParallelFlops) return call(m, n, a, b, c);
+  const bool by_columns = n >= m;
+  const index_t extent = by_columns ? n : m;
+  const index_t slice = (extent / threads + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
+  const index_t parts = (extent + slice - 1) / slice;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (index_t part = 0; part < parts; ++part) {
+    const index_t lo = part * slice, len = std::min(slice, extent - lo);
+    if (by_columns)  // B's columns lo..lo+len and the same columns of C
+      call(m, len, a, tb ? b + lo * ldb : b + lo, c + lo);
+    else             // A's rows lo..lo+len and the same rows of C
+      call(len, n, ta ? a + lo : a + lo * lda, b, c + lo * ldc);
+  }
+}
 
 static CBLAS_TRANSPOSE op(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
@@ -17,16 +46,22 @@ void gemm(bool ta, bool tb, index_t m, index_t n, index_t k, float alpha, const 
           const float* b, index_t ldb, float beta, float* c, index_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) return scale_only(m, n, beta, c, ldc);
-  scipy_cblas_sgemm(CblasRowMajor, op(ta), op(tb), (blasint)m, (blasint)n, (blasint)k, alpha, a,
-                    (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+  split_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
+             [&](index_t mm, index_t nn, const float* aa, const float* bb, float* cc) {
+               scipy_cblas_sgemm(CblasRowMajor, op(ta), op(tb), (blasint)mm, (blasint)nn, (blasint)k, alpha, aa,
+                                 (blasint)lda, bb, (blasint)ldb, beta, cc, (blasint)ldc);
+             });
 }
 
 void gemm(bool ta, bool tb, index_t m, index_t n, index_t k, double alpha, const double* a,
           index_t lda, const double* b, index_t ldb, double beta, double* c, index_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) return scale_only(m, n, beta, c, ldc);
-  scipy_cblas_dgemm(CblasRowMajor, op(ta), op(tb), (blasint)m, (blasint)n, (blasint)k, alpha, a,
-                    (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+  split_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
+             [&](index_t mm, index_t nn, const double* aa, const double* bb, double* cc) {
+               scipy_cblas_dgemm(CblasRowMajor, op(ta), op(tb), (blasint)mm, (blasint)nn, (blasint)k, alpha, aa,
+                                 (blasint)lda, bb, (blasint)ldb, beta, cc, (blasint)ldc);
+             });
 }
 
 }  // namespace i2dl

@@ -16,6 +16,7 @@
 
 #include "i2dl/blas.h"
 #include "i2dl/conv2d_depthwise.h"
+#include "i2dl/conv2d_winograd.h"
 #include "i2dl/im2col.h"
 #include "i2dl/threads.h"
 #include "i2dl/workspace.h"
@@ -176,6 +177,7 @@ template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   if (is_depthwise(s)) return conv2d_depthwise_forward(s, x, w, b, y);
   if (uses_small_forward(s)) return conv2d_small_forward(s, x, w, b, y);
+  if (uses_winograd(s)) return conv2d_winograd_forward(s, x, w, b, y);
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
@@ -184,7 +186,6 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
     for (const auto& blk : blocks) forward_block(s, x, w, b, y, blk, ws);
     return;
   }
-  const BlasSingleThreaded serial_blas;
 #pragma omp parallel
   {
     const Scratch<T> ws(s, max_cols, false);
@@ -201,10 +202,6 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
 
-  const index_t dx_size = dx ? s.N * s.C * HW : 0;
-#pragma omp parallel for schedule(static)
-  for (index_t i = 0; i < dx_size; ++i) dx[i] = T(0);
-
   if (db) {
 #pragma omp parallel for schedule(static)
     for (index_t o = 0; o < s.O; ++o) {
@@ -217,6 +214,11 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       db[o] = acc;
     }
   }
+  if (uses_winograd(s) && (!dx || uses_winograd_input_grad(s))) return conv2d_winograd_backward(s, dy, x, w, dx, dw);
+
+  const index_t dx_size = dx ? s.N * s.C * HW : 0;
+#pragma omp parallel for schedule(static)
+  for (index_t i = 0; i < dx_size; ++i) dx[i] = T(0);
 
   if (!per_thread) {
     const Scratch<T> ws(s, max_cols, dx != nullptr);
@@ -228,7 +230,6 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   // (for a given thread count), as a seeded training run should be.
   const int threads = omp_get_max_threads();
   std::vector<T*> partial(threads, nullptr);
-  const BlasSingleThreaded serial_blas;
 #pragma omp parallel num_threads(threads)
   {
     const Scratch<T> ws(s, max_cols, dx != nullptr);

@@ -20,14 +20,15 @@ static void run_blas_jobs_on_openmp(int /*sync*/, openblas_dojob_callback dojob,
   }
 }
 
-static std::mutex g_blas_threads_mutex;
-static int g_single_threaded_users = 0;
-static int g_blas_threads = 1;
+static std::mutex g_threads_mutex;
+static int g_gemm_threads = 1;
 
 void install_blas_threads_callback() {
   scipy_openblas_set_threads_callback_function(run_blas_jobs_on_openmp);
-  // A BLAS call inside one of our parallel regions must still get real threads for its jobs
-  // (they wait on each other): allow one nested level.
+  // OpenBLAS runs single-threaded for good; gemm() splits large products over OpenMP's threads
+  // itself. Changing OpenBLAS's thread count per call (to call it from inside our parallel
+  // regions) woke its idle pthreads every time, and they spun on the cores our threads needed.
+  scipy_openblas_set_num_threads(1);
   omp_set_max_active_levels(2);
   set_num_threads(omp_get_max_threads());
 }
@@ -35,25 +36,14 @@ void install_blas_threads_callback() {
 void set_num_threads(int n) {
   if (n < 1) n = 1;
   omp_set_num_threads(n);
-  std::lock_guard<std::mutex> lock(g_blas_threads_mutex);
-  g_blas_threads = n;
-  if (g_single_threaded_users == 0) scipy_openblas_set_num_threads(n);
-}
-
-BlasSingleThreaded::BlasSingleThreaded() {
-  std::lock_guard<std::mutex> lock(g_blas_threads_mutex);
-  if (g_single_threaded_users++ == 0) scipy_openblas_set_num_threads(1);
-}
-
-BlasSingleThreaded::~BlasSingleThreaded() {
-  std::lock_guard<std::mutex> lock(g_blas_threads_mutex);
-  if (--g_single_threaded_users == 0) scipy_openblas_set_num_threads(g_blas_threads);
+  std::lock_guard<std::mutex> lock(g_threads_mutex);
+  g_gemm_threads = n;
 }
 
 int get_num_threads() { return omp_get_max_threads(); }
 int blas_num_threads() {
-  std::lock_guard<std::mutex> lock(g_blas_threads_mutex);
-  return g_blas_threads;
+  std::lock_guard<std::mutex> lock(g_threads_mutex);
+  return g_gemm_threads;
 }
 std::string blas_config() { return scipy_openblas_get_config(); }
 

@@ -4,24 +4,13 @@
 
 namespace i2dl {
 
-// Route OpenBLAS's parallel jobs through OpenMP so both share one pool. Called once at import.
+// OpenBLAS single-threaded (any job it would still split goes through OpenMP), OpenMP at all
+// cores. Called once at import. GEMMs are parallelised by gemm() (blas.cpp) over OpenMP.
 void install_blas_threads_callback();
-// While any instance is alive, GEMMs run single-threaded: for a caller that splits its work over
-// OpenMP threads itself and calls BLAS from each of them. Process-wide (this OpenBLAS has no
-// per-thread setting) and reference-counted, so concurrent users nest; set_num_threads during
-// such a region takes effect for BLAS when the last one ends.
-class BlasSingleThreaded {
- public:
-  BlasSingleThreaded();
-  ~BlasSingleThreaded();
-  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
-  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
-};
-
-// Sets OpenMP's and OpenBLAS's thread counts together.
+// Sets the threads of every kernel: OpenMP loops and the GEMMs split over them.
 void set_num_threads(int n);
 int get_num_threads();
-int blas_num_threads();
+int blas_num_threads();  // threads a GEMM is split over (OpenBLAS itself runs single-threaded)
 std::string blas_config();
 // Keeps malloc from returning large freed blocks to the OS after every call (mmap threshold
 // 64 MiB, trim threshold 256 MiB): a training step allocates the same activation-sized arrays

@@ -1,0 +1,26 @@
+// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, 2016):
+// each 2x2 output tile costs 16 multiplications per (input, output) channel pair instead of 36.
+//
+//   Y = A^T [ (G g G^T) . (B^T d B) ] A        d: 4x4 input patch, g: 3x3 filter, Y: 2x2 outputs
+//
+// Summed over input channels, the elementwise products become 16 GEMMs, one per position xi of
+// the 4x4 transform domain: M_xi (O x tiles) = U_xi (O x C) V_xi (C x tiles). The input gradient
+// is the same convolution of dy with the flipped, transposed filter; the weight gradient is the
+// adjoint: dU_xi = dM_xi V_xi^T with dM = A dY A^T, then dW = G^T dU G.
+#pragma once
+#include "i2dl/conv2d.h"
+
+namespace i2dl {
+
+// 3x3 kernel, stride 1, dilation 1, one group, and enough channels for the GEMMs to pay off.
+bool uses_winograd(const Conv2dShape& s);
+// The input gradient also runs as a Winograd forward when the flipped filter's padding 2 - P >= 0.
+bool uses_winograd_input_grad(const Conv2dShape& s);
+
+template <typename T>
+void conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
+// dx (when not null) and dw; db is left to the caller.
+template <typename T>
+void conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw);
+
+}  // namespace i2dl
