@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "i2dl/blas.h"
+#include "i2dl/conv2d_channel_vector.h"
 #include "i2dl/conv2d_depthwise.h"
 #include "i2dl/conv2d_winograd.h"
 #include "i2dl/im2col.h"
@@ -133,7 +134,7 @@ void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T
   const bool direct_pointwise = s.is_pointwise() && blk.count == 1;
   for (index_t g = 0; g < s.groups; ++g) {
     const T* wg = w + g * Og * rows;
-    T* dwg = dw + g * Og * rows;
+    T* dwg = dw ? dw + g * Og * rows : nullptr;
     // dY of this block and group as an (Og x ncols) matrix
     const T* dY;
     index_t ld_dy;
@@ -150,11 +151,13 @@ void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T
     }
     if (direct_pointwise) {
       const T* xb = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);
-      gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, beta, dwg, rows);
+      if (dw) gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, beta, dwg, rows);
       if (dx) gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
     } else {
-      im2col(s, x, g, blk, ws.col);
-      gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, ws.col, ncols, beta, dwg, rows);
+      if (dw) {  // null: the weight gradient is computed elsewhere (channel-vector path)
+        im2col(s, x, g, blk, ws.col);
+        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, ws.col, ncols, beta, dwg, rows);
+      }
       if (dx) {
         gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), ws.dcol, ncols);
         col2im_add(s, ws.dcol, g, blk, dx);
@@ -177,6 +180,7 @@ template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   if (is_depthwise(s)) return conv2d_depthwise_forward(s, x, w, b, y);
   if (uses_small_forward(s)) return conv2d_small_forward(s, x, w, b, y);
+  if (uses_channel_vector_forward<T>(s)) return conv2d_channel_vector_forward(s, x, w, b, y);
   if (uses_winograd(s)) return conv2d_winograd_forward(s, x, w, b, y);
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
@@ -215,6 +219,11 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     }
   }
   if (uses_winograd(s) && (!dx || uses_winograd_input_grad(s))) return conv2d_winograd_backward(s, dy, x, w, dx, dw);
+  if (uses_channel_vector_weight_grad<T>(s)) {  // few filters: dW directly; dx (if wanted) below
+    conv2d_channel_vector_weight_grad(s, dy, x, dw);
+    if (!dx) return;
+    dw = nullptr;
+  }
 
   const index_t dx_size = dx ? s.N * s.C * HW : 0;
 #pragma omp parallel for schedule(static)
@@ -233,7 +242,7 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 #pragma omp parallel num_threads(threads)
   {
     const Scratch<T> ws(s, max_cols, dx != nullptr);
-    T* dw_part = workspace<T>(Slot::kWeights, dw_size);
+    T* dw_part = dw ? workspace<T>(Slot::kWeights, dw_size) : nullptr;
     bool first = true;
 #pragma omp for schedule(static)
     for (size_t i = 0; i < blocks.size(); ++i) {
@@ -242,6 +251,7 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     }
     if (!first) partial[omp_get_thread_num()] = dw_part;
   }
+  if (!dw) return;
   std::fill(dw, dw + dw_size, T(0));
   for (T* part : partial) {
     if (!part) continue;
