@@ -14,6 +14,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "i2dl/blas.h"
@@ -32,7 +33,9 @@ struct TilePlan {
 };
 
 // Per-thread scratch of the transforms: the input's row transforms of a block's tile rows (the largest).
-index_t scratch_size(const TilePlan& p) { return 2 * (p.TW + 1) + (2 * p.rows_per_block + 2) * 4 * p.TW + 16 * p.TW + 64; }
+index_t scratch_size(const TilePlan& p) {
+  return (2 * p.rows_per_block + 2) * ((2 * p.TW + 2) + 4 * p.TW) + 16 * p.TW + 64;
+}
 
 // in_ch / out_ch: channels of the convolution the plan is for (C and O, or O and C for dx).
 TilePlan plan_tiles(const Conv2dShape& s, index_t in_ch, index_t out_ch) {
@@ -129,19 +132,18 @@ I2DL_INLINE void split_even_odd(const T* __restrict__ row, index_t W, index_t sh
   for (index_t k = hi; k < n; ++k) edge(k);
 }
 
-// d B along one input row, for every tile column: R[j][tw] = (a - c, b + c, c - b, b - d)[j]
-// with (a, b, c, d) the row's columns 2*tw - PW .. 2*tw - PW + 3.
+// d B along one zero-padded input row, for every tile column: R[j][tw] = (a - c, b + c, c - b,
+// b - d)[j] with (a, b, c, d) = row[2*tw .. 2*tw + 3].
 template <typename T>
-I2DL_INLINE void input_row_transform(const T* row, index_t W, index_t PW, index_t TW, T* __restrict__ E,
-                                     T* __restrict__ O, T* __restrict__ R) {
-  split_even_odd(row, W, -PW, TW + 1, E, O);
+I2DL_INLINE void input_row_transform(const T* __restrict__ row, index_t TW, T* __restrict__ R) {
   T *__restrict__ r0 = R, *__restrict__ r1 = R + TW, *__restrict__ r2 = R + 2 * TW, *__restrict__ r3 = R + 3 * TW;
-  #pragma GCC ivdep
+#pragma GCC ivdep
   for (index_t t = 0; t < TW; ++t) {
-    r0[t] = E[t] - E[t + 1];
-    r1[t] = O[t] + E[t + 1];
-    r2[t] = E[t + 1] - O[t];
-    r3[t] = O[t] - O[t + 1];
+    const T a = row[2 * t], b = row[2 * t + 1], c = row[2 * t + 2], d = row[2 * t + 3];
+    r0[t] = a - c;
+    r1[t] = b + c;
+    r2[t] = c - b;
+    r3[t] = b - d;
   }
 }
 
@@ -151,15 +153,20 @@ I2DL_INLINE void input_row_transform(const T* row, index_t W, index_t PW, index_
 template <typename T>
 I2DL_INLINE void input_plane_impl(const T* plane, index_t H, index_t W, index_t PH, index_t PW, index_t TW,
                                   index_t th0, index_t th1, T* scratch, T* V, index_t ldv) {
-  const index_t ih_first = 2 * th0 - PH, rows = 2 * (th1 - th0) + 2;
-  T* E = scratch;
-  T* O = scratch + (TW + 1);
-  T* R = scratch + 2 * (TW + 1);  // rows x 4 x TW
+  const index_t ih_first = 2 * th0 - PH, rows = 2 * (th1 - th0) + 2, cols = 2 * TW + 2;
+  // the rows this run of tiles reads, zero-padded, so that every tile is read without bounds
+  // checks; copied whole before any is read (a row read right after its stores, at shifted
+  // offsets, stalled on store forwarding)
+  T* P = scratch;
+  T* R = scratch + rows * cols;  // rows x 4 x TW
+  const index_t n = std::min(W, cols - PW);
   for (index_t i = 0; i < rows; ++i) {
     const index_t ih = ih_first + i;
-    input_row_transform(ih >= 0 && ih < H ? plane + ih * W : static_cast<const T*>(nullptr), W, PW, TW, E, O,
-                        R + i * 4 * TW);
+    T* dst = P + i * cols;
+    std::memset(dst, 0, sizeof(T) * cols);
+    if (ih >= 0 && ih < H) std::memcpy(dst + PW, plane + ih * W, sizeof(T) * n);
   }
+  for (index_t i = 0; i < rows; ++i) input_row_transform(P + i * cols, TW, R + i * 4 * TW);
   for (index_t th = th0; th < th1; ++th) {
     const T* r = R + 2 * (th - th0) * 4 * TW;  // rows 2*th - PH .. +3
     T* v = V + (th - th0) * TW;
