@@ -16,7 +16,7 @@ def info_lines():
         f"python {platform.python_version()} on {platform.machine()}, numpy {np.__version__}",
         f"compiler: {_C.compiler()}, OpenMP {_C.openmp_version()}",
         f"CPU kernels: per-ISA clone in use: {_C.isa_clone()}",
-        f"BLAS: {_C.blas_config()}, threads {_C.blas_num_threads()}",
+        f"BLAS: {_C.blas_config()}, single-threaded; GEMMs split over {_C.blas_num_threads()} OpenMP threads",
         f"OpenMP threads: {_C.get_num_threads()} (cores visible: {os.cpu_count()})",
         "malloc: large freed blocks kept for reuse (I2DL_MALLOC_TUNING=0 turns this off)" if _C.malloc_tuned()
         else "malloc: default behaviour",
