@@ -12,14 +12,16 @@ constexpr double kParallelFlops = 1 << 20;
 constexpr index_t kSplitAlign = 16;  // column / row slices in whole vectors
 
 // OpenBLAS itself stays single-threaded (see threads.cpp); a GEMM called outside our parallel
-// regions is split here over OpenMP's threads along its larger output dimension, each thread
-// computing its own slice of C with a single-threaded call.
+// regions is split here over OpenMP's threads into slices of C's rows or columns, each thread
+// computing its own slice with a single-threaded call.
 template <typename T, typename Gemm>
 static void split_gemm(bool ta, bool tb, index_t m, index_t n, index_t k, const T* a, index_t lda, const T* b,
                        index_t ldb, T* c, index_t ldc, Gemm&& call) {
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (threads == 1 || 2.0 * m * n * k < kParallelFlops) return call(m, n, a, b, c);
-  const bool by_columns = n >= m;
+  // Rows when there are enough of them: splitting a weight gradient's columns (256 x 784 from an
+  // inner dimension of 64) scaled to 1.1x on 2 threads, its rows to 1.9x.
+  const bool by_columns = m < 128 || n >= 4 * m;
   const index_t extent = by_columns ? n : m;
   const index_t slice = (extent / threads + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
   const index_t parts = (extent + slice - 1) / slice;
