@@ -89,7 +89,24 @@ static void conv2d_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
   });
 }
 
+static py::dict conv2d_algorithms(py::handle x_, py::handle w_, std::vector<int64_t> stride, std::vector<int64_t> padding,
+                                  std::vector<int64_t> dilation, int64_t groups) {
+  const char* fn = "conv2d_algorithms";
+  py::array x = require_float(x_, fn, "x", 4);
+  py::array w = require_float(w_, fn, "w", 4, &x, "x");
+  const Conv2dShape s = conv_shape(fn, x, w, stride, padding, dilation, groups);
+  const Conv2dAlgorithms a = is_f32(x) ? i2dl::conv2d_algorithms<float>(s) : i2dl::conv2d_algorithms<double>(s);
+  py::dict d;
+  d["forward"] = a.forward;
+  d["weight_grad"] = a.weight_grad;
+  d["input_grad"] = a.input_grad;
+  return d;
+}
+
 void bind_conv(py::module_& m) {
+  m.def("conv2d_algorithms", &conv2d_algorithms, py::arg("x"), py::arg("w"), py::arg("stride"), py::arg("padding"),
+        py::arg("dilation"), py::arg("groups"),
+        "Which algorithm the C++ convolution runs for these arrays: {'forward', 'weight_grad', 'input_grad'}.");
   m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("y"), py::arg("stride"),
         py::arg("padding"), py::arg("dilation"), py::arg("groups"),
         "y = conv2d(x, w) + b written into y (N, O, OH, OW); see i2dl.kernels.reference.conv2d_forward.");

@@ -11,6 +11,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <string>
 #include <cstring>
 #include <vector>
 
@@ -177,11 +178,29 @@ bool conv2d_output_size(Conv2dShape& s) {
 }
 
 template <typename T>
+Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s) {
+  if (is_depthwise(s)) return {"depthwise", "depthwise", "depthwise"};
+  Conv2dAlgorithms a{"im2col", "im2col", "im2col"};
+  if (uses_small_forward(s)) a.forward = "small_forward";
+  else if (uses_channel_vector_forward<T>(s)) a.forward = "channel_vector";
+  else if (uses_winograd(s)) a.forward = "winograd";
+  if (uses_winograd(s)) {
+    a.weight_grad = "winograd";
+    a.input_grad = uses_winograd_input_grad(s) ? "winograd" : "im2col";
+    if (!uses_winograd_input_grad(s)) a.weight_grad = "im2col";  // one pass computes both there
+  } else if (uses_channel_vector_weight_grad<T>(s)) {
+    a.weight_grad = "channel_vector";
+  }
+  return a;
+}
+
+template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  if (is_depthwise(s)) return conv2d_depthwise_forward(s, x, w, b, y);
-  if (uses_small_forward(s)) return conv2d_small_forward(s, x, w, b, y);
-  if (uses_channel_vector_forward<T>(s)) return conv2d_channel_vector_forward(s, x, w, b, y);
-  if (uses_winograd(s)) return conv2d_winograd_forward(s, x, w, b, y);
+  const std::string algorithm = conv2d_algorithms<T>(s).forward;
+  if (algorithm == "depthwise") return conv2d_depthwise_forward(s, x, w, b, y);
+  if (algorithm == "small_forward") return conv2d_small_forward(s, x, w, b, y);
+  if (algorithm == "channel_vector") return conv2d_channel_vector_forward(s, x, w, b, y);
+  if (algorithm == "winograd") return conv2d_winograd_forward(s, x, w, b, y);
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
@@ -260,6 +279,8 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   }
 }
 
+template Conv2dAlgorithms conv2d_algorithms<float>(const Conv2dShape&);
+template Conv2dAlgorithms conv2d_algorithms<double>(const Conv2dShape&);
 template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
 template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
 template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);

@@ -21,6 +21,15 @@ struct Conv2dShape {
 // Fills OH, OW from the rest; returns false when the output would be empty.
 bool conv2d_output_size(Conv2dShape& s);
 
+// Which algorithm each pass of a convolution of this shape runs (conv2d.cpp dispatches on it):
+// "depthwise", "small_forward", "channel_vector", "winograd" or "im2col". The backward's entries
+// are for a backward that also wants dx.
+struct Conv2dAlgorithms {
+  const char *forward, *weight_grad, *input_grad;
+};
+template <typename T>
+Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s);
+
 // y (N, O, OH, OW) = sum_{c,kh,kw} w[o, c, kh, kw] x[n, g*Cg + c, oh*S - P + kh*D, ow*S - P + kw*D] + b[o]
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);

@@ -1,0 +1,48 @@
+"""The C++ convolution picks an algorithm per shape (depthwise, small_forward, channel_vector,
+winograd, im2col); the registry's conv samples must reach every one of them in both dtypes, so
+that the cross-check and bad-input families test each path. A change of a dispatch threshold
+that leaves a path untested fails here."""
+import numpy as np
+import pytest
+
+from i2dl import _C
+from i2dl.kernels.registry import by_name
+
+ALGORITHMS = {
+    "forward": {"depthwise", "small_forward", "channel_vector", "winograd", "im2col"},
+    "weight_grad": {"depthwise", "channel_vector", "winograd", "im2col"},
+    "input_grad": {"depthwise", "winograd", "im2col"},
+}
+
+
+def _algorithms(x, w, params):
+    return _C.conv2d_algorithms(x, w, params["stride"], params["padding"], params["dilation"], params["groups"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_registry_samples_reach_every_conv_algorithm(dtype):
+    seen = {k: set() for k in ALGORITHMS}
+    for sample in by_name("conv2d").samples(np.random.default_rng(0)):
+        x, w = sample.inputs["x"].astype(dtype), sample.inputs["w"].astype(dtype)
+        for k, v in _algorithms(x, w, sample.params).items():
+            seen[k].add(v)
+    assert seen == ALGORITHMS
+
+
+@pytest.mark.parametrize("x_shape,w_shape,params,want", [
+    ((32, 64, 32, 32), (64, 64, 3, 3), dict(padding=(1, 1)), ("winograd", "winograd", "winograd")),
+    ((64, 6, 12, 12), (16, 6, 5, 5), {}, ("channel_vector", "channel_vector", "im2col")),
+    ((64, 1, 28, 28), (6, 1, 5, 5), {}, ("depthwise", "depthwise", "depthwise")),
+    ((32, 64, 32, 32), (128, 64, 3, 3), dict(stride=(2, 2), padding=(1, 1)), ("im2col", "im2col", "im2col")),
+    ((32, 256, 16, 16), (64, 256, 1, 1), {}, ("im2col", "im2col", "im2col")),
+])
+def test_the_lecture_shapes_take_the_documented_paths(x_shape, w_shape, params, want):
+    p = {**dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1), **params}
+    got = _algorithms(np.zeros(x_shape, np.float32), np.zeros(w_shape, np.float32), p)
+    assert (got["forward"], got["weight_grad"], got["input_grad"]) == want
+
+
+def test_algorithm_query_validates_like_the_kernel():
+    with pytest.raises(ValueError, match=r"conv2d_algorithms: argument 'groups' \(3\) must divide"):
+        _C.conv2d_algorithms(np.zeros((1, 4, 5, 5), np.float32), np.zeros((3, 1, 3, 3), np.float32),
+                             (1, 1), (0, 0), (1, 1), 3)
