@@ -1,6 +1,7 @@
 // See conv2d_channel_vector.h. One task per (image, output row); the thread keeps the image's
 // zero-padded channels while consecutive tasks share it.
 #include "i2dl/conv2d_channel_vector.h"
+#include "i2dl/lanes.h"
 
 #include <omp.h>
 
@@ -13,12 +14,6 @@
 namespace i2dl {
 
 namespace {
-
-typedef float f32x16 __attribute__((vector_size(64)));
-typedef double f64x8 __attribute__((vector_size(64)));
-template <typename T> struct Lanes;
-template <> struct Lanes<float> { typedef f32x16 type; };
-template <> struct Lanes<double> { typedef f64x8 type; };
 
 constexpr index_t kPixels = 8;           // output pixels accumulated together (8 vector registers)
 constexpr index_t kMaxWeightRows = 1024;  // C*KH*KW: the transposed filters stay in L1/L2

@@ -7,6 +7,7 @@
 // The input gradient of a stride-1 convolution is the same correlation, over the padded dy with
 // the flipped filter; strided ones scatter instead.
 #include "i2dl/conv2d_depthwise.h"
+#include "i2dl/lanes.h"
 
 #include <algorithm>
 #include <cstring>
@@ -32,13 +33,6 @@ I2DL_INLINE void place_padded(const T* src, index_t H, index_t W, index_t top, i
   }
 }
 
-// One 64-byte vector of accumulators (16 float or 8 double); GCC's vector extension keeps it in
-// a register in every clone (an array of accumulators got scalarised).
-typedef float float_lanes __attribute__((vector_size(64)));
-typedef double double_lanes __attribute__((vector_size(64)));
-template <typename T> struct Lanes;
-template <> struct Lanes<float> { typedef float_lanes type; };
-template <> struct Lanes<double> { typedef double_lanes type; };
 
 // The L inputs src[0], src[SW], ..., src[(L-1)*SW] as one vector (one load when SW == 1).
 template <typename T, typename V>

@@ -1,0 +1,14 @@
+// One 64-byte vector of T (16 float or 8 double) in GCC's vector extension: the accumulator type
+// of the hand-vectorised loops. GCC keeps such a value in a register in every per-ISA clone (an
+// array of scalar accumulators got scalarised); on AVX2 it is a pair of registers.
+#pragma once
+
+namespace i2dl {
+
+typedef float float_lanes __attribute__((vector_size(64)));
+typedef double double_lanes __attribute__((vector_size(64)));
+template <typename T> struct Lanes;
+template <> struct Lanes<float> { typedef float_lanes type; };
+template <> struct Lanes<double> { typedef double_lanes type; };
+
+}  // namespace i2dl
