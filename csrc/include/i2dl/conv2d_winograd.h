@@ -1,10 +1,10 @@
-// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, 2016):
-// each 2x2 output tile costs 16 multiplications per (input, output) channel pair instead of 36.
+// 3x3 stride-1 convolution by Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray, 2016):
+// each 4x4 output tile costs 36 multiplications per (input, output) channel pair instead of 144.
 //
-//   Y = A^T [ (G g G^T) . (B^T d B) ] A        d: 4x4 input patch, g: 3x3 filter, Y: 2x2 outputs
+//   Y = A^T [ (G g G^T) . (B^T d B) ] A        d: 6x6 input patch, g: 3x3 filter, Y: 4x4 outputs
 //
-// Summed over input channels, the elementwise products become 16 GEMMs, one per position xi of
-// the 4x4 transform domain: M_xi (O x tiles) = U_xi (O x C) V_xi (C x tiles). The input gradient
+// Summed over input channels, the elementwise products become 36 GEMMs, one per position xi of
+// the 6x6 transform domain: M_xi (O x tiles) = U_xi (O x C) V_xi (C x tiles). The input gradient
 // is the same convolution of dy with the flipped, transposed filter; the weight gradient is the
 // adjoint: dU_xi = dM_xi V_xi^T with dM = A dY A^T, then dW = G^T dU G.
 #pragma once
