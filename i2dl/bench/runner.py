@@ -126,6 +126,9 @@ def run(filter_text=None, json_path=None, with_reference=True, quick=False):
     rows = run_cases(cases, with_reference=with_reference, budget_s=0.3 if quick else 1.0,
                      reference_budget_s=0.3 if quick else 1.0,
                      log=lambda row: print(format_row(row, ceiling), flush=True))
+    if any(r["flops"] for r in rows):
+        print("\nconv GFLOP/s count the direct convolution's 2*N*O*OH*OW*(C/groups)*KH*KW flops (x3 with the "
+              "backward); Winograd rows (3x3 stride 1) do fewer multiplications, so their rate can pass the ceiling")
     if json_path:
         with open(json_path, "w") as fh:
             json.dump(dict(environment=env, gemm_ceiling_gflops=ceiling, rows=rows), fh, indent=2)
