@@ -1,5 +1,7 @@
 """End to end on the real digits: an MLP reaches >= 90 % in a few seconds; the CLI job trains,
 prints the test accuracy line and saves the model."""
+import re
+
 import numpy as np
 import pytest
 
@@ -37,3 +39,15 @@ def test_digits_dataset():
     ds = digits()
     x, y = ds.arrays
     assert x.shape == (1797, 1, 8, 8) and x.dtype == np.float32 and set(np.unique(y)) == set(range(10))
+
+
+def test_cli_gpu_faces_say_why_they_cannot_run():
+    """Without a usable GPU, `--device cuda` stops with the reason instead of a traceback."""
+    from i2dl.cli import main
+    from i2dl.kernels import cuda as cuda_backend
+    reason = cuda_backend.why_unavailable()
+    if reason is None:
+        pytest.skip("a GPU is usable here")
+    for argv, face in ((["train", "--device", "cuda", "--epochs", "1"], "train"), (["bench", "--device", "cuda"], "bench")):
+        with pytest.raises(SystemExit, match=rf"i2dl {face} --device cuda: .*{re.escape(reason)}"):
+            main(argv)

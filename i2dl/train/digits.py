@@ -21,6 +21,11 @@ def build(name):
 def main(args) -> int:
     cfg = dict(DEFAULTS[args.model])
     device = getattr(args, "device", "cpu")
+    if device == "cuda":
+        from ..kernels import cuda as cuda_backend
+        reason = cuda_backend.why_unavailable()
+        if reason:
+            raise SystemExit(f"i2dl train --device cuda: {reason}")
     for key in ("epochs", "batch_size", "lr"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
