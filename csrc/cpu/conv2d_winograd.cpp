@@ -265,9 +265,10 @@ I2DL_INLINE void output_tiles_impl(const T* M, index_t ldm, index_t nt, T bias, 
 }
 
 // Output rows 4*th .. 4*th + rows - 1 of one plane (y0 the first, rows of OW) from the tiles
-// q[a][b][t] (stride nt between the 16 arrays), t in [0, TW): the four column phases interleaved.
+// q[a][b][t] (stride nt between the 16 arrays), t in [0, ceil(OW/4)): the four column phases
+// interleaved.
 template <typename T>
-I2DL_INLINE void store_tile_row_impl(const T* q, index_t nt, index_t TW, index_t rows, index_t OW, T* y0) {
+I2DL_INLINE void store_tile_row_impl(const T* q, index_t nt, index_t rows, index_t OW, T* y0) {
   const index_t full = OW / kM;
   for (index_t a = 0; a < rows; ++a) {
     T* __restrict__ y = y0 + a * OW;
@@ -283,7 +284,6 @@ I2DL_INLINE void store_tile_row_impl(const T* q, index_t nt, index_t TW, index_t
     const T* qb[4] = {q0, q1, q2, q3};
     for (index_t b = 0; b < OW - kM * full; ++b) y[kM * full + b] = qb[b][full];
   }
-  (void)TW;
 }
 
 // The four column phases of one tile row of one dy plane into Y[a][b][t] (16 arrays of stride
@@ -323,8 +323,8 @@ I2DL_INLINE void grad_tiles_impl(const T* Y, index_t nt, T* scratch, T* dM, inde
   I2DL_CLONES void output_tiles(const T* M, index_t ldm, index_t nt, T bias, T* scratch, T* out) {              \
     output_tiles_impl(M, ldm, nt, bias, scratch, out);                                                             \
   }                                                                                                                \
-  I2DL_CLONES void store_tile_row(const T* q, index_t nt, index_t TW, index_t rows, index_t OW, T* y0) {           \
-    store_tile_row_impl(q, nt, TW, rows, OW, y0);                                                                  \
+  I2DL_CLONES void store_tile_row(const T* q, index_t nt, index_t rows, index_t OW, T* y0) {                       \
+    store_tile_row_impl(q, nt, rows, OW, y0);                                                                      \
   }                                                                                                                \
   I2DL_CLONES void grad_split(const T* g0, index_t rows, index_t OW, index_t TW, index_t nt, T* Y) {             \
     grad_split_impl(g0, rows, OW, TW, nt, Y);                                                                      \
@@ -374,7 +374,7 @@ void winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
         detail::output_tiles(M + o * ld, O * ld, nt, b ? b[o] : T(0), scratch.data(), out);
         for (index_t r = r0; r < r1; ++r) {
           const index_t n = r / p.TH, th = r % p.TH, t0 = (r - r0) * p.TW;
-          detail::store_tile_row(out + t0, nt, p.TW, std::min(kM, s.OH - kM * th), s.OW,
+          detail::store_tile_row(out + t0, nt, std::min(kM, s.OH - kM * th), s.OW,
                                  y + ((n * O + o) * s.OH + kM * th) * s.OW);
         }
       }
