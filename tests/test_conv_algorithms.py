@@ -46,3 +46,22 @@ def test_algorithm_query_validates_like_the_kernel():
     with pytest.raises(ValueError, match=r"conv2d_algorithms: argument 'groups' \(3\) must divide"):
         _C.conv2d_algorithms(np.zeros((1, 4, 5, 5), np.float32), np.zeros((3, 1, 3, 3), np.float32),
                              (1, 1), (0, 0), (1, 1), 3)
+
+
+def test_winograd_float32_error_at_resnet_width():
+    """F(4x4, 3x3) trades accuracy for speed (interpolation points up to +-2); at a ResNet layer's
+    width its float32 result must stay far inside the cross-check tolerance (1e-4)."""
+    from i2dl import kernels
+    from i2dl.kernels.registry import rel_error
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 64, 16, 16)).astype(np.float32)
+    w = (rng.standard_normal((64, 64, 3, 3)) / 24).astype(np.float32)
+    p = dict(stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=1)
+    assert _algorithms(x, w, p) == {"forward": "winograd", "weight_grad": "winograd", "input_grad": "winograd"}
+    cpu, ref = kernels.get("cpu"), kernels.get("reference")
+    x64, w64 = x.astype(np.float64), w.astype(np.float64)
+    y, y_ref = cpu.conv2d_forward(x, w, None, **p), ref.conv2d_forward(x64, w64, None, **p)
+    dy = rng.standard_normal(y_ref.shape)
+    dx, dw, _ = cpu.conv2d_backward(dy.astype(np.float32), x, w, bias=False, **p)
+    dx_ref, dw_ref, _ = ref.conv2d_backward(dy, x64, w64, bias=False, **p)
+    assert max(rel_error(y, y_ref), rel_error(dx, dx_ref), rel_error(dw, dw_ref)) < 1e-5
