@@ -21,7 +21,8 @@ from .gradcheck import GradcheckError, gradcheck  # noqa: E402
 
 
 def set_num_threads(n: int) -> None:
-    """Sets OpenMP's and OpenBLAS's threads together; they share one pool and never oversubscribe."""
+    """Sets the threads of every CPU kernel: OpenMP loops and the GEMMs split over them (OpenBLAS
+    itself runs single-threaded, so no second pool competes for the cores)."""
     _C.set_num_threads(int(n))
 
 

@@ -7,7 +7,7 @@ import sys
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="i2dl", description="i2dl: the Introduction to Deep Learning system")
-    parser.add_argument("--threads", type=int, default=None, help="OpenMP and BLAS threads (default: all cores)")
+    parser.add_argument("--threads", type=int, default=None, help="threads of every kernel, GEMMs included (default: all cores)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="version, compiler, ISA clone, BLAS, threads, CUDA")
     p_check = sub.add_parser("check", help="cross-check every kernel and backend against the reference")

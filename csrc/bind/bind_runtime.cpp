@@ -10,7 +10,7 @@ void bind_runtime(py::module_& m) {
   m.def("set_num_threads", [](int n) {
     if (n < 1) throw py::value_error("set_num_threads: argument 'n' must be >= 1, got " + std::to_string(n));
     i2dl::set_num_threads(n);
-  }, py::arg("n"), "Sets OpenMP's and OpenBLAS's thread counts together (one shared pool).");
+  }, py::arg("n"), "Sets the threads of every kernel: OpenMP loops and the GEMMs split over them.");
   m.def("get_num_threads", &i2dl::get_num_threads);
   m.def("blas_num_threads", &i2dl::blas_num_threads);
   m.def("blas_config", &i2dl::blas_config);
