@@ -181,6 +181,14 @@ class Clip(Function):
         return g * mask
 
 
+def _split_at_ties(ctx, g, a_wins):
+    """Gradient of an elementwise max/min: to the side that won, half to each side at a tie."""
+    a, b = ctx.a, ctx.b
+    wa = a_wins + 0.5 * (a == b)
+    na, nb = ctx.needs_input_grad
+    return (unbroadcast(g * wa, _shape(a)) if na else None, unbroadcast(g * (1 - wa), _shape(b)) if nb else None)
+
+
 class Maximum(Function):
     """Elementwise max; a tie sends half the gradient to each side."""
 
@@ -191,13 +199,12 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
-        wa = (a > b) + 0.5 * (a == b)
-        na, nb = ctx.needs_input_grad
-        return (unbroadcast(g * wa, _shape(a)) if na else None, unbroadcast(g * (1 - wa), _shape(b)) if nb else None)
+        return _split_at_ties(ctx, g, ctx.a > ctx.b)
 
 
 class Minimum(Function):
+    """Elementwise min; a tie sends half the gradient to each side."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
@@ -205,10 +212,7 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b
-        wa = (a < b) + 0.5 * (a == b)
-        na, nb = ctx.needs_input_grad
-        return (unbroadcast(g * wa, _shape(a)) if na else None, unbroadcast(g * (1 - wa), _shape(b)) if nb else None)
+        return _split_at_ties(ctx, g, ctx.a < ctx.b)
 
 
 class MatMul(Function):

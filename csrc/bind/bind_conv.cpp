@@ -97,9 +97,9 @@ static py::dict conv2d_algorithms(py::handle x_, py::handle w_, std::vector<int6
   const Conv2dShape s = conv_shape(fn, x, w, stride, padding, dilation, groups);
   const Conv2dAlgorithms a = is_f32(x) ? i2dl::conv2d_algorithms<float>(s) : i2dl::conv2d_algorithms<double>(s);
   py::dict d;
-  d["forward"] = a.forward;
-  d["weight_grad"] = a.weight_grad;
-  d["input_grad"] = a.input_grad;
+  d["forward"] = conv_path_name(a.forward);
+  d["weight_grad"] = conv_path_name(a.weight_grad);
+  d["input_grad"] = conv_path_name(a.input_grad);
   return d;
 }
 

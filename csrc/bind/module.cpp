@@ -17,7 +17,7 @@ void bind_loss(py::module_& m);
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "i2dl C++ kernels: NCHW, float32/float64, outputs passed in; see i2dl.kernels.cpu";
-  i2dl::install_blas_threads_callback();
+  i2dl::configure_threads();
   i2dl::tune_malloc();
   i2dl::bind::bind_conv(m);
   i2dl::bind::bind_pool(m);

@@ -11,7 +11,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <string>
 #include <cstring>
 #include <vector>
 
@@ -177,30 +176,40 @@ bool conv2d_output_size(Conv2dShape& s) {
   return s.OH > 0 && s.OW > 0;
 }
 
-template <typename T>
-Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s) {
-  if (is_depthwise(s)) return {"depthwise", "depthwise", "depthwise"};
-  Conv2dAlgorithms a{"im2col", "im2col", "im2col"};
-  if (uses_small_forward(s)) a.forward = "small_forward";
-  else if (uses_channel_vector_forward<T>(s)) a.forward = "channel_vector";
-  else if (uses_winograd(s)) a.forward = "winograd";
-  if (uses_winograd(s)) {
-    a.weight_grad = "winograd";
-    a.input_grad = uses_winograd_input_grad(s) ? "winograd" : "im2col";
-    if (!uses_winograd_input_grad(s)) a.weight_grad = "im2col";  // one pass computes both there
-  } else if (uses_channel_vector_weight_grad<T>(s)) {
-    a.weight_grad = "channel_vector";
+const char* conv_path_name(ConvPath p) {
+  switch (p) {
+    case ConvPath::kDepthwise: return "depthwise";
+    case ConvPath::kSmallForward: return "small_forward";
+    case ConvPath::kChannelVector: return "channel_vector";
+    case ConvPath::kWinograd: return "winograd";
+    case ConvPath::kIm2col: return "im2col";
   }
+  return "?";
+}
+
+template <typename T>
+Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
+  using P = ConvPath;
+  if (is_depthwise(s)) return {P::kDepthwise, P::kDepthwise, P::kDepthwise};
+  Conv2dAlgorithms a{P::kIm2col, P::kIm2col, P::kIm2col};
+  if (uses_small_forward(s)) a.forward = P::kSmallForward;
+  else if (uses_channel_vector_forward<T>(s)) a.forward = P::kChannelVector;
+  else if (uses_winograd(s)) a.forward = P::kWinograd;
+  // Winograd's backward computes dW and dx in one pass; without its dx, dW falls to the others
+  if (uses_winograd(s) && (!input_grad || uses_winograd_input_grad(s))) a.weight_grad = a.input_grad = P::kWinograd;
+  else if (uses_channel_vector_weight_grad<T>(s)) a.weight_grad = P::kChannelVector;
   return a;
 }
 
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  const std::string algorithm = conv2d_algorithms<T>(s).forward;
-  if (algorithm == "depthwise") return conv2d_depthwise_forward(s, x, w, b, y);
-  if (algorithm == "small_forward") return conv2d_small_forward(s, x, w, b, y);
-  if (algorithm == "channel_vector") return conv2d_channel_vector_forward(s, x, w, b, y);
-  if (algorithm == "winograd") return conv2d_winograd_forward(s, x, w, b, y);
+  switch (conv2d_algorithms<T>(s).forward) {
+    case ConvPath::kDepthwise: return conv2d_depthwise_forward(s, x, w, b, y);
+    case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
+    case ConvPath::kChannelVector: return conv2d_channel_vector_forward(s, x, w, b, y);
+    case ConvPath::kWinograd: return conv2d_winograd_forward(s, x, w, b, y);
+    case ConvPath::kIm2col: break;
+  }
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
@@ -219,11 +228,9 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
-  if (is_depthwise(s)) return conv2d_depthwise_backward(s, dy, x, w, dx, dw, db);
+  const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
+  if (weight_grad == ConvPath::kDepthwise) return conv2d_depthwise_backward(s, dy, x, w, dx, dw, db);
   const index_t P = s.out_pixels(), HW = s.H * s.W, dw_size = s.O * s.Cg() * s.taps();
-  const bool per_thread = batch_parallel(s);
-  const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
-  const index_t max_cols = max_columns(blocks);
 
   if (db) {
 #pragma omp parallel for schedule(static)
@@ -237,12 +244,15 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       db[o] = acc;
     }
   }
-  if (uses_winograd(s) && (!dx || uses_winograd_input_grad(s))) return conv2d_winograd_backward(s, dy, x, w, dx, dw);
-  if (uses_channel_vector_weight_grad<T>(s)) {  // few filters: dW directly; dx (if wanted) below
+  if (weight_grad == ConvPath::kWinograd) return conv2d_winograd_backward(s, dy, x, w, dx, dw);
+  if (weight_grad == ConvPath::kChannelVector) {  // few filters: dW directly; dx (if wanted) below
     conv2d_channel_vector_weight_grad(s, dy, x, dw);
     if (!dx) return;
     dw = nullptr;
   }
+  const bool per_thread = batch_parallel(s);
+  const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
+  const index_t max_cols = max_columns(blocks);
 
   const index_t dx_size = dx ? s.N * s.C * HW : 0;
 #pragma omp parallel for schedule(static)
@@ -279,8 +289,8 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   }
 }
 
-template Conv2dAlgorithms conv2d_algorithms<float>(const Conv2dShape&);
-template Conv2dAlgorithms conv2d_algorithms<double>(const Conv2dShape&);
+template Conv2dAlgorithms conv2d_algorithms<float>(const Conv2dShape&, bool);
+template Conv2dAlgorithms conv2d_algorithms<double>(const Conv2dShape&, bool);
 template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
 template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
 template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);

@@ -2,6 +2,7 @@
 // zero-padded channels while consecutive tasks share it.
 #include "i2dl/conv2d_channel_vector.h"
 #include "i2dl/lanes.h"
+#include "i2dl/padded_plane.h"
 
 #include <omp.h>
 
@@ -26,12 +27,11 @@ struct Padded {
                       ((s.OW + kPixels - 1) / kPixels * kPixels - 1) * s.SW + (s.KW - 1) * s.DW + 1)) {}
 };
 
+// All C channels of one image, each zero-padded into its (rows x cols) plane of buf.
 template <typename T>
 void place_image(const Conv2dShape& s, const Padded& pad, const T* x, T* buf) {
-  std::memset(buf, 0, sizeof(T) * s.C * pad.rows * pad.cols);
   for (index_t c = 0; c < s.C; ++c)
-    for (index_t h = 0; h < s.H; ++h)
-      std::memcpy(buf + (c * pad.rows + h + s.PH) * pad.cols + s.PW, x + (c * s.H + h) * s.W, sizeof(T) * s.W);
+    place_padded(x + c * s.H * s.W, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf + c * pad.rows * pad.cols);
 }
 
 // One output row of one image: all O filters, kPixels outputs at a time.

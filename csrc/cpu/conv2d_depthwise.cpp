@@ -8,6 +8,7 @@
 // the flipped filter; strided ones scatter instead.
 #include "i2dl/conv2d_depthwise.h"
 #include "i2dl/lanes.h"
+#include "i2dl/padded_plane.h"
 
 #include <algorithm>
 #include <cstring>
@@ -17,22 +18,6 @@ namespace i2dl {
 namespace detail {
 
 constexpr index_t kLanes = 16;  // outputs accumulated together: one AVX-512 register of float
-
-// A plane placed into a zeroed (rows x cols) buffer at (top, left); rows outside [0, H) and the
-// slack after each row stay zero. Cheap next to the taps that read it.
-template <typename T>
-I2DL_INLINE void place_padded(const T* src, index_t H, index_t W, index_t top, index_t left, index_t rows, index_t cols,
-                              T* buf) {
-  std::memset(buf, 0, sizeof(T) * rows * cols);
-  for (index_t h = 0; h < H; ++h) {
-    const index_t r = h + top;
-    if (r < 0 || r >= rows) continue;
-    const index_t c0 = std::max<index_t>(0, left), s0 = c0 - left;
-    const index_t n = std::min<index_t>(W - s0, cols - c0);
-    if (n > 0) std::memcpy(buf + r * cols + c0, src + h * W + s0, sizeof(T) * n);
-  }
-}
-
 
 // The L inputs src[0], src[SW], ..., src[(L-1)*SW] as one vector (one load when SW == 1).
 template <typename T, typename V>
@@ -251,7 +236,7 @@ void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, cons
 #pragma omp for collapse(2) schedule(static)
     for (index_t n = 0; n < s.N; ++n) {
       for (index_t c = 0; c < s.C; ++c) {
-        detail::place_padded(x + (n * s.C + c) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
+        place_padded(x + (n * s.C + c) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
         for (index_t m = 0; m < mult; ++m) {
           const index_t o = c * mult + m;
           detail::correlate_plane(buf.data(), pad.cols, w + o * taps, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW,
@@ -278,7 +263,7 @@ void conv2d_small_forward(const Conv2dShape& s, const T* x, const T* w, const T*
         const index_t g = o / Og;
         if (n * s.groups + g != cached) {
           for (index_t c = 0; c < Cg; ++c)
-            detail::place_padded(x + (n * s.C + g * Cg + c) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols,
+            place_padded(x + (n * s.C + g * Cg + c) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols,
                                  buf.data() + c * padded);
           cached = n * s.groups + g;
         }
@@ -310,7 +295,7 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
           for (index_t m = 0; m < mult; ++m) {
             const index_t o = c * mult + m;
             for (index_t t = 0; t < taps; ++t) flipped[t] = w[o * taps + taps - 1 - t];
-            detail::place_padded(dy + (n * s.O + o) * out_plane, s.OH, s.OW, gpad.top, gpad.left, gpad.rows, gpad.cols,
+            place_padded(dy + (n * s.O + o) * out_plane, s.OH, s.OW, gpad.top, gpad.left, gpad.rows, gpad.cols,
                                  buf.data());
             detail::correlate_plane(buf.data(), gpad.cols, flipped.data(), s.KH, s.KW, 1, 1, s.DH, s.DW, T(0), m > 0,
                                     s.H, s.W, dxp);
@@ -340,8 +325,8 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
       T bias_acc = T(0);
       for (index_t n = 0; n < s.N; ++n) {
         const T* dyp = dy + (n * s.O + o) * out_plane;
-        detail::place_padded(x + (n * s.C + o / mult) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
-        detail::place_padded(dyp, s.OH, s.OW, 0, 0, s.OH, gcols, gbuf.data());
+        place_padded(x + (n * s.C + o / mult) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
+        place_padded(dyp, s.OH, s.OW, 0, 0, s.OH, gcols, gbuf.data());
         detail::weight_grad_plane(buf.data(), pad.cols, gbuf.data(), gcols, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW, s.OH,
                                   dwo);
         if (db) {

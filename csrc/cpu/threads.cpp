@@ -6,45 +6,23 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 namespace i2dl {
 
-// OpenBLAS hands us its jobs; we run them on OpenMP's threads. Without this, libgomp's spinning
-// workers and OpenBLAS's own pthreads fight over the cores after every OpenMP region.
-static void run_blas_jobs_on_openmp(int /*sync*/, openblas_dojob_callback dojob, int numjobs,
-                                    size_t jobdata_elsize, void* jobdata, int dojob_data) {
-#pragma omp parallel for schedule(static) num_threads(numjobs)
-  for (int i = 0; i < numjobs; i++) {
-    dojob(i, static_cast<char*>(jobdata) + static_cast<size_t>(i) * jobdata_elsize, dojob_data);
-  }
-}
-
-static std::mutex g_threads_mutex;
-static int g_gemm_threads = 1;
-
-void install_blas_threads_callback() {
-  scipy_openblas_set_threads_callback_function(run_blas_jobs_on_openmp);
+void configure_threads() {
   // OpenBLAS runs single-threaded for good; gemm() splits large products over OpenMP's threads
-  // itself. Changing OpenBLAS's thread count per call (to call it from inside our parallel
-  // regions) woke its idle pthreads every time, and they spun on the cores our threads needed.
+  // itself, so OpenBLAS's own pthreads never run and never compete with ours for the cores.
+  // (Changing its thread count per call, to call it from inside our parallel regions, woke
+  // those pthreads every time, and they spun on the cores our threads needed.)
   scipy_openblas_set_num_threads(1);
-  omp_set_max_active_levels(2);
   set_num_threads(omp_get_max_threads());
 }
 
-void set_num_threads(int n) {
-  if (n < 1) n = 1;
-  omp_set_num_threads(n);
-  std::lock_guard<std::mutex> lock(g_threads_mutex);
-  g_gemm_threads = n;
-}
+void set_num_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
 
 int get_num_threads() { return omp_get_max_threads(); }
-int blas_num_threads() {
-  std::lock_guard<std::mutex> lock(g_threads_mutex);
-  return g_gemm_threads;
-}
+// gemm() splits over the calling thread's OpenMP team: the same count
+int blas_num_threads() { return omp_get_max_threads(); }
 std::string blas_config() { return scipy_openblas_get_config(); }
 
 static bool g_malloc_tuned = false;

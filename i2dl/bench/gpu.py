@@ -17,6 +17,7 @@ from .. import kernels, models, optim
 from ..kernels.registry import rel_error
 from ..tensor import Tensor
 from .kernel_cases import kernel_cases
+from .runner import validate
 from .timing import interleaved_median_ms, median_ms
 
 
@@ -34,25 +35,12 @@ def _torch_cuda():
     return torch
 
 
-def _validate_kernel(case, inputs, ref, cuda, cp):
-    want = case.run(ref, {k: v.astype(np.float64) for k, v in inputs.items()})
-    got = case.run(cuda, {k: cp.asarray(v) for k, v in inputs.items()})
-    worst = 0.0
-    for g, w in zip(got, want):
-        if g is None and w is None:
-            continue
-        worst = max(worst, rel_error(cp.asnumpy(g), w))
-    if not worst <= case.tol:
-        raise AssertionError(f"bench {case.op} [{case.shape}]: cuda differs from the reference by {worst:.2e}")
-    return worst
-
-
 def _kernel_rows(cp, torch, sync, budget_s, log, keep):
     ref, cuda = kernels.get("reference"), kernels.get("cuda")
     rows = []
     for case in [c for c in kernel_cases() if keep(c.op + " " + c.shape)]:
         inputs = case.make()
-        err = _validate_kernel(case, inputs, ref, cuda, cp)
+        err = validate(case, inputs, ref, cuda, move=cp.asarray)
         gpu_inputs = {k: cp.asarray(v) for k, v in inputs.items()}
 
         def ours():

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from .. import _C, kernels
-from ..kernels.registry import rel_error
+from ..kernels.registry import rel_error, to_numpy
 from .timing import interleaved_median_ms, median_ms
 
 
@@ -44,17 +44,18 @@ def _to_torch(torch, inputs):
     return t
 
 
-def validate(case, inputs, ref, cpu):
-    """The cpu result must match the reference (computed in float64) before it is timed."""
+def validate(case, inputs, ref, backend, move=None):
+    """The backend's result must match the reference (computed in float64) before it is timed;
+    ``move`` puts the inputs where the backend computes (CuPy for cuda)."""
     want = case.run(ref, {k: v.astype(np.float64) for k, v in inputs.items()})
-    got = case.run(cpu, inputs)
+    got = case.run(backend, {k: move(v) for k, v in inputs.items()} if move else inputs)
     worst = 0.0
     for g, w in zip(got, want):
         if g is None and w is None:
             continue
-        worst = max(worst, rel_error(g, w))
+        worst = max(worst, rel_error(to_numpy(g), w))
     if not worst <= case.tol:
-        raise AssertionError(f"bench {case.op} [{case.shape}]: cpu differs from the reference by {worst:.2e}")
+        raise AssertionError(f"bench {case.op} [{case.shape}]: {backend.NAME} differs from the reference by {worst:.2e}")
     return worst
 
 

@@ -39,19 +39,23 @@ def _as_tensor(t, like):
     return Tensor(np.asarray(t, dtype=like.dtype) if like.device == "cpu" else t)
 
 
+def _checked_target(fn, input, target, reduction):
+    """The checks every elementwise loss makes; returns target as a Tensor like input."""
+    _check_reduction(fn, reduction)
+    target = _as_tensor(target, input)
+    _check_same_shape(fn, input, target)
+    return target
+
+
 def l1_loss(input, target, reduction="mean"):
     """|x - y|, averaged or summed."""
-    _check_reduction("l1_loss", reduction)
-    target = _as_tensor(target, input)
-    _check_same_shape("l1_loss", input, target)
+    target = _checked_target("l1_loss", input, target, reduction)
     return _reduce((input - target).abs(), reduction)
 
 
 def mse_loss(input, target, reduction="mean"):
     """(x - y)^2, averaged or summed."""
-    _check_reduction("mse_loss", reduction)
-    target = _as_tensor(target, input)
-    _check_same_shape("mse_loss", input, target)
+    target = _checked_target("mse_loss", input, target, reduction)
     d = input - target
     return _reduce(d * d, reduction)
 
@@ -80,9 +84,7 @@ class _BCE(Function):
 
 def binary_cross_entropy(input, target, reduction="mean"):
     """BCE on probabilities ``input`` in [0, 1] (clamped, see _BCE)."""
-    _check_reduction("binary_cross_entropy", reduction)
-    target = _as_tensor(target, input)
-    _check_same_shape("binary_cross_entropy", input, target)
+    target = _checked_target("binary_cross_entropy", input, target, reduction)
     return _reduce(_BCE.apply(input, target), reduction)
 
 
@@ -103,9 +105,7 @@ class _BCEWithLogits(Function):
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
-    target = _as_tensor(target, input)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    target = _checked_target("binary_cross_entropy_with_logits", input, target, reduction)
     return _reduce(_BCEWithLogits.apply(input, target), reduction)
 
 

@@ -21,14 +21,16 @@ struct Conv2dShape {
 // Fills OH, OW from the rest; returns false when the output would be empty.
 bool conv2d_output_size(Conv2dShape& s);
 
-// Which algorithm each pass of a convolution of this shape runs (conv2d.cpp dispatches on it):
-// "depthwise", "small_forward", "channel_vector", "winograd" or "im2col". The backward's entries
-// are for a backward that also wants dx.
+// Which algorithm each pass of a convolution of this shape runs; conv2d_forward and
+// conv2d_backward dispatch on it, so it is also what `_C.conv2d_algorithms` reports.
+enum class ConvPath { kDepthwise, kSmallForward, kChannelVector, kWinograd, kIm2col };
+const char* conv_path_name(ConvPath p);  // "depthwise", "small_forward", "channel_vector", ...
 struct Conv2dAlgorithms {
-  const char *forward, *weight_grad, *input_grad;
+  ConvPath forward, weight_grad, input_grad;
 };
+// input_grad: whether the backward also computes dx (Winograd's backward needs padding <= 2 for it).
 template <typename T>
-Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s);
+Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad = true);
 
 // y (N, O, OH, OW) = sum_{c,kh,kw} w[o, c, kh, kw] x[n, g*Cg + c, oh*S - P + kh*D, ow*S - P + kw*D] + b[o]
 template <typename T>

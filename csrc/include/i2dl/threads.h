@@ -1,12 +1,13 @@
-// One thread pool for our OpenMP loops and OpenBLAS: see BUILD-NOTES (the thread trap).
+// One thread pool: our OpenMP loops, and the GEMMs that gemm() splits over them; OpenBLAS's own
+// pool stays idle (see BUILD-NOTES, the thread trap).
 #pragma once
 #include <string>
 
 namespace i2dl {
 
-// OpenBLAS single-threaded (any job it would still split goes through OpenMP), OpenMP at all
-// cores. Called once at import. GEMMs are parallelised by gemm() (blas.cpp) over OpenMP.
-void install_blas_threads_callback();
+// OpenBLAS single-threaded, OpenMP at all cores. Called once at import. GEMMs are parallelised
+// by gemm() (blas.cpp) over OpenMP.
+void configure_threads();
 // Sets the threads of every kernel: OpenMP loops and the GEMMs split over them.
 void set_num_threads(int n);
 int get_num_threads();
