@@ -17,6 +17,7 @@
 #include "i2dl/blas.h"
 #include "i2dl/conv2d_channel_vector.h"
 #include "i2dl/conv2d_depthwise.h"
+#include "i2dl/conv2d_strided.h"
 #include "i2dl/conv2d_winograd.h"
 #include "i2dl/im2col.h"
 #include "i2dl/threads.h"
@@ -182,6 +183,7 @@ const char* conv_path_name(ConvPath p) {
     case ConvPath::kSmallForward: return "small_forward";
     case ConvPath::kChannelVector: return "channel_vector";
     case ConvPath::kWinograd: return "winograd";
+    case ConvPath::kStrided: return "strided";
     case ConvPath::kIm2col: return "im2col";
   }
   return "?";
@@ -195,9 +197,11 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
   if (uses_small_forward(s)) a.forward = P::kSmallForward;
   else if (uses_channel_vector_forward<T>(s)) a.forward = P::kChannelVector;
   else if (uses_winograd(s)) a.forward = P::kWinograd;
+  else if (uses_strided_direct<T>(s)) a.forward = P::kStrided;
   // Winograd's backward computes dW and dx in one pass; without its dx, dW falls to the others
   if (uses_winograd(s) && (!input_grad || uses_winograd_input_grad(s))) a.weight_grad = a.input_grad = P::kWinograd;
   else if (uses_channel_vector_weight_grad<T>(s)) a.weight_grad = P::kChannelVector;
+  else if (uses_strided_direct<T>(s)) a.weight_grad = a.input_grad = P::kStrided;
   return a;
 }
 
@@ -208,6 +212,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
     case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
     case ConvPath::kChannelVector: return conv2d_channel_vector_forward(s, x, w, b, y);
     case ConvPath::kWinograd: return conv2d_winograd_forward(s, x, w, b, y);
+    case ConvPath::kStrided: return conv2d_strided_forward(s, x, w, b, y);
     case ConvPath::kIm2col: break;
   }
   const bool per_thread = batch_parallel(s);
@@ -245,6 +250,7 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     }
   }
   if (weight_grad == ConvPath::kWinograd) return conv2d_winograd_backward(s, dy, x, w, dx, dw);
+  if (weight_grad == ConvPath::kStrided) return conv2d_strided_backward(s, dy, x, w, dx, dw);
   if (weight_grad == ConvPath::kChannelVector) {  // few filters: dW directly; dx (if wanted) below
     conv2d_channel_vector_weight_grad(s, dy, x, dw);
     if (!dx) return;
