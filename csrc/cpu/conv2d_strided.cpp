@@ -24,6 +24,7 @@ constexpr int kGradVectors = 4;        // weight gradient: vectors of filters pe
 constexpr int kGradTaps = 6;           // ... times (c, kh, kw) pairs: 24 accumulators
 constexpr index_t kGradRows = 4;       // rows of dy per pass: the filters' slice of dy stays in L1
 constexpr index_t kMaxImageElements = 1 << 21;  // one image's phase planes (8 MiB in float32)
+constexpr index_t kMaxPartialElements = 1 << 23;  // the weight gradient's partial sums together
 
 template <typename T>
 constexpr index_t lanes() {
@@ -56,6 +57,9 @@ struct Phases {
   // when every column fits (the run-by-run loops handle the rest).
   bool by_pairs = false;
   index_t pair_phase[2] = {0, 0}, pair_offset[2] = {0, 0};
+  // per input row h: where its phase row starts in a channel, -1 where no output reads it (an
+  // integer division per row cost as much as moving the row)
+  std::vector<index_t> row_start;
   Phases(const Conv2dShape& s, bool from_first_pixel, index_t min_rows, index_t min_cols, index_t L)
       : rows(min_rows), cols(min_cols) {
     for (index_t rh = 0; rh < s.SH; ++rh) {
@@ -70,6 +74,10 @@ struct Phases {
     }
     plane = rows * cols;
     channel = s.SH * s.SW * plane;
+    for (index_t h = 0; h < s.H; ++h) {
+      const index_t hp = h + s.PH, rh = hp % s.SH, u = hp / s.SH - first_row[rh];
+      row_start.push_back(u < rows ? rh * s.SW * plane + u * cols : -1);
+    }
     by_pairs = s.SW == 2;
     for (index_t j = 0; j < 2 && by_pairs; ++j) {
       pair_phase[j] = (j + s.PW) % 2;
@@ -119,21 +127,19 @@ struct PaddedGrad {
 template <typename F>
 I2DL_INLINE void for_each_phase_run(const Conv2dShape& s, const Phases& p, F&& f) {
   for (index_t h = 0; h < s.H; ++h) {
-    const index_t hp = h + s.PH, rh = hp % s.SH, u = hp / s.SH - p.first_row[rh];
-    if (u >= p.rows) continue;  // read by no output
+    if (p.row_start[h] < 0) continue;
     for (index_t rw = 0; rw < s.SW; ++rw) {
       const Run& r = p.col_run[rw];
       const index_t v = r.v0 - p.first_col[rw], count = std::min(r.count, p.cols - v);
-      if (count > 0) f(h, (rh * s.SW + rw) * p.plane + u * p.cols + v, s.SW * r.v0 + rw - s.PW, count);
+      if (count > 0) f(h, p.row_start[h] + rw * p.plane + v, s.SW * r.v0 + rw - s.PW, count);
     }
   }
 }
 
-// The rows of phase row rh that input row h lands in (null: read by no output).
+// Input row h's row in the first phase of its phase row rh (null: read by no output).
 template <typename T>
-I2DL_INLINE T* phase_rows(const Conv2dShape& s, const Phases& p, T* channel, index_t h) {
-  const index_t hp = h + s.PH, rh = hp % s.SH, u = hp / s.SH - p.first_row[rh];
-  return u < p.rows ? channel + rh * s.SW * p.plane + u * p.cols : nullptr;
+I2DL_INLINE T* phase_rows(const Phases& p, T* channel, index_t h) {
+  return p.row_start[h] < 0 ? nullptr : channel + p.row_start[h];
 }
 
 // x (C, H, W) into its phases; positions never written stay as they are (zero).
@@ -145,7 +151,7 @@ I2DL_INLINE void scatter_phases(const Conv2dShape& s, const Phases& p, const T* 
     if (p.by_pairs) {
       const index_t half = s.W / 2;
       for (index_t h = 0; h < s.H; ++h) {
-        T* row = phase_rows(s, p, bc, h);
+        T* row = phase_rows(p, bc, h);
         if (!row) continue;
         const T* __restrict__ src = xc + h * s.W;
         T* __restrict__ even = row + p.pair_phase[0] * p.plane + p.pair_offset[0];
@@ -175,7 +181,7 @@ I2DL_INLINE void gather_phases(const Conv2dShape& s, const Phases& p, const T* _
     if (p.by_pairs) {
       const index_t half = s.W / 2;
       for (index_t h = 0; h < s.H; ++h) {
-        const T* row = phase_rows(s, p, bc, h);  // never null: dx's phases hold every row
+        const T* row = phase_rows(p, bc, h);  // never null: dx's phases hold every row
         T* __restrict__ dst = dc + h * s.W;
         const T* __restrict__ even = row + p.pair_phase[0] * p.plane + p.pair_offset[0];
         const T* __restrict__ odd = row + p.pair_phase[1] * p.plane + p.pair_offset[1];
@@ -437,7 +443,7 @@ void conv2d_strided_forward(const Conv2dShape& s, const T* x, const T* w, const 
       std::fill(buf, buf + s.C * p.channel, T(0));
       TileSweep<T> mine = a;
       mine.in = buf;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)
       for (index_t n = 0; n < s.N; ++n) {
         scatter_image(s, p, x + n * xsize, buf);
         mine.out = y + n * ysize;
@@ -470,6 +476,29 @@ struct BackwardImage {
   BackwardImage(T* buf, const Conv2dShape& s, const Phases& in, const PaddedGrad& g, index_t opad)
       : xph(buf), dyp(buf + s.C * in.channel), dyt(dyp + s.O * g.plane), dxph(dyt + s.out_pixels() * opad) {}
 };
+
+// dw[o, r] = sum_{part < parts} partial[part][r][o], for o < O (the rows of partial are opad long):
+// sixteen r at a time, so that both the reads and the writes run along cache lines.
+template <typename T>
+void sum_transposed(const T* partial, index_t parts, index_t pairs, index_t opad, index_t O, T* dw) {
+  constexpr index_t kBlock = 16;
+  const index_t one = pairs * opad;
+#pragma omp parallel if (!omp_in_parallel())
+  {
+    std::vector<T> sum(kBlock * opad);
+#pragma omp for schedule(static)
+    for (index_t r0 = 0; r0 < pairs; r0 += kBlock) {
+      const index_t nr = std::min(kBlock, pairs - r0);
+      std::fill(sum.begin(), sum.end(), T(0));
+      for (index_t part = 0; part < parts; ++part) {
+        const T* p = partial + part * one + r0 * opad;
+        for (index_t i = 0; i < nr * opad; ++i) sum[i] += p[i];
+      }
+      for (index_t o = 0; o < O; ++o)
+        for (index_t k = 0; k < nr; ++k) dw[o * pairs + r0 + k] = sum[k * opad + o];
+    }
+  }
+}
 
 template <typename T>
 void place_backward_image(const Conv2dShape& s, const Phases& in, const PaddedGrad& g, index_t opad, const T* x,
@@ -538,33 +567,33 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
   };
 
   if (images_per_thread(s)) {
-    const int threads = omp_get_max_threads();
-    std::vector<T*> partial(threads, nullptr);
-#pragma omp parallel num_threads(threads)
+    // The images are cut into `parts` runs of consecutive images, taken by the threads as they
+    // become free (a static split left one thread waiting a tenth of the time on a shared machine);
+    // each run sums its weight gradient in its own buffer and the buffers are added in order, so
+    // the result does not depend on which thread took which run.
+    const index_t threads = omp_get_max_threads(), one = pairs * opad;
+    const index_t parts = std::min(s.N, std::max(threads, std::min(std::max<index_t>(8, 2 * threads),
+                                                                   kMaxPartialElements / one)));
+    T* partial = workspace<T>(Slot::kWeights, parts * one);
+#pragma omp parallel
     {
       T* buf = workspace<T>(Slot::kColumns, image);
       std::fill(buf, buf + image, T(0));
       const BackwardImage<T> im(buf, s, in, g, opad);
-      T* dwt = workspace<T>(Slot::kWeights, pairs * opad);
-      std::fill(dwt, dwt + pairs * opad, T(0));
-#pragma omp for schedule(static)
-      for (index_t n = 0; n < s.N; ++n) {
-        place_backward_image(s, in, g, opad, x + n * xsize, dy + n * ysize, dx != nullptr, im);
-        weight_grad(s, im.dyt, opad, im.xph, in.cols, xoff.data(), pairs, 0, opad, dwt);
-        if (!dx) continue;
-        for (std::size_t i = 0; i < sweeps.size(); ++i) sweep_phase(i, im, 0, sweep_rows[i]);
-        gather_image(s, dxp, im.dxph, dx + n * xsize);
+#pragma omp for schedule(dynamic)
+      for (index_t part = 0; part < parts; ++part) {
+        T* dwt = partial + part * one;
+        std::fill(dwt, dwt + one, T(0));
+        for (index_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
+          place_backward_image(s, in, g, opad, x + n * xsize, dy + n * ysize, dx != nullptr, im);
+          weight_grad(s, im.dyt, opad, im.xph, in.cols, xoff.data(), pairs, 0, opad, dwt);
+          if (!dx) continue;
+          for (std::size_t i = 0; i < sweeps.size(); ++i) sweep_phase(i, im, 0, sweep_rows[i]);
+          gather_image(s, dxp, im.dxph, dx + n * xsize);
+        }
       }
-      partial[omp_get_thread_num()] = dwt;
     }
-    // partial sums added in thread order: reproducible for a given thread count
-#pragma omp parallel for schedule(static)
-    for (index_t o = 0; o < s.O; ++o)
-      for (index_t r = 0; r < pairs; ++r) {
-        T acc = T(0);
-        for (T* part : partial) acc += part[r * opad + o];
-        dw[o * pairs + r] = acc;
-      }
+    sum_transposed(partial, parts, pairs, opad, s.O, dw);
     return;
   }
   // fewer images than threads: the threads share each image (dw by row blocks of dy would race,
@@ -593,9 +622,7 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
     }
     if (dx) gather_image(s, dxp, im.dxph, dx + n * xsize);
   }
-#pragma omp parallel for schedule(static) if (!omp_in_parallel())
-  for (index_t o = 0; o < s.O; ++o)
-    for (index_t r = 0; r < pairs; ++r) dw[o * pairs + r] = dwt[r * opad + o];
+  sum_transposed(dwt, 1, pairs, opad, s.O, dw);
 }
 
 template bool uses_strided_direct<float>(const Conv2dShape&);
