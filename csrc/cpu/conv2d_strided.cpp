@@ -344,18 +344,18 @@ I2DL_INLINE void weight_grad_pairs(const Conv2dShape& s, const T* dyt, index_t o
   for (; r < pairs; ++r) weight_grad_tile<T, RV, 1>(dyt + o0, opad, xph, cols, xoff + r, s.OW, oh0, oh1, dwt + r * opad + o0);
 }
 
-// ... for filters [o_begin, o_end) (whole vectors), dy rows a few at a time.
+// ... for all filters (opad of them, whole vectors), dy rows a few at a time.
 template <typename T>
 I2DL_INLINE void weight_grad_rows(const Conv2dShape& s, const T* dyt, index_t opad, const T* xph, index_t cols,
-                                  const index_t* xoff, index_t pairs, index_t o_begin, index_t o_end, T* dwt) {
+                                  const index_t* xoff, index_t pairs, T* dwt) {
   constexpr index_t L = lanes<T>();
   for (index_t h = 0; h < s.OH; h += kGradRows) {
     const index_t h1 = std::min(h + kGradRows, s.OH);
-    index_t o0 = o_begin;
-    for (; o0 + kGradVectors * L <= o_end; o0 += kGradVectors * L)
+    index_t o0 = 0;
+    for (; o0 + kGradVectors * L <= opad; o0 += kGradVectors * L)
       weight_grad_pairs<T, kGradVectors>(s, dyt, opad, xph, cols, xoff, pairs, h, h1, o0, dwt);
-    for (; o0 + 2 * L <= o_end; o0 += 2 * L) weight_grad_pairs<T, 2>(s, dyt, opad, xph, cols, xoff, pairs, h, h1, o0, dwt);
-    for (; o0 < o_end; o0 += L) weight_grad_pairs<T, 1>(s, dyt, opad, xph, cols, xoff, pairs, h, h1, o0, dwt);
+    for (; o0 + 2 * L <= opad; o0 += 2 * L) weight_grad_pairs<T, 2>(s, dyt, opad, xph, cols, xoff, pairs, h, h1, o0, dwt);
+    for (; o0 < opad; o0 += L) weight_grad_pairs<T, 1>(s, dyt, opad, xph, cols, xoff, pairs, h, h1, o0, dwt);
   }
 }
 
@@ -391,21 +391,12 @@ I2DL_INLINE void place_grad_impl(const Conv2dShape& s, const PaddedGrad& g, inde
   }                                                                                                            \
   I2DL_CLONES void sweep(const TileSweep<T>& a, index_t r0, index_t r1) { sweep_rows(a, r0, r1); }             \
   I2DL_CLONES void weight_grad(const Conv2dShape& s, const T* dyt, index_t opad, const T* xph, index_t cols,   \
-                               const index_t* xoff, index_t pairs, index_t o_begin, index_t o_end, T* dwt) {   \
-    weight_grad_rows(s, dyt, opad, xph, cols, xoff, pairs, o_begin, o_end, dwt);                               \
+                               const index_t* xoff, index_t pairs, T* dwt) {                                   \
+    weight_grad_rows(s, dyt, opad, xph, cols, xoff, pairs, dwt);                                               \
   }
 I2DL_STRIDED_CLONES(float)
 I2DL_STRIDED_CLONES(double)
 #undef I2DL_STRIDED_CLONES
-
-// Whole images per thread, or the threads inside each image.
-bool images_per_thread(const Conv2dShape& s) {
-  const int threads = omp_get_max_threads();
-  return threads > 1 && s.N >= threads && !omp_in_parallel();
-}
-
-// Row blocks an image's output is cut into when the threads share it.
-constexpr index_t kRowsPerTask = kRows;
 
 }  // namespace
 
@@ -413,6 +404,10 @@ template <typename T>
 bool uses_strided_direct(const Conv2dShape& s) {
   static const bool avx512 = __builtin_cpu_supports("avx512f");
   if (!avx512 || s.groups != 1 || (s.SH == 1 && s.SW == 1) || s.C < 16 || s.O < 16) return false;
+  // Each thread takes whole images: with fewer images than threads im2col (whose GEMMs split over
+  // the threads) was faster. Rows of fewer than 3/4 of their vectors' lanes (8x8 outputs, or 20
+  // wide) waste more than the column matrix costs (measured: im2col 2-4x faster at 8 wide).
+  if (s.N < omp_get_max_threads() || 4 * s.OW < 3 * round_up(s.OW, lanes<T>())) return false;
   const Phases in = input_phases<T>(s), dx = input_grad_phases<T>(s);
   const PaddedGrad g(s, dx);
   return s.C * std::max(in.channel, dx.channel) <= kMaxImageElements && s.O * g.plane <= kMaxImageElements &&
@@ -436,30 +431,19 @@ void conv2d_strided_forward(const Conv2dShape& s, const T* x, const T* w, const 
   for (index_t t = 0; t < taps; ++t) tap[t] = p.tap_offset(t);
   TileSweep<T> a{s.C, taps, tap.data(), nullptr, p.channel, p.cols, packed, start, nullptr, s.out_pixels(), s.OW, s.O, s.OW};
 
-  if (images_per_thread(s)) {
-#pragma omp parallel
-    {
-      T* buf = workspace<T>(Slot::kColumns, s.C * p.channel);
-      std::fill(buf, buf + s.C * p.channel, T(0));
-      TileSweep<T> mine = a;
-      mine.in = buf;
+  // whole images per thread, taken as threads become free (inside a parallel region: one thread)
+#pragma omp parallel if (!omp_in_parallel())
+  {
+    T* buf = workspace<T>(Slot::kColumns, s.C * p.channel);
+    std::fill(buf, buf + s.C * p.channel, T(0));
+    TileSweep<T> mine = a;
+    mine.in = buf;
 #pragma omp for schedule(dynamic)
-      for (index_t n = 0; n < s.N; ++n) {
-        scatter_image(s, p, x + n * xsize, buf);
-        mine.out = y + n * ysize;
-        sweep(mine, 0, s.OH);
-      }
+    for (index_t n = 0; n < s.N; ++n) {
+      scatter_image(s, p, x + n * xsize, buf);
+      mine.out = y + n * ysize;
+      sweep(mine, 0, s.OH);
     }
-    return;
-  }
-  T* buf = workspace<T>(Slot::kColumns, s.C * p.channel);
-  std::fill(buf, buf + s.C * p.channel, T(0));
-  a.in = buf;
-  for (index_t n = 0; n < s.N; ++n) {
-    scatter_image(s, p, x + n * xsize, buf);
-    a.out = y + n * ysize;
-#pragma omp parallel for schedule(static) if (!omp_in_parallel())
-    for (index_t r = 0; r < s.OH; r += kRowsPerTask) sweep(a, r, std::min(r + kRowsPerTask, s.OH));
   }
 }
 
@@ -566,63 +550,33 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
     sweep(a, r0, r1);
   };
 
-  if (images_per_thread(s)) {
-    // The images are cut into `parts` runs of consecutive images, taken by the threads as they
-    // become free (a static split left one thread waiting a tenth of the time on a shared machine);
-    // each run sums its weight gradient in its own buffer and the buffers are added in order, so
-    // the result does not depend on which thread took which run.
-    const index_t threads = omp_get_max_threads(), one = pairs * opad;
-    const index_t parts = std::min(s.N, std::max(threads, std::min(std::max<index_t>(8, 2 * threads),
-                                                                   kMaxPartialElements / one)));
-    T* partial = workspace<T>(Slot::kWeights, parts * one);
-#pragma omp parallel
-    {
-      T* buf = workspace<T>(Slot::kColumns, image);
-      std::fill(buf, buf + image, T(0));
-      const BackwardImage<T> im(buf, s, in, g, opad);
+  // The images are cut into `parts` runs of consecutive images, taken by the threads as they
+  // become free (a static split left one thread waiting a tenth of the time on a shared machine);
+  // each run sums its weight gradient in its own buffer and the buffers are added in order, so
+  // the result does not depend on which thread took which run.
+  const index_t threads = omp_get_max_threads(), one = pairs * opad;
+  const index_t parts = std::min(s.N, std::max(threads, std::min(std::max<index_t>(8, 2 * threads),
+                                                                 kMaxPartialElements / one)));
+  T* partial = workspace<T>(Slot::kWeights, parts * one);
+#pragma omp parallel if (!omp_in_parallel())
+  {
+    T* buf = workspace<T>(Slot::kColumns, image);
+    std::fill(buf, buf + image, T(0));
+    const BackwardImage<T> im(buf, s, in, g, opad);
 #pragma omp for schedule(dynamic)
-      for (index_t part = 0; part < parts; ++part) {
-        T* dwt = partial + part * one;
-        std::fill(dwt, dwt + one, T(0));
-        for (index_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
-          place_backward_image(s, in, g, opad, x + n * xsize, dy + n * ysize, dx != nullptr, im);
-          weight_grad(s, im.dyt, opad, im.xph, in.cols, xoff.data(), pairs, 0, opad, dwt);
-          if (!dx) continue;
-          for (std::size_t i = 0; i < sweeps.size(); ++i) sweep_phase(i, im, 0, sweep_rows[i]);
-          gather_image(s, dxp, im.dxph, dx + n * xsize);
-        }
+    for (index_t part = 0; part < parts; ++part) {
+      T* dwt = partial + part * one;
+      std::fill(dwt, dwt + one, T(0));
+      for (index_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
+        place_backward_image(s, in, g, opad, x + n * xsize, dy + n * ysize, dx != nullptr, im);
+        weight_grad(s, im.dyt, opad, im.xph, in.cols, xoff.data(), pairs, dwt);
+        if (!dx) continue;
+        for (std::size_t i = 0; i < sweeps.size(); ++i) sweep_phase(i, im, 0, sweep_rows[i]);
+        gather_image(s, dxp, im.dxph, dx + n * xsize);
       }
     }
-    sum_transposed(partial, parts, pairs, opad, s.O, dw);
-    return;
   }
-  // fewer images than threads: the threads share each image (dw by row blocks of dy would race,
-  // so by filter vectors; dx by rows of each phase)
-  T* buf = workspace<T>(Slot::kColumns, image);
-  std::fill(buf, buf + image, T(0));
-  const BackwardImage<T> im(buf, s, in, g, opad);
-  T* dwt = workspace<T>(Slot::kWeights, pairs * opad);
-  std::fill(dwt, dwt + pairs * opad, T(0));
-  const index_t rows_per_task = kRowsPerTask;
-  const index_t dx_tasks_per_phase = ceil_div(dxp.rows, rows_per_task);
-  const index_t dx_tasks = dx ? static_cast<index_t>(sweeps.size()) * dx_tasks_per_phase : 0;
-  for (index_t n = 0; n < s.N; ++n) {
-    place_backward_image(s, in, g, opad, x + n * xsize, dy + n * ysize, dx != nullptr, im);
-#pragma omp parallel if (!omp_in_parallel())
-    {  // each thread a contiguous range of filter vectors
-      const index_t vectors = opad / L, threads = omp_get_num_threads(), t = omp_get_thread_num();
-      const index_t v0 = vectors * t / threads, v1 = vectors * (t + 1) / threads;
-      if (v1 > v0) weight_grad(s, im.dyt, opad, im.xph, in.cols, xoff.data(), pairs, v0 * L, v1 * L, dwt);
-    }
-#pragma omp parallel for schedule(static) if (!omp_in_parallel())
-    for (index_t t = 0; t < dx_tasks; ++t) {
-      const index_t r0 = t % dx_tasks_per_phase * rows_per_task;
-      const std::size_t i = t / dx_tasks_per_phase;
-      if (r0 < sweep_rows[i]) sweep_phase(i, im, r0, std::min(r0 + rows_per_task, sweep_rows[i]));
-    }
-    if (dx) gather_image(s, dxp, im.dxph, dx + n * xsize);
-  }
-  sum_transposed(dwt, 1, pairs, opad, s.O, dw);
+  sum_transposed(partial, parts, pairs, opad, s.O, dw);
 }
 
 template bool uses_strided_direct<float>(const Conv2dShape&);

@@ -93,11 +93,12 @@ def _conv_samples(rng):
         s(2, 16, 9, 11, 16, 3, 3, padding=1, desc="Winograd F(2x2,3x3): odd output sizes (partial tiles)"),
         s(1, 17, 6, 7, 20, 3, 3, padding=0, bias=False, desc="Winograd, no padding, one image, no bias"),
         s(2, 16, 5, 4, 18, 3, 3, padding=(2, 1), desc="Winograd, padding (2, 1): input gradient with padding (0, 1)"),
-        s(2, 16, 12, 13, 20, 3, 3, stride=2, padding=1, desc="strided direct: 3x3 stride 2, odd width"),
-        s(2, 16, 7, 40, 24, 3, 3, stride=2, padding=1, desc="strided direct: rows of two vectors, one partial"),
-        s(1, 18, 11, 9, 17, 2, 3, stride=(2, 3), padding=(0, 2), dilation=(2, 1), bias=False,
-          desc="strided direct: one image, stride 3 across, a phase without taps"),
-        s(2, 16, 9, 9, 24, 1, 1, stride=2, desc="strided direct: 1x1 stride 2 (dx's odd phases stay zero)"),
+        # the strided direct conv takes whole images per thread: 16 images keep it at up to 16 threads
+        s(16, 16, 5, 27, 20, 3, 3, stride=2, padding=1, desc="strided direct: 3x3 stride 2, a partial vector"),
+        s(16, 16, 4, 57, 24, 3, 3, stride=2, padding=1, desc="strided direct: rows of two vectors, one partial"),
+        s(16, 18, 11, 40, 17, 2, 3, stride=(2, 3), padding=(0, 2), dilation=(2, 1), bias=False,
+          desc="strided direct: stride 3 across, a phase without taps"),
+        s(16, 16, 5, 28, 24, 1, 1, stride=2, desc="strided direct: 1x1 stride 2 (dx's odd phases stay zero)"),
     ]
 
 
