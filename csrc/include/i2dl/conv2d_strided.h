@@ -18,9 +18,10 @@
 
 namespace i2dl {
 
-// groups == 1, a stride above 1, at least 16 input and output channels, an image's phases within a
-// bounded buffer, and a CPU with AVX-512 (the register tiles are sized for 32 vector registers;
-// elsewhere im2col + GEMM is used).
+// groups == 1, a stride above 1, at least 16 input and output channels, at least as many images as
+// threads, output rows that fill 3/4 of their vectors' lanes (16 or more float32 wide, or 12 of 16),
+// an image's phases within a bounded buffer, and a CPU with AVX-512 (the register tiles are sized
+// for 32 vector registers). Elsewhere im2col + GEMM is used: it was measured faster there.
 template <typename T>
 bool uses_strided_direct(const Conv2dShape& s);
 
