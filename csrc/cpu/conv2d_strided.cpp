@@ -421,8 +421,10 @@ bool uses_strided_direct(const Conv2dShape& s) {
   if (s.N < omp_get_max_threads() || 4 * s.OW < 3 * round_up(s.OW, lanes<T>())) return false;
   const Phases in = input_phases<T>(s), dx = input_grad_phases<T>(s);
   const PaddedGrad g(s, dx);
+  const index_t weight_grad_size = s.C * s.taps() * round_up(s.O, lanes<T>());  // one partial sum of dw
   return s.C * std::max(in.channel, dx.channel) <= kMaxImageElements && s.O * g.plane <= kMaxImageElements &&
-         s.out_pixels() * round_up(s.O, lanes<T>()) <= kMaxImageElements;
+         s.out_pixels() * round_up(s.O, lanes<T>()) <= kMaxImageElements &&
+         omp_get_max_threads() * weight_grad_size <= kMaxPartialElements;
 }
 
 template <typename T>
