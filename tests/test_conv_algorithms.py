@@ -80,3 +80,47 @@ def test_winograd_float32_error_at_resnet_width():
     dx, dw, _ = cpu.conv2d_backward(dy.astype(np.float32), x, w, bias=False, **p)
     dx_ref, dw_ref, _ = ref.conv2d_backward(dy, x64, w64, bias=False, **p)
     assert max(rel_error(y, y_ref), rel_error(dx, dx_ref), rel_error(dw, dw_ref)) < 1e-5
+
+
+@pytest.fixture
+def at_most_two_threads():
+    import i2dl
+    before = i2dl.get_num_threads()
+    i2dl.set_num_threads(min(before, 2))
+    yield
+    i2dl.set_num_threads(before)
+
+
+@pytest.mark.skipif(not AVX512, reason="the strided direct conv runs on AVX-512 only")
+def test_strided_direct_matches_the_reference_on_random_shapes(at_most_two_threads):
+    """Random strides (1-3 per axis), kernels, paddings, dilations and widths that take the
+    strided path: forward, both gradients and the weight gradient alone against the float64
+    reference."""
+    from i2dl import kernels
+    from i2dl.kernels.registry import rel_error
+    cpu, ref = kernels.get("cpu"), kernels.get("reference")
+    rng = np.random.default_rng(42)
+    checked = 0
+    while checked < 24:
+        n, c, o = int(rng.integers(2, 5)), int(rng.integers(16, 40)), int(rng.integers(16, 40))
+        kh, kw, sh, sw = (int(v) for v in rng.integers(1, [6, 6, 4, 4]))
+        ph, pw, dh, dw = (int(v) for v in rng.integers([0, 0, 1, 1], [4, 4, 3, 3]))
+        h, w = int(rng.integers(3, 30)), int(rng.integers(10, 80))
+        dtype = np.float32 if checked % 2 else np.float64
+        if h + 2 * ph - dh * (kh - 1) - 1 < 0 or w + 2 * pw - dw * (kw - 1) - 1 < 0:
+            continue
+        x, wt = rng.standard_normal((n, c, h, w)).astype(dtype), rng.standard_normal((o, c, kh, kw)).astype(dtype)
+        p = dict(stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw), groups=1)
+        if _algorithms(x, wt, p)["forward"] != "strided":
+            continue
+        checked += 1
+        b = rng.standard_normal(o).astype(dtype)
+        x64, w64, b64 = x.astype(np.float64), wt.astype(np.float64), b.astype(np.float64)
+        y_ref = ref.conv2d_forward(x64, w64, b64, **p)
+        dy = rng.standard_normal(y_ref.shape)
+        dx_ref, dw_ref, _ = ref.conv2d_backward(dy, x64, w64, bias=True, **p)
+        dx, dw_, _ = cpu.conv2d_backward(dy.astype(dtype), x, wt, bias=True, **p)
+        _, dw_alone, _ = cpu.conv2d_backward(dy.astype(dtype), x, wt, bias=True, input_grad=False, **p)
+        errors = [rel_error(cpu.conv2d_forward(x, wt, b, **p), y_ref), rel_error(dx, dx_ref),
+                  rel_error(dw_, dw_ref), rel_error(dw_alone, dw_ref)]
+        assert max(errors) < (1e-5 if dtype == np.float32 else 1e-12), (x.shape, wt.shape, p, dtype, errors)
