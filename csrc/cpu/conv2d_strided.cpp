@@ -556,11 +556,11 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
       sweep_rows.push_back(rows);
     }
   }
-  auto sweep_phase = [&](std::size_t i, const BackwardImage<T>& im, index_t r0, index_t r1) {
+  auto sweep_phase = [&](std::size_t i, const BackwardImage<T>& im) {
     TileSweep<T> a = sweeps[i];
     a.in = im.dyp + sweep_in[i];
     a.out = im.dxph + sweep_out[i];
-    sweep(a, r0, r1);
+    sweep(a, 0, sweep_rows[i]);
   };
 
   // The images are cut into `parts` runs of consecutive images, taken by the threads as they
@@ -584,7 +584,7 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
         place_backward_image(s, in, g, opad, x + n * xsize, dy + n * ysize, dx != nullptr, im);
         weight_grad(s, im.dyt, opad, im.xph, in.cols, xoff.data(), pairs, dwt);
         if (!dx) continue;
-        for (std::size_t i = 0; i < sweeps.size(); ++i) sweep_phase(i, im, 0, sweep_rows[i]);
+        for (std::size_t i = 0; i < sweeps.size(); ++i) sweep_phase(i, im);
         gather_image(s, dxp, im.dxph, dx + n * xsize);
       }
     }
