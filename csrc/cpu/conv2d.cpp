@@ -194,14 +194,15 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
   using P = ConvPath;
   if (is_depthwise(s)) return {P::kDepthwise, P::kDepthwise, P::kDepthwise};
   Conv2dAlgorithms a{P::kIm2col, P::kIm2col, P::kIm2col};
+  const bool strided = uses_strided_direct<T>(s);  // sizes its buffers: asked once
   if (uses_small_forward(s)) a.forward = P::kSmallForward;
   else if (uses_channel_vector_forward<T>(s)) a.forward = P::kChannelVector;
   else if (uses_winograd(s)) a.forward = P::kWinograd;
-  else if (uses_strided_direct<T>(s)) a.forward = P::kStrided;
+  else if (strided) a.forward = P::kStrided;
   // Winograd's backward computes dW and dx in one pass; without its dx, dW falls to the others
   if (uses_winograd(s) && (!input_grad || uses_winograd_input_grad(s))) a.weight_grad = a.input_grad = P::kWinograd;
   else if (uses_channel_vector_weight_grad<T>(s)) a.weight_grad = P::kChannelVector;
-  else if (uses_strided_direct<T>(s)) a.weight_grad = a.input_grad = P::kStrided;
+  else if (strided) a.weight_grad = a.input_grad = P::kStrided;
   return a;
 }
 

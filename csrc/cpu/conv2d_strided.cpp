@@ -259,7 +259,7 @@ I2DL_INLINE void pixel_tile(index_t reduce, index_t taps, const index_t* __restr
       }
 }
 
-// Rows [r0, r1) of an output made of pixel tiles: for every vector of L pixels of those rows, every
+// The `rows` rows of an output made of pixel tiles: for every vector of L pixels of those rows, every
 // block of kFilters filters, sum over `reduce` channels (in chunks) times `taps` taps.
 template <typename T>
 struct TileSweep {
@@ -270,15 +270,15 @@ struct TileSweep {
   const T* packed;            // [filter block][reduce][taps][kFilters]
   const T* start;             // [filters rounded up] values the first chunk starts from
   T* out;
-  index_t out_stride, out_row, filters, width;  // width: pixels per output row
+  index_t out_stride, out_row, filters, width, rows;  // width: pixels per output row
 };
 
 template <typename T>
-I2DL_INLINE void sweep_rows(const TileSweep<T>& a, index_t r0, index_t r1) {
+I2DL_INLINE void sweep_rows(const TileSweep<T>& a) {
   constexpr index_t L = lanes<T>();
   const index_t blocks = ceil_div(a.filters, kFilters);
-  for (index_t r = r0; r < r1; r += kRows) {
-    const index_t rp = std::min(kRows, r1 - r);
+  for (index_t r = 0; r < a.rows; r += kRows) {
+    const index_t rp = std::min(kRows, a.rows - r);
     for (index_t v0 = 0; v0 < a.width; v0 += L) {
       const index_t valid = std::min(L, a.width - v0);
       const index_t per_chunk = std::max<index_t>(1, kChunkSteps / a.taps);
@@ -400,7 +400,7 @@ I2DL_INLINE void place_grad_impl(const Conv2dShape& s, const PaddedGrad& g, inde
                               T* dyt) {                                                                        \
     place_grad_impl(s, g, opad, dy, dyp, dyt);                                                                 \
   }                                                                                                            \
-  I2DL_CLONES void sweep(const TileSweep<T>& a, index_t r0, index_t r1) { sweep_rows(a, r0, r1); }             \
+  I2DL_CLONES void sweep(const TileSweep<T>& a) { sweep_rows(a); }                                             \
   I2DL_CLONES void weight_grad(const Conv2dShape& s, const T* dyt, index_t opad, const T* xph, index_t cols,   \
                                const index_t* xoff, index_t pairs, T* dwt) {                                   \
     weight_grad_rows(s, dyt, opad, xph, cols, xoff, pairs, dwt);                                               \
@@ -442,7 +442,7 @@ void conv2d_strided_forward(const Conv2dShape& s, const T* x, const T* w, const 
   }
   std::vector<index_t> tap(taps);
   for (index_t t = 0; t < taps; ++t) tap[t] = p.tap_offset(t);
-  TileSweep<T> a{s.C, taps, tap.data(), nullptr, p.channel, p.cols, packed, start, nullptr, s.out_pixels(), s.OW, s.O, s.OW};
+  TileSweep<T> a{s.C, taps, tap.data(), nullptr, p.channel, p.cols, packed, start, nullptr, s.out_pixels(), s.OW, s.O, s.OW, s.OH};
 
   // whole images per thread, taken as threads become free (inside a parallel region: one thread)
 #pragma omp parallel if (!omp_in_parallel())
@@ -455,7 +455,7 @@ void conv2d_strided_forward(const Conv2dShape& s, const T* x, const T* w, const 
     for (index_t n = 0; n < s.N; ++n) {
       scatter_image(s, p, x + n * xsize, buf);
       mine.out = y + n * ysize;
-      sweep(mine, 0, s.OH);
+      sweep(mine);
     }
   }
 }
@@ -526,15 +526,15 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
   std::vector<std::vector<index_t>> phase_taps(phases), dy_tap(phases);
   for (index_t kh = 0; kh < s.KH; ++kh)
     for (index_t kw = 0; kw < s.KW; ++kw) {
-      const index_t ph = (kh * s.DH % s.SH) * s.SW + kw * s.DW % s.SW;
-      phase_taps[ph].push_back(kh * s.KW + kw);
+      const index_t t = kh * s.KW + kw, ph = in.phase[t];
+      phase_taps[ph].push_back(t);
       dy_tap[ph].push_back((qh - kh * s.DH / s.SH) * g.cols + qw - kw * s.DW / s.SW);
     }
   T* packed = workspace<T>(Slot::kGemmOut, dx ? cpad * s.O * taps + cpad : 1);
   T* zeros = packed + cpad * s.O * taps;
   // one sweep per phase with taps and pixels; in and out are offsets, rebased on each image's buffers
   std::vector<TileSweep<T>> sweeps;
-  std::vector<index_t> sweep_in, sweep_out, sweep_rows;
+  std::vector<index_t> sweep_in, sweep_out;
   if (dx) {
     std::fill(packed, packed + cpad * s.O * taps + cpad, T(0));
     index_t at = 0;
@@ -550,17 +550,16 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
             wp[((c / kFilters * s.O + o) * nt + j) * kFilters + c % kFilters] = w[(o * s.C + c) * taps + phase_taps[ph][j]];
       at += cpad * s.O * nt;
       sweeps.push_back({s.O, nt, dy_tap[ph].data(), nullptr, g.plane, g.cols, wp, zeros, nullptr, dxp.channel,
-                        dxp.cols, s.C, width});
+                        dxp.cols, s.C, width, rows});
       sweep_in.push_back(dxp.first_row[rh] * g.cols + dxp.first_col[rw]);
       sweep_out.push_back(ph * dxp.plane);
-      sweep_rows.push_back(rows);
     }
   }
   auto sweep_phase = [&](std::size_t i, const BackwardImage<T>& im) {
     TileSweep<T> a = sweeps[i];
     a.in = im.dyp + sweep_in[i];
     a.out = im.dxph + sweep_out[i];
-    sweep(a, 0, sweep_rows[i]);
+    sweep(a);
   };
 
   // The images are cut into `parts` runs of consecutive images, taken by the threads as they
