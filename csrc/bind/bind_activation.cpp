@@ -17,7 +17,7 @@ static void relu_forward(py::handle x_, py::handle y_) {
     using T = decltype(zero);
     const T* xp = ptr<T>(x);
     T* yp = mut_ptr<T>(y);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::relu_forward<T>(x.size(), xp, yp);
   });
 }
@@ -33,7 +33,7 @@ static void relu_backward(py::handle dy_, py::handle y_, py::handle dx_) {
     using T = decltype(zero);
     const T *dyp = ptr<T>(dy), *yp = ptr<T>(y);
     T* dxp = mut_ptr<T>(dx);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::relu_backward<T>(y.size(), dyp, yp, dxp);
   });
 }

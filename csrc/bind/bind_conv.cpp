@@ -26,11 +26,13 @@ static Conv2dShape conv_shape(const char* fn, const py::array& x, const py::arra
     throw py::value_error(std::string(fn) + ": argument 'w' must have C_in/groups = " + std::to_string(s.C / groups) +
                           " input channels (dim 1), got shape " + shape_str(w));
   if (s.KH < 1 || s.KW < 1) throw py::value_error(std::string(fn) + ": argument 'w' must have a non-empty kernel, got shape " + shape_str(w));
-  if (!conv2d_output_size(s))
-    throw py::value_error(std::string(fn) + ": the output would be empty: input " + shape_str(x) + " with kernel " +
-                          std::to_string(s.KH) + "x" + std::to_string(s.KW) + " (dilated " +
-                          std::to_string(s.DH * (s.KH - 1) + 1) + "x" + std::to_string(s.DW * (s.KW - 1) + 1) +
-                          ") is larger than the padded input");
+  require_padded_fits(fn, s.N, s.C, s.H, s.W, s.PH, s.PW);
+  int64_t eh, ew;
+  const bool huge = __builtin_mul_overflow(s.DH, s.KH - 1, &eh) || __builtin_mul_overflow(s.DW, s.KW - 1, &ew);
+  if (huge || !conv2d_output_size(s))
+    throw py::value_error(std::string(fn) + ": the output would be empty: input " + shape_str(x) + " padded by (" +
+                          std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") is smaller than the dilated kernel (" +
+                          (huge ? std::string("> 2**63") : std::to_string(eh + 1) + ", " + std::to_string(ew + 1)) + ")");
   return s;
 }
 
@@ -52,7 +54,7 @@ static void conv2d_forward(py::handle x_, py::handle w_, py::handle b_, py::hand
     using T = decltype(zero);
     const T *xp = ptr<T>(x), *wp = ptr<T>(w), *bp = has_b ? ptr<T>(b) : nullptr;
     T* yp = mut_ptr<T>(y);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::conv2d_forward(s, xp, wp, bp, yp);
   });
 }
@@ -84,7 +86,7 @@ static void conv2d_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
     using T = decltype(zero);
     const T *dyp = ptr<T>(dy), *xp = ptr<T>(x), *wp = ptr<T>(w);
     T *dxp = has_dx ? mut_ptr<T>(dx) : nullptr, *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::conv2d_backward(s, dyp, xp, wp, dxp, dwp, dbp);
   });
 }

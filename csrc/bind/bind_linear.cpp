@@ -34,7 +34,7 @@ static void linear_forward(py::handle x_, py::handle w_, py::handle b_, py::hand
     using T = decltype(zero);
     const T *xp = ptr<T>(x), *wp = ptr<T>(w), *bp = has_b ? ptr<T>(b) : nullptr;
     T* yp = mut_ptr<T>(y);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::linear_forward(M, K, N, xp, wp, bp, yp);
   });
 }
@@ -62,7 +62,7 @@ static void linear_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
     using T = decltype(zero);
     const T *dyp = ptr<T>(dy), *xp = ptr<T>(x), *wp = ptr<T>(w);
     T *dxp = has_dx ? mut_ptr<T>(dx) : nullptr, *dwp = mut_ptr<T>(dw), *dbp = has_b ? mut_ptr<T>(db) : nullptr;
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::linear_backward(M, K, N, dyp, xp, wp, dxp, dwp, dbp);
   });
 }

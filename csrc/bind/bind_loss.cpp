@@ -35,7 +35,7 @@ static void cross_entropy_forward(py::handle z_, py::handle labels_, py::handle 
     const T* zp = ptr<T>(z);
     const std::int64_t* lp = ptr<std::int64_t>(labels);
     T* out = mut_ptr<T>(loss);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::cross_entropy_forward<T>(z.shape(0), z.shape(1), zp, lp, out);
   });
 }
@@ -53,7 +53,7 @@ static void cross_entropy_backward(py::handle dloss_, py::handle z_, py::handle 
     const T *gp = ptr<T>(dloss), *zp = ptr<T>(z);
     const std::int64_t* lp = ptr<std::int64_t>(labels);
     T* out = mut_ptr<T>(dz);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::cross_entropy_backward<T>(z.shape(0), z.shape(1), gp, zp, lp, out);
   });
 }

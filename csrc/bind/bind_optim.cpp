@@ -28,7 +28,7 @@ static void sgd_step(py::handle param_, py::handle grad_, py::handle velocity_, 
     T* p = mut_ptr<T>(param);
     const T* g = ptr<T>(grad);
     T* v = has_v && momentum != 0 ? mut_ptr<T>(velocity) : nullptr;
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::sgd_step<T>(param.size(), p, g, v, c);
   });
 }

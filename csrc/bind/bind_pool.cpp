@@ -13,6 +13,7 @@ static Pool2dShape pool_shape(const char* fn, const py::array& x, const std::vec
   std::tie(s.KH, s.KW) = require_pair(kernel, fn, "kernel", 1);
   std::tie(s.SH, s.SW) = require_pair(stride, fn, "stride", 1);
   std::tie(s.PH, s.PW) = require_pair(padding, fn, "padding", 0);
+  require_padded_fits(fn, s.N, s.C, s.H, s.W, s.PH, s.PW);
   if (2 * s.PH > s.KH || 2 * s.PW > s.KW)
     throw py::value_error(std::string(fn) + ": argument 'padding' must be at most half the kernel, got padding (" +
                           std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") for kernel (" +
@@ -22,6 +23,8 @@ static Pool2dShape pool_shape(const char* fn, const py::array& x, const std::vec
     throw py::value_error(std::string(fn) + ": the output would be empty: input " + shape_str(x) + " padded by (" +
                           std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") is smaller than the kernel (" +
                           std::to_string(s.KH) + ", " + std::to_string(s.KW) + ")");
+  s.SH = std::min(s.SH, s.H + 2 * s.PH);  // one window along an axis whose stride passes the input (as conv2d)
+  s.SW = std::min(s.SW, s.W + 2 * s.PW);
   s.OH = nh / s.SH + 1;
   s.OW = nw / s.SW + 1;
   return s;
@@ -42,7 +45,7 @@ static void max_pool2d_forward(py::handle x_, py::handle y_, py::handle idx_, st
     using T = decltype(zero);
     const T* xp = ptr<T>(x);
     T* yp = mut_ptr<T>(y);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::max_pool2d_forward(s, xp, yp, ip);
   });
 }
@@ -66,7 +69,7 @@ static void max_pool2d_backward(py::handle dy_, py::handle idx_, py::handle dx_)
     using T = decltype(zero);
     const T* dyp = ptr<T>(dy);
     T* dxp = mut_ptr<T>(dx);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     valid = i2dl::max_pool2d_backward(s, dyp, ip, dxp);
   });
   if (!valid)
@@ -85,7 +88,7 @@ static void avg_pool2d_forward(py::handle x_, py::handle y_, std::vector<int64_t
     using T = decltype(zero);
     const T* xp = ptr<T>(x);
     T* yp = mut_ptr<T>(y);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::avg_pool2d_forward(s, xp, yp);
   });
 }
@@ -101,7 +104,7 @@ static void avg_pool2d_backward(py::handle dy_, py::handle dx_, std::vector<int6
     using T = decltype(zero);
     const T* dyp = ptr<T>(dy);
     T* dxp = mut_ptr<T>(dx);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::avg_pool2d_backward(s, dyp, dxp);
   });
 }
@@ -117,7 +120,7 @@ static void global_avg_pool2d_forward(py::handle x_, py::handle y_) {
     using T = decltype(zero);
     const T* xp = ptr<T>(x);
     T* yp = mut_ptr<T>(y);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::global_avg_pool2d_forward(planes, size, xp, yp);
   });
 }
@@ -132,7 +135,7 @@ static void global_avg_pool2d_backward(py::handle dy_, py::handle dx_) {
     using T = decltype(zero);
     const T* dyp = ptr<T>(dy);
     T* dxp = mut_ptr<T>(dx);
-    py::gil_scoped_release nogil;
+    ComputeScope scope;
     i2dl::global_avg_pool2d_backward(planes, size, dyp, dxp);
   });
 }

@@ -5,12 +5,22 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "i2dl/threads.h"
+
 namespace i2dl::bind {
 namespace py = pybind11;
+
+// Around every kernel's compute: the GIL released (other Python threads run meanwhile) and
+// i2dl's process-wide thread count in force for the OpenMP regions of this call.
+struct ComputeScope {
+  py::gil_scoped_release nogil;
+  ThreadScope threads;
+};
 
 // Shapes and pairs are formatted with std::to_string, not iostreams: an ostringstream
 // crashed inside the module where the compiler's libstdc++ headers and the libstdc++ loaded at
@@ -96,6 +106,23 @@ inline std::pair<int64_t, int64_t> require_pair(const std::vector<int64_t>& v, c
                           std::to_string(minimum) + ", got " + got);
   }
   return {v[0], v[1]};
+}
+
+// The largest element count a padded input, an output or a column matrix may have: the C++
+// kernels index with int64 and multiply sizes by small factors, so sizes stay below 2^62.
+constexpr int64_t kMaxElements = int64_t(1) << 62;
+
+// N * C * (H + 2 PH) * (W + 2 PW) <= kMaxElements, computed without overflow (an empty batch
+// counts as one image, so that a huge padding is refused whatever the batch).
+inline void require_padded_fits(const char* fn, int64_t N, int64_t C, int64_t H, int64_t W, int64_t PH, int64_t PW) {
+  int64_t hp, wp, v;
+  const bool over = __builtin_mul_overflow(PH, 2, &hp) || __builtin_add_overflow(hp, H, &hp) ||
+                    __builtin_mul_overflow(PW, 2, &wp) || __builtin_add_overflow(wp, W, &wp) ||
+                    __builtin_mul_overflow(std::max<int64_t>(N, 1), std::max<int64_t>(C, 1), &v) ||
+                    __builtin_mul_overflow(v, hp, &v) || __builtin_mul_overflow(v, wp, &v) || v > kMaxElements;
+  if (over)
+    throw py::value_error(std::string(fn) + ": argument 'padding' (" + std::to_string(PH) + ", " + std::to_string(PW) +
+                          ") is too large: the padded input would hold more than 2**62 elements");
 }
 
 template <typename T>

@@ -11,6 +11,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "i2dl/conv2d_strided.h"
 #include "i2dl/conv2d_winograd.h"
 #include "i2dl/im2col.h"
+#include "i2dl/parallel.h"
 #include "i2dl/threads.h"
 #include "i2dl/workspace.h"
 
@@ -74,7 +76,8 @@ T* at(T* base, index_t n, index_t channels, index_t o, index_t P, index_t pix0) 
 // Scratch of one thread for one block: the column matrix, its gradient, the GEMM's (Og x cols) output.
 template <typename T>
 struct Scratch {
-  T *col, *dcol, *tmp;
+  T *col = nullptr, *dcol = nullptr, *tmp = nullptr;
+  Scratch() = default;
   Scratch(const Conv2dShape& s, index_t max_cols, bool need_dcol) {
     const index_t rows = s.Cg() * s.taps();
     col = workspace<T>(Slot::kColumns, rows * max_cols);
@@ -170,10 +173,15 @@ void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T
 }  // namespace
 
 bool conv2d_output_size(Conv2dShape& s) {
-  s.OH = (s.H + 2 * s.PH - s.DH * (s.KH - 1) - 1) / s.SH + 1;
-  s.OW = (s.W + 2 * s.PW - s.DW * (s.KW - 1) - 1) / s.SW + 1;
+  const index_t rows = s.H + 2 * s.PH, cols = s.W + 2 * s.PW;
   // C++ division truncates toward zero; a negative numerator means an empty output too.
-  if (s.H + 2 * s.PH - s.DH * (s.KH - 1) - 1 < 0 || s.W + 2 * s.PW - s.DW * (s.KW - 1) - 1 < 0) return false;
+  if (rows - s.DH * (s.KH - 1) - 1 < 0 || cols - s.DW * (s.KW - 1) - 1 < 0) return false;
+  // A stride beyond the padded input leaves one output along that axis, which never moves: it is
+  // taken as the padded extent, so no buffer or offset is ever sized by a stride like 2^63 - 1.
+  s.SH = std::min(s.SH, rows);
+  s.SW = std::min(s.SW, cols);
+  s.OH = (rows - s.DH * (s.KH - 1) - 1) / s.SH + 1;
+  s.OW = (cols - s.DW * (s.KW - 1) - 1) / s.SW + 1;
   return s.OH > 0 && s.OW > 0;
 }
 
@@ -206,16 +214,18 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
   return a;
 }
 
+namespace {
+
 template <typename T>
-void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  switch (conv2d_algorithms<T>(s).forward) {
-    case ConvPath::kDepthwise: return conv2d_depthwise_forward(s, x, w, b, y);
-    case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
-    case ConvPath::kChannelVector: return conv2d_channel_vector_forward(s, x, w, b, y);
-    case ConvPath::kWinograd: return conv2d_winograd_forward(s, x, w, b, y);
-    case ConvPath::kStrided: return conv2d_strided_forward(s, x, w, b, y);
-    case ConvPath::kIm2col: break;
-  }
+bool all_finite(const T* a, index_t n) {
+  bool finite = true;
+#pragma omp parallel for schedule(static) reduction(&& : finite) if (n >= (1 << 16) && !omp_in_parallel())
+  for (index_t i = 0; i < n; ++i) finite = finite && std::isfinite(a[i]);
+  return finite;
+}
+
+template <typename T>
+void im2col_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
@@ -224,39 +234,22 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
     for (const auto& blk : blocks) forward_block(s, x, w, b, y, blk, ws);
     return;
   }
+  RegionGuard guard;
 #pragma omp parallel
   {
-    const Scratch<T> ws(s, max_cols, false);
+    Scratch<T> ws;
+    guard.run([&] { ws = Scratch<T>(s, max_cols, false); });
 #pragma omp for schedule(static)
-    for (size_t i = 0; i < blocks.size(); ++i) forward_block(s, x, w, b, y, blocks[i], ws);
+    for (size_t i = 0; i < blocks.size(); ++i)
+      if (!guard.failed()) forward_block(s, x, w, b, y, blocks[i], ws);
   }
+  guard.rethrow();
 }
 
+// dx (when wanted) and dw (when not null) by im2col; db is the caller's.
 template <typename T>
-void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
-  const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
-  if (weight_grad == ConvPath::kDepthwise) return conv2d_depthwise_backward(s, dy, x, w, dx, dw, db);
-  const index_t P = s.out_pixels(), HW = s.H * s.W, dw_size = s.O * s.Cg() * s.taps();
-
-  if (db) {
-#pragma omp parallel for schedule(static)
-    for (index_t o = 0; o < s.O; ++o) {
-      T acc = T(0);
-      for (index_t n = 0; n < s.N; ++n) {
-        const T* p = at(dy, n, s.O, o, P, 0);
-#pragma omp simd reduction(+ : acc)
-        for (index_t j = 0; j < P; ++j) acc += p[j];
-      }
-      db[o] = acc;
-    }
-  }
-  if (weight_grad == ConvPath::kWinograd) return conv2d_winograd_backward(s, dy, x, w, dx, dw);
-  if (weight_grad == ConvPath::kStrided) return conv2d_strided_backward(s, dy, x, w, dx, dw);
-  if (weight_grad == ConvPath::kChannelVector) {  // few filters: dW directly; dx (if wanted) below
-    conv2d_channel_vector_weight_grad(s, dy, x, dw);
-    if (!dx) return;
-    dw = nullptr;
-  }
+void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw) {
+  const index_t HW = s.H * s.W, dw_size = s.O * s.Cg() * s.taps();
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
@@ -270,23 +263,40 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     for (size_t i = 0; i < blocks.size(); ++i) backward_block(s, dy, x, w, dx, dw, i ? T(1) : T(0), blocks[i], ws);
     return;
   }
-  // Each thread sums the weight gradient of its blocks privately; the partial sums are then added
-  // in thread order. With the static split of blocks that makes the result reproducible run to run
+  // A thread's unit of work: one block, or all the bands of one image when dx is written, since
+  // col2im_add of two bands adds into the input rows they share (the kernel's halo) and two
+  // threads doing that at once lose updates.
+  std::vector<size_t> unit_start;
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (i == 0 || !dx || blocks[i].n0 != blocks[i - 1].n0) unit_start.push_back(i);
+  unit_start.push_back(blocks.size());
+  const index_t units = static_cast<index_t>(unit_start.size()) - 1;
+  // Each thread sums the weight gradient of its units privately; the partial sums are then added
+  // in thread order. With the static split of units that makes the result reproducible run to run
   // (for a given thread count), as a seeded training run should be.
   const int threads = omp_get_max_threads();
   std::vector<T*> partial(threads, nullptr);
+  RegionGuard guard;
 #pragma omp parallel num_threads(threads)
   {
-    const Scratch<T> ws(s, max_cols, dx != nullptr);
-    T* dw_part = dw ? workspace<T>(Slot::kWeights, dw_size) : nullptr;
+    Scratch<T> ws;
+    T* dw_part = nullptr;
+    guard.run([&] {
+      ws = Scratch<T>(s, max_cols, dx != nullptr);
+      if (dw) dw_part = workspace<T>(Slot::kWeights, dw_size);
+    });
     bool first = true;
 #pragma omp for schedule(static)
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      backward_block(s, dy, x, w, dx, dw_part, first ? T(0) : T(1), blocks[i], ws);
-      first = false;
+    for (index_t u = 0; u < units; ++u) {
+      if (guard.failed()) continue;
+      for (size_t i = unit_start[u]; i < unit_start[u + 1]; ++i) {
+        backward_block(s, dy, x, w, dx, dw_part, first ? T(0) : T(1), blocks[i], ws);
+        first = false;
+      }
     }
     if (!first) partial[omp_get_thread_num()] = dw_part;
   }
+  guard.rethrow();
   if (!dw) return;
   std::fill(dw, dw + dw_size, T(0));
   for (T* part : partial) {
@@ -294,6 +304,68 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 #pragma omp parallel for schedule(static)
     for (index_t i = 0; i < dw_size; ++i) dw[i] += part[i];
   }
+}
+
+}  // namespace
+
+// The fast paths compute the same sums as im2col in another order, except where they multiply
+// or transform values that im2col never combines: Winograd's transforms mix an inf with its
+// neighbours (inf - inf = NaN where the direct sum gives +-inf), and the direct input gradients
+// multiply the zero padding of dy by the weights (0 * inf = NaN). So an output that is not all
+// finite is computed again by im2col, where the formula puts non-finite values (the reference's
+// order of products); a finite output is the fast path's. The check reads the output once.
+template <typename T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  const index_t y_size = s.N * s.O * s.OH * s.OW;
+  switch (conv2d_algorithms<T>(s).forward) {
+    case ConvPath::kDepthwise: return conv2d_depthwise_forward(s, x, w, b, y);
+    case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
+    case ConvPath::kChannelVector: return conv2d_channel_vector_forward(s, x, w, b, y);
+    case ConvPath::kWinograd:
+      conv2d_winograd_forward(s, x, w, b, y);
+      if (all_finite(y, y_size)) return;
+      break;
+    case ConvPath::kStrided: return conv2d_strided_forward(s, x, w, b, y);
+    case ConvPath::kIm2col: break;
+  }
+  im2col_forward(s, x, w, b, y);
+}
+
+template <typename T>
+void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
+  const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
+  const index_t P = s.out_pixels(), dx_size = s.N * s.C * s.H * s.W, dw_size = s.O * s.Cg() * s.taps();
+  if (weight_grad == ConvPath::kDepthwise) {
+    conv2d_depthwise_backward(s, dy, x, w, dx, dw, db);
+    if (dx && !all_finite(dx, dx_size)) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+    return;
+  }
+
+  if (db) {
+#pragma omp parallel for schedule(static)
+    for (index_t o = 0; o < s.O; ++o) {
+      T acc = T(0);
+      for (index_t n = 0; n < s.N; ++n) {
+        const T* p = at(dy, n, s.O, o, P, 0);
+#pragma omp simd reduction(+ : acc)
+        for (index_t j = 0; j < P; ++j) acc += p[j];
+      }
+      db[o] = acc;
+    }
+  }
+  const auto finite = [&] { return all_finite(dw, dw_size) && (!dx || all_finite(dx, dx_size)); };
+  if (weight_grad == ConvPath::kWinograd) {
+    conv2d_winograd_backward(s, dy, x, w, dx, dw);
+    if (finite()) return;
+  } else if (weight_grad == ConvPath::kStrided) {
+    conv2d_strided_backward(s, dy, x, w, dx, dw);
+    if (finite()) return;
+  } else if (weight_grad == ConvPath::kChannelVector) {  // few filters: dW directly; dx (if wanted) below
+    conv2d_channel_vector_weight_grad(s, dy, x, dw);
+    if (!dx) return;
+    dw = nullptr;
+  }
+  im2col_backward(s, dy, x, w, dx, dw);
 }
 
 template Conv2dAlgorithms conv2d_algorithms<float>(const Conv2dShape&, bool);

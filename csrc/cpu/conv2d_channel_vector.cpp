@@ -1,5 +1,6 @@
 // See conv2d_channel_vector.h. One task per (image, output row); the thread keeps the image's
 // zero-padded channels while consecutive tasks share it.
+#include "i2dl/parallel.h"
 #include "i2dl/conv2d_channel_vector.h"
 #include "i2dl/lanes.h"
 #include "i2dl/padded_plane.h"
@@ -150,13 +151,16 @@ void conv2d_channel_vector_forward(const Conv2dShape& s, const T* x, const T* w,
     if (b) bias[o] = b[o];
   }
   const Padded pad(s);
+  RegionGuard guard;
 #pragma omp parallel
   {
-    std::vector<T> buf(s.C * pad.rows * pad.cols);
+    std::vector<T> buf;
+    guard.run([&] { buf.resize(s.C * pad.rows * pad.cols); });
     index_t cached = -1;
 #pragma omp for collapse(2) schedule(static)
     for (index_t n = 0; n < s.N; ++n) {
       for (index_t oh = 0; oh < s.OH; ++oh) {
+        if (guard.failed()) continue;
         if (n != cached) {
           place_image(s, pad, x + n * s.C * s.H * s.W, buf.data());
           cached = n;
@@ -166,6 +170,7 @@ void conv2d_channel_vector_forward(const Conv2dShape& s, const T* x, const T* w,
       }
     }
   }
+  guard.rethrow();
 }
 
 constexpr index_t kMaxBufferElements = 1 << 22;  // the padded batch and the transposed dy

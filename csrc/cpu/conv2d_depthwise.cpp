@@ -6,6 +6,7 @@
 // (accumulating tap by tap in memory at shifted offsets stalls on store forwarding).
 // The input gradient of a stride-1 convolution is the same correlation, over the padded dy with
 // the flipped filter; strided ones scatter instead.
+#include "i2dl/parallel.h"
 #include "i2dl/conv2d_depthwise.h"
 #include "i2dl/lanes.h"
 #include "i2dl/padded_plane.h"
@@ -230,12 +231,15 @@ template <typename T>
 void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   const index_t mult = s.O / s.C, in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
   const detail::PaddedInput pad(s);
+  RegionGuard guard;
 #pragma omp parallel
   {
-    std::vector<T> buf(pad.rows * pad.cols);
+    std::vector<T> buf;
+    guard.run([&] { buf.resize(pad.rows * pad.cols); });
 #pragma omp for collapse(2) schedule(static)
     for (index_t n = 0; n < s.N; ++n) {
       for (index_t c = 0; c < s.C; ++c) {
+        if (guard.failed()) continue;
         place_padded(x + (n * s.C + c) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
         for (index_t m = 0; m < mult; ++m) {
           const index_t o = c * mult + m;
@@ -245,6 +249,7 @@ void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, cons
       }
     }
   }
+  guard.rethrow();
 }
 
 template <typename T>
@@ -252,14 +257,17 @@ void conv2d_small_forward(const Conv2dShape& s, const T* x, const T* w, const T*
   const index_t Cg = s.Cg(), Og = s.Og(), in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
   const detail::PaddedInput pad(s);
   const index_t padded = pad.rows * pad.cols;
+  RegionGuard guard;
 #pragma omp parallel
   {
     // the padded input planes of one (image, group), kept while consecutive outputs share them
-    std::vector<T> buf(Cg * padded);
+    std::vector<T> buf;
+    guard.run([&] { buf.resize(Cg * padded); });
     index_t cached = -1;
 #pragma omp for collapse(2) schedule(static)
     for (index_t n = 0; n < s.N; ++n) {
       for (index_t o = 0; o < s.O; ++o) {
+        if (guard.failed()) continue;
         const index_t g = o / Og;
         if (n * s.groups + g != cached) {
           for (index_t c = 0; c < Cg; ++c)
@@ -274,6 +282,7 @@ void conv2d_small_forward(const Conv2dShape& s, const T* x, const T* w, const T*
       }
     }
   }
+  guard.rethrow();
 }
 
 template <typename T>
@@ -282,14 +291,19 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
   const bool unit_stride = s.SH == 1 && s.SW == 1;
   const detail::PaddedInput pad(s);
   const detail::PaddedGrad gpad(s);
+  RegionGuard guard;
   // dx: one task per input plane, gathering from its `mult` output channels
 #pragma omp parallel if (dx)
   if (dx) {
-    std::vector<T> buf(unit_stride ? gpad.rows * gpad.cols : pad.rows * pad.cols);
-    std::vector<T> flipped(taps);
+    std::vector<T> buf, flipped;
+    guard.run([&] {
+      buf.resize(unit_stride ? gpad.rows * gpad.cols : pad.rows * pad.cols);
+      flipped.resize(taps);
+    });
 #pragma omp for collapse(2) schedule(static)
     for (index_t n = 0; n < s.N; ++n) {
       for (index_t c = 0; c < s.C; ++c) {
+        if (guard.failed()) continue;
         T* dxp = dx + (n * s.C + c) * in_plane;
         if (unit_stride) {
           for (index_t m = 0; m < mult; ++m) {
@@ -315,11 +329,17 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
   // dw, db: one task per output channel, summing over the batch
   // dy rows padded to whole vectors; PaddedInput's columns cover the same rounded width
   const index_t gcols = (s.OW + detail::kLanes - 1) / detail::kLanes * detail::kLanes;
+  guard.rethrow();
 #pragma omp parallel
   {
-    std::vector<T> buf(pad.rows * pad.cols), gbuf(s.OH * gcols);
+    std::vector<T> buf, gbuf;
+    guard.run([&] {
+      buf.resize(pad.rows * pad.cols);
+      gbuf.resize(s.OH * gcols);
+    });
 #pragma omp for schedule(static)
     for (index_t o = 0; o < s.O; ++o) {
+      if (guard.failed()) continue;
       T* dwo = dw + o * taps;
       for (index_t t = 0; t < taps; ++t) dwo[t] = T(0);
       T bias_acc = T(0);
@@ -337,6 +357,7 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
       if (db) db[o] = bias_acc;
     }
   }
+  guard.rethrow();
 }
 
 template void conv2d_depthwise_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);

@@ -1,6 +1,7 @@
 // See conv2d_strided.h. Each thread takes whole images (their phase planes stay in its own cache),
 // as it becomes free; the weight gradient is summed per run of consecutive images and the runs
 // are added in order.
+#include "i2dl/parallel.h"
 #include "i2dl/conv2d_strided.h"
 
 #include <omp.h>
@@ -445,19 +446,23 @@ void conv2d_strided_forward(const Conv2dShape& s, const T* x, const T* w, const 
   TileSweep<T> a{s.C, taps, tap.data(), nullptr, p.channel, p.cols, packed, start, nullptr, s.out_pixels(), s.OW, s.O, s.OW, s.OH};
 
   // whole images per thread, taken as threads become free (inside a parallel region: one thread)
+  RegionGuard guard;
 #pragma omp parallel if (!omp_in_parallel())
   {
-    T* buf = workspace<T>(Slot::kColumns, s.C * p.channel);
-    std::fill(buf, buf + s.C * p.channel, T(0));
+    T* buf = nullptr;
+    guard.run([&] { buf = workspace<T>(Slot::kColumns, s.C * p.channel); });
+    if (buf) std::fill(buf, buf + s.C * p.channel, T(0));
     TileSweep<T> mine = a;
     mine.in = buf;
 #pragma omp for schedule(dynamic)
     for (index_t n = 0; n < s.N; ++n) {
+      if (guard.failed()) continue;
       scatter_image(s, p, x + n * xsize, buf);
       mine.out = y + n * ysize;
       sweep(mine);
     }
   }
+  guard.rethrow();
 }
 
 namespace {
@@ -480,11 +485,14 @@ template <typename T>
 void sum_transposed(const T* partial, index_t parts, index_t pairs, index_t opad, index_t O, T* dw) {
   constexpr index_t kBlock = 16;
   const index_t one = pairs * opad;
+  RegionGuard guard;
 #pragma omp parallel if (!omp_in_parallel())
   {
-    std::vector<T> sum(kBlock * opad);
+    std::vector<T> sum;
+    guard.run([&] { sum.resize(kBlock * opad); });
 #pragma omp for schedule(static)
     for (index_t r0 = 0; r0 < pairs; r0 += kBlock) {
+      if (guard.failed()) continue;
       const index_t nr = std::min(kBlock, pairs - r0);
       std::fill(sum.begin(), sum.end(), T(0));
       for (index_t part = 0; part < parts; ++part) {
@@ -495,6 +503,7 @@ void sum_transposed(const T* partial, index_t parts, index_t pairs, index_t opad
         for (index_t k = 0; k < nr; ++k) dw[o * pairs + r0 + k] = sum[k * opad + o];
     }
   }
+  guard.rethrow();
 }
 
 template <typename T>
@@ -570,13 +579,16 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
   const index_t parts = std::min(s.N, std::max(threads, std::min(std::max<index_t>(8, 2 * threads),
                                                                  kMaxPartialElements / one)));
   T* partial = workspace<T>(Slot::kWeights, parts * one);
+  RegionGuard guard;
 #pragma omp parallel if (!omp_in_parallel())
   {
-    T* buf = workspace<T>(Slot::kColumns, image);
-    std::fill(buf, buf + image, T(0));
+    T* buf = nullptr;
+    guard.run([&] { buf = workspace<T>(Slot::kColumns, image); });
+    if (buf) std::fill(buf, buf + image, T(0));
     const BackwardImage<T> im(buf, s, in, g, opad);
 #pragma omp for schedule(dynamic)
     for (index_t part = 0; part < parts; ++part) {
+      if (guard.failed()) continue;
       T* dwt = partial + part * one;
       std::fill(dwt, dwt + one, T(0));
       for (index_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
@@ -588,6 +600,7 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
       }
     }
   }
+  guard.rethrow();
   sum_transposed(partial, parts, pairs, opad, s.O, dw);
 }
 

@@ -13,6 +13,7 @@
 // tile row: the 6 columns of a patch are the input row's 4 phases (columns 4k + j), split once
 // per row; a whole run of rows is split before any is transformed, so that no load waits on the
 // stores that just wrote it (store forwarding).
+#include "i2dl/parallel.h"
 #include "i2dl/conv2d_winograd.h"
 
 #include <omp.h>
@@ -357,13 +358,19 @@ void winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
   const index_t C = s.C, O = s.O;
   const TilePlan p = plan_tiles(s, C, O);
   const index_t ld = p.rows_per_block * p.TW;
+  RegionGuard guard;
 #pragma omp parallel
   {
-    T* V = workspace<T>(Slot::kColumns, kXi * C * ld);
-    T* M = workspace<T>(Slot::kGemmOut, kXi * O * ld);
-    std::vector<T> scratch(scratch_size(p));
+    T *V = nullptr, *M = nullptr;
+    std::vector<T> scratch;
+    guard.run([&] {
+      V = workspace<T>(Slot::kColumns, kXi * C * ld);
+      M = workspace<T>(Slot::kGemmOut, kXi * O * ld);
+      scratch.resize(scratch_size(p));
+    });
 #pragma omp for schedule(static)
     for (index_t blk = 0; blk < p.blocks; ++blk) {
+      if (guard.failed()) continue;
       const index_t r0 = blk * p.rows_per_block, r1 = std::min(p.tile_rows, r0 + p.rows_per_block);
       const index_t nt = (r1 - r0) * p.TW;
       transform_inputs(s, p, x, C, r0, r1, V, ld, scratch.data());
@@ -380,6 +387,7 @@ void winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
       }
     }
   }
+  guard.rethrow();
 }
 
 }  // namespace
@@ -421,15 +429,21 @@ void conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
   const index_t ld = p.rows_per_block * p.TW;
   const int threads = omp_get_max_threads();
   std::vector<T*> partial(threads, nullptr);
+  RegionGuard guard;
 #pragma omp parallel num_threads(threads)
   {
-    T* V = workspace<T>(Slot::kColumns, kXi * C * ld);
-    T* dM = workspace<T>(Slot::kGemmOut, kXi * O * ld);
-    T* dU = workspace<T>(Slot::kWeights, kXi * O * C);
-    std::vector<T> scratch(scratch_size(p));
+    T *V = nullptr, *dM = nullptr, *dU = nullptr;
+    std::vector<T> scratch;
+    guard.run([&] {
+      V = workspace<T>(Slot::kColumns, kXi * C * ld);
+      dM = workspace<T>(Slot::kGemmOut, kXi * O * ld);
+      dU = workspace<T>(Slot::kWeights, kXi * O * C);
+      scratch.resize(scratch_size(p));
+    });
     bool first = true;
 #pragma omp for schedule(static)
     for (index_t blk = 0; blk < p.blocks; ++blk) {
+      if (guard.failed()) continue;
       const index_t r0 = blk * p.rows_per_block, r1 = std::min(p.tile_rows, r0 + p.rows_per_block);
       const index_t nt = (r1 - r0) * p.TW;
       transform_inputs(s, p, x, C, r0, r1, V, ld, scratch.data());
@@ -449,6 +463,7 @@ void conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
     }
     if (!first) partial[omp_get_thread_num()] = dU;
   }
+  guard.rethrow();
   std::vector<T> total(kXi * O * C, T(0));
   for (T* part : partial) {
     if (!part) continue;

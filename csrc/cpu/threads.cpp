@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <omp.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -18,11 +19,22 @@ void configure_threads() {
   set_num_threads(omp_get_max_threads());
 }
 
-void set_num_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
+static std::atomic<int> g_threads{1};
 
-int get_num_threads() { return omp_get_max_threads(); }
-// gemm() splits over the calling thread's OpenMP team: the same count
-int blas_num_threads() { return omp_get_max_threads(); }
+void set_num_threads(int n) { g_threads.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+
+int get_num_threads() { return g_threads.load(std::memory_order_relaxed); }
+// gemm() splits over the calling thread's OpenMP team, which a ThreadScope sets to the same count
+int blas_num_threads() { return get_num_threads(); }
+
+ThreadScope::ThreadScope() : previous_(omp_get_max_threads()) {
+  const int n = get_num_threads();
+  if (n != previous_) omp_set_num_threads(n);
+}
+
+ThreadScope::~ThreadScope() {
+  if (omp_get_max_threads() != previous_) omp_set_num_threads(previous_);
+}
 std::string blas_config() { return scipy_openblas_get_config(); }
 
 static bool g_malloc_tuned = false;

@@ -13,15 +13,22 @@ __device__ T row_max(const T* z, index_t C) {
   return m;
 }
 
+// The same formulas as the CPU's (csrc/cpu/loss.cpp): loss = (m - z_y) + log sum e^(z - m), the
+// sum in double; dz = dloss * (softmax - [c == y]), the difference before the product.
+template <typename T>
+__device__ double row_exp_sum(const T* row, index_t C, T m) {
+  double sum = 0;
+  for (index_t c = 0; c < C; ++c) sum += exp(row[c] - m);
+  return sum;
+}
+
 template <typename T>
 __global__ void cross_entropy_forward_kernel(index_t N, index_t C, const T* __restrict__ z,
                                              const std::int64_t* __restrict__ labels, T* __restrict__ loss) {
   I2DL_GRID_STRIDE(i, N) {
     const T* row = z + i * C;
     const T m = row_max(row, C);
-    T sum = T(0);
-    for (index_t c = 0; c < C; ++c) sum += exp(row[c] - m);
-    loss[i] = log(sum) + m - row[labels[i]];
+    loss[i] = static_cast<T>(static_cast<double>(m - row[labels[i]]) + log(row_exp_sum(row, C, m)));
   }
 }
 
@@ -33,11 +40,8 @@ __global__ void cross_entropy_backward_kernel(index_t N, index_t C, const T* __r
     const T* row = z + i * C;
     T* out = dz + i * C;
     const T m = row_max(row, C);
-    T sum = T(0);
-    for (index_t c = 0; c < C; ++c) sum += exp(row[c] - m);
-    const T scale = dloss[i] / sum;
-    for (index_t c = 0; c < C; ++c) out[c] = exp(row[c] - m) * scale;
-    out[labels[i]] -= dloss[i];
+    const T inv = static_cast<T>(1.0 / row_exp_sum(row, C, m)), d = dloss[i];
+    for (index_t c = 0; c < C; ++c) out[c] = d * (exp(row[c] - m) * inv - (c == labels[i] ? T(1) : T(0)));
   }
 }
 

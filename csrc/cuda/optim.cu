@@ -10,7 +10,7 @@ template <typename T>
 __global__ void sgd_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ v, T lr, T mu,
                            T keep, T wd, bool nesterov, bool first, T tiny) {
   I2DL_GRID_STRIDE(i, n) {
-    const T gi = g[i] + wd * p[i];
+    const T gi = wd != T(0) ? g[i] + wd * p[i] : g[i];  // no 0 * NaN from a NaN parameter
     T d = gi;
     if (v) {
       T vi = first ? gi : mu * v[i] + keep * gi;

@@ -65,14 +65,14 @@ def check_shape(fn: str, name: str, a, shape: Sequence[int]):
 
 def as_pair(fn: str, name: str, value, minimum: int) -> Tuple[int, int]:
     """An int or a pair of ints -> (height, width), each >= minimum."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if _is_int(value):
         pair = (int(value), int(value))
     else:
         try:
             items = tuple(value)
         except TypeError:
             items = ()
-        ok = len(items) == 2 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items)
+        ok = len(items) == 2 and all(_is_int(v) for v in items)
         if ok:
             pair = (int(items[0]), int(items[1]))
         else:
@@ -82,14 +82,51 @@ def as_pair(fn: str, name: str, value, minimum: int) -> Tuple[int, int]:
     return pair
 
 
+# The largest element count of a padded input, an output or a column matrix: the C++ kernels index
+# with int64 and multiply sizes by small factors (the same bound as kMaxElements in csrc/bind/checks.h).
+MAX_ELEMENTS = 2 ** 62
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
 def check_x_shape(fn: str, x_shape) -> Tuple[int, int, int, int]:
     try:
-        shape = tuple(int(v) for v in x_shape)
+        items = tuple(x_shape)
     except TypeError:
-        raise TypeError(f"{fn}: argument 'x_shape' must be a tuple of 4 ints, got {x_shape!r}") from None
+        items = None
+    if items is None or not all(_is_int(v) for v in items):
+        raise TypeError(f"{fn}: argument 'x_shape' must be a tuple of 4 ints, got {x_shape!r}")
+    shape = tuple(int(v) for v in items)
     if len(shape) != 4 or min(shape) < 0:
         raise ValueError(f"{fn}: argument 'x_shape' must be 4 non-negative ints (N, C, H, W), got {x_shape!r}")
+    if int(np.prod([max(v, 1) for v in shape], dtype=object)) > MAX_ELEMENTS:
+        raise ValueError(f"{fn}: argument 'x_shape' {shape} is too large: more than 2**62 elements")
     return shape
+
+
+def check_padded_fits(fn: str, N: int, C: int, H: int, W: int, PH: int, PW: int) -> None:
+    """N * C * (H + 2 PH) * (W + 2 PW) <= 2**62 (an empty batch counts as one image, so that a huge
+    padding is refused whatever the batch)."""
+    if max(N, 1) * max(C, 1) * (H + 2 * PH) * (W + 2 * PW) > MAX_ELEMENTS:
+        raise ValueError(f"{fn}: argument 'padding' ({PH}, {PW}) is too large: the padded input would hold more "
+                         f"than 2**62 elements")
+
+
+def check_real(fn: str, name: str, value, minimum=None) -> float:
+    """A real number (int or float, not bool, str or an array), at least ``minimum`` when given."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{fn}: argument '{name}' must be a real number, got {value!r}")
+    if minimum is not None and not value >= minimum:
+        raise ValueError(f"{fn}: argument '{name}' must be >= {minimum}, got {value!r}")
+    return float(value)
+
+
+def check_bool(fn: str, name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}: argument '{name}' must be a bool, got {value!r}")
+    return bool(value)
 
 
 class Conv2dGeometry(NamedTuple):
@@ -173,10 +210,14 @@ def _conv2d_geometry_checked(fn, x, w, b, stride, padding, dilation, groups) -> 
                          f"got shape {tuple(w.shape)}")
     if b is not None:
         check_shape(fn, "b", b, (O,))
+    check_padded_fits(fn, N, C, H, W, PH, PW)
     eff_h, eff_w = DH * (KH - 1) + 1, DW * (KW - 1) + 1
     if H + 2 * PH < eff_h or W + 2 * PW < eff_w:
         raise ValueError(f"{fn}: the output would be empty: input {tuple(x.shape)} padded by ({PH}, {PW}) is "
                          f"smaller than the dilated kernel ({eff_h}, {eff_w})")
+    # A stride beyond the padded input leaves one output along that axis, which never moves: it is
+    # taken as the padded extent, so no kernel sizes a buffer or an offset by a stride like 2**63 - 1.
+    SH, SW = min(SH, H + 2 * PH), min(SW, W + 2 * PW)
     OH = (H + 2 * PH - eff_h) // SH + 1
     OW = (W + 2 * PW - eff_w) // SW + 1
     return Conv2dGeometry(N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, int(groups), OH, OW)
@@ -208,6 +249,8 @@ def pool2d_geometry(fn, x_shape, kernel, stride, padding) -> Pool2dGeometry:
     KH, KW = as_pair(fn, "kernel", kernel, 1)
     SH, SW = as_pair(fn, "stride", kernel if stride is None else stride, 1)
     PH, PW = as_pair(fn, "padding", padding, 0)
+    check_padded_fits(fn, N, C, H, W, PH, PW)
+    SH, SW = min(SH, H + 2 * PH), min(SW, W + 2 * PW)  # one window along an axis the stride passes (as conv2d)
     if 2 * PH > KH or 2 * PW > KW:
         raise ValueError(f"{fn}: argument 'padding' must be at most half the kernel, got padding ({PH}, {PW}) "
                          f"for kernel ({KH}, {KW})")
@@ -230,3 +273,38 @@ def linear_shapes(fn, x, w, b):
         check_float_array(fn, "b", b, 1, like=x)
         check_shape(fn, "b", b, (w.shape[0],))
     return tuple(x.shape[:-1]), int(x.shape[-1]), int(w.shape[0])
+
+
+def check_cross_entropy_arguments(fn, z, labels, dloss=None):
+    check_float_array(fn, "z", z, 2)
+    if z.shape[1] < 1:
+        raise ValueError(f"{fn}: argument 'z' must have at least one class (C >= 1), got shape {tuple(z.shape)}")
+    check_index_array(fn, "labels", labels, (z.shape[0],), like=z)
+    if dloss is not None:
+        check_float_array(fn, "dloss", dloss, 1, like=z, like_name="z")
+        check_shape(fn, "dloss", dloss, (z.shape[0],))
+
+
+def check_label_range(fn, labels, classes):
+    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+        raise ValueError(f"{fn}: argument 'labels' holds labels outside [0, {classes}): "
+                         f"min {int(labels.min())}, max {int(labels.max())}")
+
+
+def check_sgd_arguments(fn, param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step):
+    """The arrays (param writable; grad and velocity of its dtype and shape) and the scalars (real
+    numbers and bools, as PyTorch's functional SGD takes them; their ranges are the optimizer's)."""
+    check_float_array(fn, "param", param)
+    check_float_array(fn, "grad", grad, like=param, like_name="param")
+    check_shape(fn, "grad", grad, param.shape)
+    for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening), ("weight_decay", weight_decay)):
+        check_real(fn, name, value)
+    check_bool(fn, "nesterov", nesterov)
+    check_bool(fn, "first_step", first_step)
+    if momentum != 0:
+        if velocity is None:
+            raise ValueError(f"{fn}: argument 'velocity' is required when momentum != 0")
+        check_float_array(fn, "velocity", velocity, like=param, like_name="param")
+        check_shape(fn, "velocity", velocity, param.shape)
+    if not getattr(param.flags, "writeable", True):  # CuPy arrays are always writable
+        raise ValueError(f"{fn}: argument 'param' must be writable, got a read-only array")

@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _C
-from .reference.loss import check_cross_entropy_arguments
-from ._checks import check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry, linear_shapes, pool2d_geometry
+from ._checks import check_cross_entropy_arguments, check_sgd_arguments, check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry, linear_shapes, pool2d_geometry
 
 NAME = "cpu"
 
@@ -91,7 +90,8 @@ def global_avg_pool2d_backward(dy, x_shape):
 def linear_forward(x, w, b=None):
     lead, k, n = linear_shapes("linear_forward", x, w, b)
     y = np.empty(lead + (n,), dtype=x.dtype)
-    _C.linear_forward(x.reshape(-1, k), w, b, y.reshape(-1, n))
+    m = int(np.prod(lead, dtype=np.int64))  # not reshape(-1, k): -1 cannot be inferred when k is 0
+    _C.linear_forward(x.reshape(m, k), w, b, y.reshape(m, n))
     return y
 
 
@@ -103,7 +103,8 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
     dx = np.empty_like(x) if input_grad else None
     dw = np.empty_like(w)
     db = np.empty(n, dtype=x.dtype) if bias else None
-    _C.linear_backward(dy.reshape(-1, n), x.reshape(-1, k), w, None if dx is None else dx.reshape(-1, k), dw, db)
+    m = int(np.prod(lead, dtype=np.int64))
+    _C.linear_backward(dy.reshape(m, n), x.reshape(m, k), w, None if dx is None else dx.reshape(m, k), dw, db)
     return dx, dw, db
 
 
@@ -140,6 +141,6 @@ def cross_entropy_backward(dloss, z, labels):
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
               first_step=False):
-    # the binding makes every check of check_sgd_arguments, with the same messages
+    check_sgd_arguments("sgd_step_", param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
     _C.sgd_step_(param, grad, velocity if momentum != 0 else None, float(lr), float(momentum), float(dampening),
                  bool(nesterov), float(weight_decay), bool(first_step))

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import importlib
 
-from .reference.loss import check_cross_entropy_arguments, check_label_range
-from .reference.optim import check_sgd_arguments
-from ._checks import (check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry,
+from ._checks import (check_cross_entropy_arguments, check_label_range, check_sgd_arguments,
+                      check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry,
                       linear_shapes, pool2d_geometry)
 
 NAME = "cuda"
@@ -307,7 +306,7 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
               first_step=False):
     fn = "sgd_step_"
     _require_cupy(fn, "param", param)
-    check_sgd_arguments(fn, param, grad, velocity, momentum)
+    check_sgd_arguments(fn, param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
     cp, m, stream, dt = _ctx(param)
     v = velocity.data.ptr if momentum != 0 else 0
     m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, float(lr), float(momentum), float(dampening),

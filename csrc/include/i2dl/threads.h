@@ -8,9 +8,25 @@ namespace i2dl {
 // OpenBLAS single-threaded, OpenMP at all cores. Called once at import. GEMMs are parallelised
 // by gemm() (blas.cpp) over OpenMP.
 void configure_threads();
-// Sets the threads of every kernel: OpenMP loops and the GEMMs split over them.
+// Sets the threads of every kernel: OpenMP loops and the GEMMs split over them. The count is
+// i2dl's own and process-wide: OpenMP's count is a per-thread setting (an ICV) that any library
+// sharing libgomp may change (torch.set_num_threads does), so each kernel call runs under a
+// ThreadScope that sets the calling thread's OpenMP count to i2dl's and restores it afterwards.
 void set_num_threads(int n);
 int get_num_threads();
+
+// For the duration of one kernel call on the calling thread: OpenMP regions (and
+// omp_get_max_threads()) see i2dl's thread count; the previous count is restored on exit.
+class ThreadScope {
+ public:
+  ThreadScope();
+  ~ThreadScope();
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+
+ private:
+  int previous_;
+};
 int blas_num_threads();  // threads a GEMM is split over (OpenBLAS itself runs single-threaded)
 std::string blas_config();
 // Keeps malloc from returning large freed blocks to the OS after every call (mmap threshold

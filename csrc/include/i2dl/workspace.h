@@ -3,6 +3,8 @@
 // its pages faults on first touch, on every call (measured: a third of a small conv's time).
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <new>
 
 #include "i2dl/common.h"
 
@@ -15,8 +17,10 @@ constexpr int kWorkspaceSlots = 4;
 // slot on this thread. Contents are unspecified. Memory is kept per thread until it exits.
 void* workspace_bytes(Slot slot, std::size_t bytes);
 
+// Throws std::bad_alloc when the memory is not there or `count` elements of T cannot be addressed.
 template <typename T>
 T* workspace(Slot slot, index_t count) {
+  if (static_cast<std::size_t>(count) > (SIZE_MAX - 64) / sizeof(T)) throw std::bad_alloc();
   return static_cast<T*>(workspace_bytes(slot, sizeof(T) * static_cast<std::size_t>(count > 0 ? count : 1)));
 }
 

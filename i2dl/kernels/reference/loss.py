@@ -2,10 +2,12 @@
 
 For logits z (N, C) and labels y (N,) with 0 <= y_i < C::
 
-    loss_i = -log softmax(z_i)_{y_i} = log sum_c e^{z_ic - m_i} + m_i - z_{i,y_i},   m_i = max_c z_ic
+    loss_i = -log softmax(z_i)_{y_i} = (m_i - z_{i,y_i}) + log sum_c e^{z_ic - m_i},   m_i = max_c z_ic
     dz_ic  = dloss_i * (softmax(z_i)_c - [c == y_i])
 
-Subtracting the row maximum keeps every exponent <= 0, so logits of +-1e4 stay finite. The
+Subtracting the row maximum keeps every exponent <= 0, so logits of +-1e4 stay finite; the two
+large terms m_i - z_{i,y_i} cancel before log k is added (tied maxima at 1e30 keep their log 2),
+and the sum of exponentials is accumulated in float64 (a float32 sum stops growing at 2^24). The
 backward recomputes the softmax from z (one pass over N x C) instead of keeping it from the
 forward. N may be 0; C must be at least 1.
 """
@@ -13,23 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_index_array, check_shape
-
-
-def check_cross_entropy_arguments(fn, z, labels, dloss=None):
-    check_float_array(fn, "z", z, 2)
-    if z.shape[1] < 1:
-        raise ValueError(f"{fn}: argument 'z' must have at least one class (C >= 1), got shape {tuple(z.shape)}")
-    check_index_array(fn, "labels", labels, (z.shape[0],), like=z)
-    if dloss is not None:
-        check_float_array(fn, "dloss", dloss, 1, like=z, like_name="z")
-        check_shape(fn, "dloss", dloss, (z.shape[0],))
-
-
-def check_label_range(fn, labels, classes):
-    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= classes):
-        raise ValueError(f"{fn}: argument 'labels' holds labels outside [0, {classes}): "
-                         f"min {int(labels.min())}, max {int(labels.max())}")
+from .._checks import check_cross_entropy_arguments, check_label_range
 
 
 def cross_entropy_forward(z, labels):
@@ -38,8 +24,8 @@ def cross_entropy_forward(z, labels):
     check_cross_entropy_arguments(fn, z, labels)
     check_label_range(fn, labels, z.shape[1])
     m = z.max(axis=1, keepdims=True) if z.size else np.zeros((z.shape[0], 1), z.dtype)
-    log_sum = np.log(np.exp(z - m).sum(axis=1)) + m[:, 0]
-    return (log_sum - z[np.arange(z.shape[0]), labels]).astype(z.dtype)
+    log_sum = np.log(np.exp(z - m).sum(axis=1, dtype=np.float64))
+    return ((m[:, 0] - z[np.arange(z.shape[0]), labels]) + log_sum).astype(z.dtype)
 
 
 def cross_entropy_backward(dloss, z, labels):
@@ -49,6 +35,6 @@ def cross_entropy_backward(dloss, z, labels):
     check_label_range(fn, labels, z.shape[1])
     m = z.max(axis=1, keepdims=True) if z.size else np.zeros((z.shape[0], 1), z.dtype)
     e = np.exp(z - m)
-    p = e / e.sum(axis=1, keepdims=True)
+    p = (e / e.sum(axis=1, keepdims=True, dtype=np.float64)).astype(z.dtype)
     p[np.arange(z.shape[0]), labels] -= 1
     return (dloss[:, None] * p).astype(z.dtype)

@@ -15,25 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_shape
-
-
-def check_sgd_arguments(fn, param, grad, velocity, momentum):
-    check_float_array(fn, "param", param)
-    check_float_array(fn, "grad", grad, like=param, like_name="param")
-    check_shape(fn, "grad", grad, param.shape)
-    if momentum != 0:
-        if velocity is None:
-            raise ValueError(f"{fn}: argument 'velocity' is required when momentum != 0")
-        check_float_array(fn, "velocity", velocity, like=param, like_name="param")
-        check_shape(fn, "velocity", velocity, param.shape)
-    if not getattr(param.flags, "writeable", True):  # CuPy arrays are always writable
-        raise ValueError(f"{fn}: argument 'param' must be writable, got a read-only array")
+from .._checks import check_sgd_arguments
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
               first_step=False):
-    check_sgd_arguments("sgd_step_", param, grad, velocity, momentum)
+    check_sgd_arguments("sgd_step_", param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
     g = grad + weight_decay * param if weight_decay else grad
     if momentum == 0:
         param -= (lr * g).astype(param.dtype)
