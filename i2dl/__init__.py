@@ -11,7 +11,7 @@ import scipy_openblas32  # noqa: F401,E402
 
 from . import _C  # noqa: E402
 from . import kernels  # noqa: E402
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .kernels import set_backend, use_backend  # noqa: E402
 from .random import manual_seed  # noqa: E402
 from .tensor import (Tensor, arange, cat, concatenate, from_numpy, full, maximum, minimum, ones, ones_like,  # noqa: E402

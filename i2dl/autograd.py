@@ -11,42 +11,75 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 
-_grad_enabled = True
+
+class _GradMode(threading.local):
+    """Whether ops record the graph: per thread, as in PyTorch, so that one thread evaluating
+    under no_grad() never switches recording off for another thread that trains."""
+    enabled = True
+
+
+_grad_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    return _grad_enabled
+    return _grad_mode.enabled
 
 
 class no_grad:
-    """Context manager and decorator: no graph is recorded inside (inference, optimizer steps)."""
+    """Context manager and decorator: no graph is recorded inside (inference, optimizer steps).
+    Applies to the calling thread only; each use keeps its own previous state, so one instance may
+    be entered by several threads or nested."""
+
+    _value = False
+
+    def __init__(self):
+        self._previous = []
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = False
+        self._previous.append(_grad_mode.enabled)
+        _grad_mode.enabled = self._value
         return self
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous
+        _grad_mode.enabled = self._previous.pop()
         return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with no_grad():
+            with type(self)():
                 return fn(*args, **kwargs)
         return wrapper
 
 
 class enable_grad(no_grad):
+    _value = True
+
+
+class set_grad_enabled(no_grad):
+    """``set_grad_enabled(mode)``: as a context manager, recording on or off inside; called
+    plainly, it sets the calling thread's mode (PyTorch's behaviour)."""
+
+    def __init__(self, mode: bool):
+        super().__init__()
+        self._value = bool(mode)
+        self._previous.append(_grad_mode.enabled)
+        _grad_mode.enabled = self._value
+
     def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = True
         return self
+
+    def __call__(self, fn):
+        mode = self._value
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        _grad_mode.enabled = self._previous[-1]
+        return wrapper
 
 
 class Context:
@@ -91,7 +124,7 @@ class Function:
                 arrays.append(t)
                 needs.append(False)
         ctx = Context()
-        record = any_needs and _grad_enabled
+        record = any_needs and _grad_mode.enabled
         ctx.needs_input_grad = needs if record else [False] * len(inputs)
         out = cls.forward(ctx, *arrays, **params)
         result = Tensor._wrap(out, record)
@@ -139,6 +172,8 @@ def backward(root, grad, retain_graph: bool = False) -> None:
         for p, pg, needed in zip(ctx.parents, in_grads, ctx.needs_input_grad):
             if not needed or pg is None:  # needed: p is a Tensor that required grad when recorded
                 continue
+            if pg.dtype != p.data.dtype:  # a gradient has its tensor's dtype (float32 x float64 -> float64 grads)
+                pg = pg.astype(p.data.dtype)
             if p._ctx is None:  # a leaf: accumulate, never in place (grads may be shared between leaves)
                 p.grad = pg if p.grad is None else p.grad + pg
                 continue

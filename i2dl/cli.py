@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     p_train.add_argument("--lr", type=float, default=None)
     p_train.add_argument("--seed", type=int, default=0)
     p_train.add_argument("--model", default="lenet", choices=["lenet", "mlp"])
-    p_train.add_argument("--out", default="runs/digits", help="where the model (.npz + .json) is saved")
+    p_train.add_argument("--out", default="runs/digits", help="where the model is saved (<OUT>.safetensors: weights and config in one file)")
     p_train.add_argument("--backend", default="cpu", choices=["cpu", "reference"],
                          help="which CPU kernels run the model on the CPU")
     p_train.add_argument("--device", default="cpu", choices=["cpu", "cuda"],

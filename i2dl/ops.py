@@ -17,6 +17,14 @@ def xp_of(a):
     return cupy
 
 
+def float_input(a):
+    """The input of an op whose values are real numbers (exp, log, sqrt, true division, the
+    activations): an integer or bool array becomes float32, the default dtype, as in PyTorch
+    (NumPy would give float64, or truncate back to ints when writing the result)."""
+    kind = getattr(getattr(a, "dtype", None), "kind", "f")
+    return a.astype(np.float32) if kind in "biu" else a
+
+
 def unbroadcast(g, shape):
     """Sums ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
     if g.shape == tuple(shape):
@@ -75,6 +83,7 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
+        a, b = float_input(a), float_input(b)  # true division: ints give floats
         ctx.a, ctx.b = a, b
         return a / b
 
@@ -120,6 +129,7 @@ class Neg(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, a):
+        a = float_input(a)
         ctx.y = xp_of(a).exp(a)
         return ctx.y
 
@@ -131,6 +141,7 @@ class Exp(Function):
 class Log(Function):
     @staticmethod
     def forward(ctx, a):
+        a = float_input(a)
         ctx.a = a
         return xp_of(a).log(a)
 
@@ -142,6 +153,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
+        a = float_input(a)
         ctx.y = xp_of(a).sqrt(a)
         return ctx.y
 
@@ -221,6 +233,8 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if hasattr(a, "dtype") and hasattr(b, "dtype") and a.dtype != b.dtype:  # PyTorch does not promote here
+            raise TypeError(f"matmul: argument 'other' must have dtype {a.dtype} (the dtype of 'input'), got {b.dtype}")
         ctx.a, ctx.b = a, b
         return a @ b
 

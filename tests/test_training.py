@@ -30,7 +30,7 @@ def test_cli_train_job(tmp_path, capsys):
     line = [l for l in out.splitlines() if l.startswith("test accuracy: ")]
     assert line and line[-1].endswith("%")
     assert float(line[-1].split()[-1].rstrip("%")) > 50.0
-    assert (tmp_path / "digits.npz").exists() and (tmp_path / "digits.json").exists()
+    assert (tmp_path / "digits.safetensors").exists()
     model = models.load(tmp_path / "digits")
     assert model(i2dl.zeros(2, 1, 8, 8)).shape == (2, 10)
 

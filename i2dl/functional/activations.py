@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import kernels
 from ..autograd import Function
-from ..ops import unbroadcast, xp_of
+from ..ops import float_input, unbroadcast, xp_of
 
 
 class ReLU(Function):
@@ -102,6 +102,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = float_input(x)
         ctx.y = _sigmoid(x)
         return ctx.y
 
@@ -119,6 +120,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = float_input(x)
         ctx.y = xp_of(x).tanh(x)
         return ctx.y
 
@@ -136,6 +138,7 @@ class Swish(Function):
 
     @staticmethod
     def forward(ctx, x, beta=1.0):
+        x = float_input(x)
         s = _sigmoid(x * x.dtype.type(beta))
         ctx.x, ctx.s, ctx.beta = x, s, beta
         return x * s
@@ -193,6 +196,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
+        x = float_input(x)
         s = xp_of(x).exp(_log_softmax(x, dim))
         ctx.s, ctx.dim = s, dim
         return s
@@ -212,6 +216,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
+        x = float_input(x)
         y = _log_softmax(x, dim)
         ctx.y, ctx.dim = y, dim
         return y

@@ -123,6 +123,15 @@ def check_real(fn: str, name: str, value, minimum=None) -> float:
     return float(value)
 
 
+def check_int(fn: str, name: str, value, minimum: int) -> int:
+    """An int (not a bool or a float), at least ``minimum``."""
+    if not _is_int(value):
+        raise TypeError(f"{fn}: argument '{name}' must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{fn}: argument '{name}' must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_bool(fn: str, name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{fn}: argument '{name}' must be a bool, got {value!r}")

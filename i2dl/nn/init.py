@@ -6,11 +6,37 @@
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
+import threading
 
 import numpy as np
 
 from ..random import generator
+
+
+_skip = threading.local()
+
+
+@contextlib.contextmanager
+def skip_init():
+    """Inside, the initialisers leave tensors as allocated (untouched ``np.empty`` pages cost no
+    memory): a model built only to receive a checkpoint's weights is built in no time and, where
+    the checkpoint does not fit it, refused before its memory is ever written. Per thread."""
+    previous = getattr(_skip, "on", False)
+    _skip.on = True
+    try:
+        yield
+    finally:
+        _skip.on = previous
+
+
+def _skippable(fn):
+    @functools.wraps(fn)
+    def wrapper(t, *args, **kwargs):
+        return t if getattr(_skip, "on", False) else fn(t, *args, **kwargs)
+    return wrapper
 
 
 def fans(shape):
@@ -26,23 +52,27 @@ def _fill(t, values):
     return t
 
 
+@_skippable
 def xavier_uniform_(t, gain=1.0):
     fan_in, fan_out = fans(t.shape)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return _fill(t, generator().uniform(-a, a, t.shape))
 
 
+@_skippable
 def xavier_normal_(t, gain=1.0):
     fan_in, fan_out = fans(t.shape)
     return _fill(t, generator().normal(0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), t.shape))
 
 
+@_skippable
 def kaiming_normal_(t, negative_slope=0.0):
     """He initialisation: std = sqrt(2 / ((1 + a^2) fan_in)) (a: leaky ReLU slope)."""
     fan_in, _ = fans(t.shape)
     return _fill(t, generator().normal(0.0, math.sqrt(2.0 / ((1 + negative_slope ** 2) * fan_in)), t.shape))
 
 
+@_skippable
 def kaiming_uniform_(t, negative_slope=0.0):
     fan_in, _ = fans(t.shape)
     a = math.sqrt(6.0 / ((1 + negative_slope ** 2) * fan_in))
@@ -52,19 +82,23 @@ def kaiming_uniform_(t, negative_slope=0.0):
 he_normal_ = kaiming_normal_
 
 
+@_skippable
 def normal_(t, mean=0.0, std=0.01):
     return _fill(t, generator().normal(mean, std, t.shape))
 
 
+@_skippable
 def uniform_(t, low=0.0, high=1.0):
     return _fill(t, generator().uniform(low, high, t.shape))
 
 
+@_skippable
 def zeros_(t):
     t.data[...] = 0
     return t
 
 
+@_skippable
 def constant_(t, value):
     t.data[...] = value
     return t
@@ -75,6 +109,7 @@ RECOMMENDED = {"relu": "he", "leaky_relu": "he", "prelu": "he", "elu": "he", "sw
                "maxout": "he", "tanh": "xavier", "sigmoid": "xavier", "linear": "xavier", "none": "xavier"}
 
 
+@_skippable
 def init_for(t, nonlinearity="relu"):
     """Initialises a weight for the activation that follows it."""
     scheme = RECOMMENDED.get(nonlinearity)

@@ -12,15 +12,22 @@ from __future__ import annotations
 
 from .. import kernels
 from ..autograd import no_grad
+from ..kernels._checks import check_bool, check_real
+from ..ops import xp_of
 from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
     def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+        for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening), ("weight_decay", weight_decay)):
+            check_real("SGD", name, value)
         if lr <= 0:
             raise ValueError(f"SGD: argument 'lr' must be > 0, got {lr}")
         if momentum < 0:
             raise ValueError(f"SGD: argument 'momentum' must be >= 0, got {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"SGD: argument 'weight_decay' must be >= 0, got {weight_decay}")
+        check_bool("SGD", "nesterov", nesterov)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
@@ -39,7 +46,7 @@ class SGD(Optimizer):
                 if mu:
                     velocity = self.state.get(id(p))
                     if velocity is None:
-                        velocity = self.state[id(p)] = p.data * 0
+                        velocity = self.state[id(p)] = xp_of(p.data).zeros_like(p.data)
                         first = True
                 k.sgd_step_(p.data, grad, velocity, lr, mu, group["dampening"], group["nesterov"],
                             group["weight_decay"], first)

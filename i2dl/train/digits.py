@@ -1,6 +1,6 @@
 """``i2dl train``: a LeNet-style CNN (or an MLP) on the bundled 8x8 digits with a seeded
 train/val/test split (70/15/15), a progress bar per epoch, the final test accuracy, and the
-model saved as .npz + .json."""
+model saved as one .safetensors file."""
 from __future__ import annotations
 
 import time
@@ -47,8 +47,8 @@ def main(args) -> int:
         test_loss, test_acc = evaluate(model, test_loader, device=device)
     seconds = time.perf_counter() - start
     best_val = max(h["val_acc"] for h in history)
-    npz, meta = models.save(model, args.out, test_accuracy=test_acc, best_val_accuracy=best_val,
-                            train_seconds=round(seconds, 2), seed=args.seed, **cfg)
-    print(f"trained in {seconds:.1f}s; best val accuracy {100 * best_val:.2f}%; saved {npz} and {meta}")
+    file = models.save(model, args.out, test_accuracy=test_acc, best_val_accuracy=best_val,
+                       train_seconds=round(seconds, 2), seed=args.seed, **cfg)
+    print(f"trained in {seconds:.1f}s; best val accuracy {100 * best_val:.2f}%; saved {file}")
     print(f"test accuracy: {100 * test_acc:.2f}%")
     return 0
