@@ -30,9 +30,10 @@ static Conv2dShape conv_shape(const char* fn, const py::array& x, const py::arra
   int64_t eh, ew;
   const bool huge = __builtin_mul_overflow(s.DH, s.KH - 1, &eh) || __builtin_mul_overflow(s.DW, s.KW - 1, &ew);
   if (huge || !conv2d_output_size(s))
-    throw py::value_error(std::string(fn) + ": the output would be empty: input " + shape_str(x) + " padded by (" +
+    throw py::value_error(std::string(fn) + ": the output would be empty: argument 'x' " + shape_str(x) + " padded by (" +
                           std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") is smaller than the dilated kernel (" +
-                          (huge ? std::string("> 2**63") : std::to_string(eh + 1) + ", " + std::to_string(ew + 1)) + ")");
+                          (huge ? std::string("> 2**63") : std::to_string(eh + 1) + ", " + std::to_string(ew + 1)) +
+                          ") of argument 'w'");
   return s;
 }
 

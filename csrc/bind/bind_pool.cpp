@@ -20,8 +20,8 @@ static Pool2dShape pool_shape(const char* fn, const py::array& x, const std::vec
                           std::to_string(s.KH) + ", " + std::to_string(s.KW) + ")");
   const int64_t nh = s.H + 2 * s.PH - s.KH, nw = s.W + 2 * s.PW - s.KW;
   if (nh < 0 || nw < 0)
-    throw py::value_error(std::string(fn) + ": the output would be empty: input " + shape_str(x) + " padded by (" +
-                          std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") is smaller than the kernel (" +
+    throw py::value_error(std::string(fn) + ": the output would be empty: the input " + shape_str(x) + " padded by (" +
+                          std::to_string(s.PH) + ", " + std::to_string(s.PW) + ") is smaller than argument 'kernel' (" +
                           std::to_string(s.KH) + ", " + std::to_string(s.KW) + ")");
   s.SH = std::min(s.SH, s.H + 2 * s.PH);  // one window along an axis whose stride passes the input (as conv2d)
   s.SW = std::min(s.SW, s.W + 2 * s.PW);

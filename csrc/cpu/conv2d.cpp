@@ -180,6 +180,8 @@ bool conv2d_output_size(Conv2dShape& s) {
   // taken as the padded extent, so no buffer or offset is ever sized by a stride like 2^63 - 1.
   s.SH = std::min(s.SH, rows);
   s.SW = std::min(s.SW, cols);
+  if (s.KH == 1) s.DH = 1;  // a one-tap axis has no dilation to speak of
+  if (s.KW == 1) s.DW = 1;
   s.OH = (rows - s.DH * (s.KH - 1) - 1) / s.SH + 1;
   s.OW = (cols - s.DW * (s.KW - 1) - 1) / s.SW + 1;
   return s.OH > 0 && s.OW > 0;
@@ -308,40 +310,30 @@ void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 
 }  // namespace
 
-// The fast paths compute the same sums as im2col in another order, except where they multiply
-// or transform values that im2col never combines: Winograd's transforms mix an inf with its
-// neighbours (inf - inf = NaN where the direct sum gives +-inf), and the direct input gradients
-// multiply the zero padding of dy by the weights (0 * inf = NaN). So an output that is not all
-// finite is computed again by im2col, where the formula puts non-finite values (the reference's
-// order of products); a finite output is the fast path's. The check reads the output once.
+// The fast paths compute the sums of im2col in another order, and some of them combine values
+// that im2col never does: Winograd's transforms mix an inf with its neighbours (inf - inf = NaN
+// where the direct sum gives +-inf), the direct input gradients multiply the zero padding of dy by
+// the weights (0 * inf = NaN). So where a fast path's output is not all finite it is computed
+// again by im2col, which forms exactly the products of the formula (the reference's); a finite
+// output is the fast path's. The check reads the output once.
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  const index_t y_size = s.N * s.O * s.OH * s.OW;
   switch (conv2d_algorithms<T>(s).forward) {
-    case ConvPath::kDepthwise: return conv2d_depthwise_forward(s, x, w, b, y);
-    case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
-    case ConvPath::kChannelVector: return conv2d_channel_vector_forward(s, x, w, b, y);
-    case ConvPath::kWinograd:
-      conv2d_winograd_forward(s, x, w, b, y);
-      if (all_finite(y, y_size)) return;
-      break;
-    case ConvPath::kStrided: return conv2d_strided_forward(s, x, w, b, y);
-    case ConvPath::kIm2col: break;
+    case ConvPath::kDepthwise: conv2d_depthwise_forward(s, x, w, b, y); break;
+    case ConvPath::kSmallForward: conv2d_small_forward(s, x, w, b, y); break;
+    case ConvPath::kChannelVector: conv2d_channel_vector_forward(s, x, w, b, y); break;
+    case ConvPath::kWinograd: conv2d_winograd_forward(s, x, w, b, y); break;
+    case ConvPath::kStrided: conv2d_strided_forward(s, x, w, b, y); break;
+    case ConvPath::kIm2col: return im2col_forward(s, x, w, b, y);
   }
-  im2col_forward(s, x, w, b, y);
+  if (!all_finite(y, s.N * s.O * s.OH * s.OW)) im2col_forward(s, x, w, b, y);
 }
 
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
   const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
-  const index_t P = s.out_pixels(), dx_size = s.N * s.C * s.H * s.W, dw_size = s.O * s.Cg() * s.taps();
-  if (weight_grad == ConvPath::kDepthwise) {
-    conv2d_depthwise_backward(s, dy, x, w, dx, dw, db);
-    if (dx && !all_finite(dx, dx_size)) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
-    return;
-  }
-
-  if (db) {
+  const index_t P = s.out_pixels();
+  if (db && weight_grad != ConvPath::kDepthwise) {  // the depthwise kernel sums db itself
 #pragma omp parallel for schedule(static)
     for (index_t o = 0; o < s.O; ++o) {
       T acc = T(0);
@@ -353,19 +345,19 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       db[o] = acc;
     }
   }
-  const auto finite = [&] { return all_finite(dw, dw_size) && (!dx || all_finite(dx, dx_size)); };
-  if (weight_grad == ConvPath::kWinograd) {
-    conv2d_winograd_backward(s, dy, x, w, dx, dw);
-    if (finite()) return;
-  } else if (weight_grad == ConvPath::kStrided) {
-    conv2d_strided_backward(s, dy, x, w, dx, dw);
-    if (finite()) return;
-  } else if (weight_grad == ConvPath::kChannelVector) {  // few filters: dW directly; dx (if wanted) below
-    conv2d_channel_vector_weight_grad(s, dy, x, dw);
-    if (!dx) return;
-    dw = nullptr;
+  switch (weight_grad) {
+    case ConvPath::kDepthwise: conv2d_depthwise_backward(s, dy, x, w, dx, dw, db); break;
+    case ConvPath::kWinograd: conv2d_winograd_backward(s, dy, x, w, dx, dw); break;
+    case ConvPath::kStrided: conv2d_strided_backward(s, dy, x, w, dx, dw); break;
+    case ConvPath::kChannelVector:  // few filters: dW directly, dx (if wanted) by im2col
+      conv2d_channel_vector_weight_grad(s, dy, x, dw);
+      if (dx) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+      break;
+    case ConvPath::kSmallForward:  // a forward-only path
+    case ConvPath::kIm2col: return im2col_backward(s, dy, x, w, dx, dw);
   }
-  im2col_backward(s, dy, x, w, dx, dw);
+  if (!all_finite(dw, s.O * s.Cg() * s.taps()) || (dx && !all_finite(dx, s.N * s.C * s.H * s.W)))
+    im2col_backward(s, dy, x, w, dx, dw);
 }
 
 template Conv2dAlgorithms conv2d_algorithms<float>(const Conv2dShape&, bool);

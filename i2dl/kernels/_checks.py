@@ -222,11 +222,12 @@ def _conv2d_geometry_checked(fn, x, w, b, stride, padding, dilation, groups) -> 
     check_padded_fits(fn, N, C, H, W, PH, PW)
     eff_h, eff_w = DH * (KH - 1) + 1, DW * (KW - 1) + 1
     if H + 2 * PH < eff_h or W + 2 * PW < eff_w:
-        raise ValueError(f"{fn}: the output would be empty: input {tuple(x.shape)} padded by ({PH}, {PW}) is "
-                         f"smaller than the dilated kernel ({eff_h}, {eff_w})")
+        raise ValueError(f"{fn}: the output would be empty: argument 'x' {tuple(x.shape)} padded by ({PH}, {PW}) is "
+                         f"smaller than the dilated kernel ({eff_h}, {eff_w}) of argument 'w'")
     # A stride beyond the padded input leaves one output along that axis, which never moves: it is
     # taken as the padded extent, so no kernel sizes a buffer or an offset by a stride like 2**63 - 1.
     SH, SW = min(SH, H + 2 * PH), min(SW, W + 2 * PW)
+    DH, DW = (1 if KH == 1 else DH), (1 if KW == 1 else DW)  # a one-tap axis has no dilation to speak of
     OH = (H + 2 * PH - eff_h) // SH + 1
     OW = (W + 2 * PW - eff_w) // SW + 1
     return Conv2dGeometry(N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, int(groups), OH, OW)
@@ -264,8 +265,8 @@ def pool2d_geometry(fn, x_shape, kernel, stride, padding) -> Pool2dGeometry:
         raise ValueError(f"{fn}: argument 'padding' must be at most half the kernel, got padding ({PH}, {PW}) "
                          f"for kernel ({KH}, {KW})")
     if H + 2 * PH < KH or W + 2 * PW < KW:
-        raise ValueError(f"{fn}: the output would be empty: input {tuple(x_shape)} padded by ({PH}, {PW}) is "
-                         f"smaller than the kernel ({KH}, {KW})")
+        raise ValueError(f"{fn}: the output would be empty: the input {tuple(x_shape)} padded by ({PH}, {PW}) is "
+                         f"smaller than argument 'kernel' ({KH}, {KW})")
     return Pool2dGeometry(N, C, H, W, KH, KW, SH, SW, PH, PW, (H + 2 * PH - KH) // SH + 1, (W + 2 * PW - KW) // SW + 1)
 
 

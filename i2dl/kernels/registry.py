@@ -52,6 +52,7 @@ class KernelSpec:
     dtypes: Tuple = DTYPES
     saved_is_exact: bool = False  # compare the saved state exactly across backends (argmax indices)
     backward_anchor: str = "x"    # the array whose dtype the backward's other arrays must share
+    batched: Tuple[str, ...] = ("x",)  # inputs whose first dim is the batch: an empty batch is a valid call
 
 
 def _rn(rng, *shape):
@@ -302,7 +303,7 @@ CROSS_ENTROPY = KernelSpec(
     samples=_ce_samples, call_forward=lambda k, a, p: (k.cross_entropy_forward(a["z"], a["labels"]), None),
     backward_inputs=lambda a, saved, dy: {"dloss": dy, "z": a["z"], "labels": a["labels"]},
     call_backward=lambda k, a, p: {"z": k.cross_entropy_backward(a["dloss"], a["z"], a["labels"])},
-    ranks={"z": 2, "dloss": 1}, bad_inputs=_ce_bad, backward_anchor="z")
+    ranks={"z": 2, "dloss": 1}, bad_inputs=_ce_bad, backward_anchor="z", batched=("z", "labels"))
 
 
 def saved_y(a):
