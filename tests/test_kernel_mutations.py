@@ -27,6 +27,7 @@ WRONG_SCALARS = ("0.1", [0.1], None, True)
 NON_FINITE = (np.inf, -np.inf, np.nan)
 NAMES_AN_ARGUMENT = re.compile(r"argument '\w+'")
 ERRORS = (TypeError, ValueError, IndexError, KeyError, MemoryError)
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's 'invalid value' on the NaN inputs
 
 
 def _run(spec, backend, inputs, params, dtype, dy_seed=0, dy_value=None):

@@ -79,3 +79,35 @@ def test_loss_arguments_are_checked():
         F.cross_entropy(i2dl.zeros(2, 3), np.array([0, 3]))
     with pytest.raises(ValueError, match="2-D logits"):
         F.cross_entropy(i2dl.zeros(3), np.array([0]))
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+def test_cross_entropy_tied_maxima_keep_log_k(backend):
+    """(m - z_y) + log sum e^(z - m): the large terms cancel before log k is added."""
+    from i2dl import kernels
+    k = kernels.get(backend)
+    z = np.array([[1e30, 1e30, -1e30], [1e30, 1e30, 1e30]])
+    np.testing.assert_allclose(k.cross_entropy_forward(z, np.array([0, 2])), [np.log(2), np.log(3)], rtol=1e-12)
+    z32 = np.array([[1e4, 1e4, 1e4 - 1]], np.float32)
+    want = np.log(2 + np.exp(-1.0))
+    assert abs(k.cross_entropy_forward(z32, np.array([0]))[0] - want) < 1e-6
+    import i2dl.functional as F
+    with i2dl.use_backend(backend):
+        assert abs(F.cross_entropy(i2dl.Tensor(z[:1]), np.array([0])).item() - np.log(2)) < 1e-12
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+def test_cross_entropy_sums_many_classes_in_float64(backend):
+    """2^25 equal float32 logits: loss log(2^25); a float32 sum of the exponentials stops at 2^24."""
+    from i2dl import kernels
+    k = kernels.get(backend)
+    z = np.zeros((1, 2 ** 25), np.float32)
+    assert abs(k.cross_entropy_forward(z, np.array([5]))[0] - 25 * np.log(2)) < 1e-5
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+def test_cross_entropy_backward_with_infinite_dloss(backend):
+    from i2dl import kernels
+    dz = kernels.get(backend).cross_entropy_backward(np.array([np.inf], np.float32), np.array([[1.0, 2.0, 3.0]], np.float32),
+                                                     np.array([0]))
+    assert dz[0, 0] == -np.inf and np.all(dz[0, 1:] == np.inf)

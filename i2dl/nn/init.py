@@ -35,7 +35,8 @@ def skip_init():
 def _skippable(fn):
     @functools.wraps(fn)
     def wrapper(t, *args, **kwargs):
-        return t if getattr(_skip, "on", False) else fn(t, *args, **kwargs)
+        # an empty tensor has nothing to fill (and no fan to scale by), as in PyTorch
+        return t if getattr(_skip, "on", False) or t.data.size == 0 else fn(t, *args, **kwargs)
     return wrapper
 
 
