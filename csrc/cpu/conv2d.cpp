@@ -11,7 +11,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -219,14 +218,6 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
 namespace {
 
 template <typename T>
-bool all_finite(const T* a, index_t n) {
-  bool finite = true;
-#pragma omp parallel for schedule(static) reduction(&& : finite) if (n >= (1 << 16) && !omp_in_parallel())
-  for (index_t i = 0; i < n; ++i) finite = finite && std::isfinite(a[i]);
-  return finite;
-}
-
-template <typename T>
 void im2col_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
@@ -310,30 +301,38 @@ void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 
 }  // namespace
 
-// The fast paths compute the sums of im2col in another order, and some of them combine values
+// The fast paths compute the sums of im2col in another order, and three of them combine values
 // that im2col never does: Winograd's transforms mix an inf with its neighbours (inf - inf = NaN
-// where the direct sum gives +-inf), the direct input gradients multiply the zero padding of dy by
-// the weights (0 * inf = NaN). So where a fast path's output is not all finite it is computed
-// again by im2col, which forms exactly the products of the formula (the reference's); a finite
-// output is the fast path's. The check reads the output once.
+// where the direct sum gives +-inf), and the direct input gradients of the depthwise and strided
+// paths multiply the zero padding of dy by the weights (0 * inf = NaN). Those paths check their
+// output piece by piece while it is in cache and report whether it is all finite; where it is
+// not, it is computed again by im2col, which forms exactly the products of the formula (the
+// reference's). The other paths form the formula's products (found by the mutation tests, which
+// compare every path's NaN and inf positions with the reference's).
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   switch (conv2d_algorithms<T>(s).forward) {
-    case ConvPath::kDepthwise: conv2d_depthwise_forward(s, x, w, b, y); break;
-    case ConvPath::kSmallForward: conv2d_small_forward(s, x, w, b, y); break;
-    case ConvPath::kChannelVector: conv2d_channel_vector_forward(s, x, w, b, y); break;
-    case ConvPath::kWinograd: conv2d_winograd_forward(s, x, w, b, y); break;
-    case ConvPath::kStrided: conv2d_strided_forward(s, x, w, b, y); break;
-    case ConvPath::kIm2col: return im2col_forward(s, x, w, b, y);
+    case ConvPath::kDepthwise: return conv2d_depthwise_forward(s, x, w, b, y);
+    case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
+    case ConvPath::kChannelVector: return conv2d_channel_vector_forward(s, x, w, b, y);
+    case ConvPath::kWinograd:
+      if (conv2d_winograd_forward(s, x, w, b, y)) return;
+      break;
+    case ConvPath::kStrided: return conv2d_strided_forward(s, x, w, b, y);
+    case ConvPath::kIm2col: break;
   }
-  if (!all_finite(y, s.N * s.O * s.OH * s.OW)) im2col_forward(s, x, w, b, y);
+  im2col_forward(s, x, w, b, y);
 }
 
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
   const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
+  if (weight_grad == ConvPath::kDepthwise) {  // sums db itself
+    if (!conv2d_depthwise_backward(s, dy, x, w, dx, dw, db)) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+    return;
+  }
   const index_t P = s.out_pixels();
-  if (db && weight_grad != ConvPath::kDepthwise) {  // the depthwise kernel sums db itself
+  if (db) {
 #pragma omp parallel for schedule(static)
     for (index_t o = 0; o < s.O; ++o) {
       T acc = T(0);
@@ -346,18 +345,19 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     }
   }
   switch (weight_grad) {
-    case ConvPath::kDepthwise: conv2d_depthwise_backward(s, dy, x, w, dx, dw, db); break;
-    case ConvPath::kWinograd: conv2d_winograd_backward(s, dy, x, w, dx, dw); break;
-    case ConvPath::kStrided: conv2d_strided_backward(s, dy, x, w, dx, dw); break;
+    case ConvPath::kWinograd:
+      if (!conv2d_winograd_backward(s, dy, x, w, dx, dw)) im2col_backward(s, dy, x, w, dx, dw);
+      return;
+    case ConvPath::kStrided:  // its dw forms the formula's products
+      if (!conv2d_strided_backward(s, dy, x, w, dx, dw)) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+      return;
     case ConvPath::kChannelVector:  // few filters: dW directly, dx (if wanted) by im2col
       conv2d_channel_vector_weight_grad(s, dy, x, dw);
       if (dx) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
-      break;
-    case ConvPath::kSmallForward:  // a forward-only path
-    case ConvPath::kIm2col: return im2col_backward(s, dy, x, w, dx, dw);
+      return;
+    default:
+      return im2col_backward(s, dy, x, w, dx, dw);
   }
-  if (!all_finite(dw, s.O * s.Cg() * s.taps()) || (dx && !all_finite(dx, s.N * s.C * s.H * s.W)))
-    im2col_backward(s, dy, x, w, dx, dw);
 }
 
 template Conv2dAlgorithms conv2d_algorithms<float>(const Conv2dShape&, bool);

@@ -13,6 +13,7 @@
 // tile row: the 6 columns of a patch are the input row's 4 phases (columns 4k + j), split once
 // per row; a whole run of rows is split before any is transformed, so that no load waits on the
 // stores that just wrote it (store forwarding).
+#include "i2dl/finite.h"
 #include "i2dl/parallel.h"
 #include "i2dl/conv2d_winograd.h"
 
@@ -353,13 +354,15 @@ void transform_inputs(const Conv2dShape& s, const TilePlan& p, const T* x, index
 }
 
 // The forward pass of `s` on x with filters already transformed into U (36 x O x C).
+// Returns whether y is all finite, each thread checking the rows it stored while they are in cache.
 template <typename T>
-void winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, const T* b, T* y) {
+bool winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, const T* b, T* y) {
   const index_t C = s.C, O = s.O;
   const TilePlan p = plan_tiles(s, C, O);
   const index_t ld = p.rows_per_block * p.TW;
   RegionGuard guard;
-#pragma omp parallel
+  bool finite = true;
+#pragma omp parallel reduction(&& : finite)
   {
     T *V = nullptr, *M = nullptr;
     std::vector<T> scratch;
@@ -380,14 +383,16 @@ void winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
       for (index_t o = 0; o < O; ++o) {
         detail::output_tiles(M + o * ld, O * ld, nt, b ? b[o] : T(0), scratch.data(), out);
         for (index_t r = r0; r < r1; ++r) {
-          const index_t n = r / p.TH, th = r % p.TH, t0 = (r - r0) * p.TW;
-          detail::store_tile_row(out + t0, nt, std::min(kM, s.OH - kM * th), s.OW,
-                                 y + ((n * O + o) * s.OH + kM * th) * s.OW);
+          const index_t n = r / p.TH, th = r % p.TH, t0 = (r - r0) * p.TW, rows = std::min(kM, s.OH - kM * th);
+          T* dst = y + ((n * O + o) * s.OH + kM * th) * s.OW;
+          detail::store_tile_row(out + t0, nt, rows, s.OW, dst);
+          finite = finite && all_finite(dst, rows * s.OW);
         }
       }
     }
   }
   guard.rethrow();
+  return finite;
 }
 
 }  // namespace
@@ -400,15 +405,16 @@ bool uses_winograd(const Conv2dShape& s) {
 bool uses_winograd_input_grad(const Conv2dShape& s) { return uses_winograd(s) && s.PH <= 2 && s.PW <= 2; }
 
 template <typename T>
-void conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+bool conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   std::vector<T> U(kXi * s.O * s.C);
   transform_filters(w, s.O, s.C, false, U.data());
-  winograd_forward_transformed(s, x, U.data(), b, y);
+  return winograd_forward_transformed(s, x, U.data(), b, y);
 }
 
 template <typename T>
-void conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw) {
+bool conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw) {
   const index_t C = s.C, O = s.O;
+  bool finite = true;
   if (dx) {
     // dx = dy (N, O, OH, OW) correlated with w flipped and transposed, padding 2 - P: size H x W
     Conv2dShape t = s;
@@ -422,7 +428,7 @@ void conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
     t.OW = s.W;
     std::vector<T> U(kXi * C * O);
     transform_filters(w, C, O, true, U.data());
-    winograd_forward_transformed(t, dy, U.data(), static_cast<const T*>(nullptr), dx);
+    finite = winograd_forward_transformed(t, dy, U.data(), static_cast<const T*>(nullptr), dx);
   }
   // dU[xi] = sum over tiles dM[xi] V[xi]^T, per thread, added in thread order (reproducible)
   const TilePlan p = plan_tiles(s, C, O);
@@ -471,11 +477,12 @@ void conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
     for (index_t i = 0; i < kXi * O * C; ++i) total[i] += part[i];
   }
   filters_from_transform(total.data(), O, C, dw);
+  return finite && all_finite(dw, O * C * 9);
 }
 
-template void conv2d_winograd_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
-template void conv2d_winograd_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template void conv2d_winograd_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
-template void conv2d_winograd_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*);
+template bool conv2d_winograd_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
+template bool conv2d_winograd_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
+template bool conv2d_winograd_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
+template bool conv2d_winograd_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*);
 
 }  // namespace i2dl

@@ -116,6 +116,8 @@ def check_padded_fits(fn: str, N: int, C: int, H: int, W: int, PH: int, PW: int)
 
 def check_real(fn: str, name: str, value, minimum=None) -> float:
     """A real number (int or float, not bool, str or an array), at least ``minimum`` when given."""
+    if (type(value) is float or type(value) is int) and minimum is None:  # the common case, in two reads
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{fn}: argument '{name}' must be a real number, got {value!r}")
     if minimum is not None and not value >= minimum:
@@ -307,10 +309,13 @@ def check_sgd_arguments(fn, param, grad, velocity, lr, momentum, dampening, nest
     check_float_array(fn, "param", param)
     check_float_array(fn, "grad", grad, like=param, like_name="param")
     check_shape(fn, "grad", grad, param.shape)
-    for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening), ("weight_decay", weight_decay)):
-        check_real(fn, name, value)
-    check_bool(fn, "nesterov", nesterov)
-    check_bool(fn, "first_step", first_step)
+    _reals = (float, int)
+    if not (type(lr) in _reals and type(momentum) in _reals and type(dampening) in _reals
+            and type(weight_decay) in _reals and type(nesterov) is bool and type(first_step) is bool):
+        for name, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening), ("weight_decay", weight_decay)):
+            check_real(fn, name, value)
+        check_bool(fn, "nesterov", nesterov)
+        check_bool(fn, "first_step", first_step)
     if momentum != 0:
         if velocity is None:
             raise ValueError(f"{fn}: argument 'velocity' is required when momentum != 0")

@@ -6,6 +6,8 @@ them again before it touches a pointer and releases the GIL while it computes.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _C
@@ -90,7 +92,7 @@ def global_avg_pool2d_backward(dy, x_shape):
 def linear_forward(x, w, b=None):
     lead, k, n = linear_shapes("linear_forward", x, w, b)
     y = np.empty(lead + (n,), dtype=x.dtype)
-    m = int(np.prod(lead, dtype=np.int64))  # not reshape(-1, k): -1 cannot be inferred when k is 0
+    m = math.prod(lead)  # not reshape(-1, k): -1 cannot be inferred when k is 0
     _C.linear_forward(x.reshape(m, k), w, b, y.reshape(m, n))
     return y
 
@@ -103,7 +105,7 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
     dx = np.empty_like(x) if input_grad else None
     dw = np.empty_like(w)
     db = np.empty(n, dtype=x.dtype) if bias else None
-    m = int(np.prod(lead, dtype=np.int64))
+    m = math.prod(lead)
     _C.linear_backward(dy.reshape(m, n), x.reshape(m, k), w, None if dx is None else dx.reshape(m, k), dw, db)
     return dx, dw, db
 

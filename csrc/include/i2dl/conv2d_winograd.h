@@ -17,10 +17,11 @@ bool uses_winograd(const Conv2dShape& s);
 // The input gradient also runs as a Winograd forward when the flipped filter's padding 2 - P >= 0.
 bool uses_winograd_input_grad(const Conv2dShape& s);
 
+// Both return false when their output holds an inf or a NaN (see conv2d.cpp: im2col recomputes it).
 template <typename T>
-void conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
+bool conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
 // dx (when not null) and dw; db is left to the caller.
 template <typename T>
-void conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw);
+bool conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw);
 
 }  // namespace i2dl
