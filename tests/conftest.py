@@ -31,3 +31,12 @@ def rng():
 @pytest.fixture(params=["cpu"])
 def cpu(request):
     return kernels.get(request.param)
+
+
+def child_python(code, *args, **kwargs):
+    """``[sys.executable, "-c", code, *args]`` as keyword arguments for subprocess, run from the
+    temporary folder: from the checkout, ``python -c`` would import its i2dl/ folder (which has no
+    built extension) instead of the installed package."""
+    import sys
+    import tempfile
+    return dict(args=[sys.executable, "-c", code, *map(str, args)], cwd=tempfile.gettempdir(), **kwargs)

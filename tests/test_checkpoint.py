@@ -6,12 +6,13 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 
 import numpy as np
 import pytest
+
+from conftest import child_python
 
 import i2dl
 from i2dl import models
@@ -63,7 +64,7 @@ def test_a_save_killed_at_any_moment_leaves_a_loadable_checkpoint(tmp_path):
     models.save(models.MLP(sizes=(256, 512, 512, 10)), path, step=-1)
     seen = set()
     for i in range(12):
-        p = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(i % 2)], stdout=subprocess.PIPE, text=True)
+        p = subprocess.Popen(**child_python(WRITER, path, i % 2, stdout=subprocess.PIPE, text=True))
         assert p.stdout.readline().strip() == "ready"
         time.sleep(0.002 + 0.011 * i)
         p.send_signal(signal.SIGKILL)

@@ -4,11 +4,12 @@ thread count, one aligned slice, one more than a slice, the rows/columns switch 
 product whose sizes do not fit the 32-bit BLAS interface."""
 import os
 import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+
+from conftest import child_python
 
 import i2dl
 from i2dl import kernels
@@ -88,7 +89,7 @@ def test_inner_dimension_beyond_32_bits():
         x[0, 3] = 2.0
         print(kernels.get('cpu').linear_forward(x, w, None).tolist())
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(**child_python(code, capture_output=True, text=True, timeout=300))
     if out.returncode != 0 and "MemoryError" in out.stderr:
         pytest.skip("this machine cannot map 16 GiB of address space")
     assert out.returncode == 0, out.stderr[-2000:]

@@ -4,10 +4,11 @@ runs in a child process whose address space is capped just above what the call's
 output need, so that the scratch (and only the scratch) cannot be had."""
 import os
 import subprocess
-import sys
 import textwrap
 
 import pytest
+
+from conftest import child_python
 
 pytestmark = pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
                                 reason="ASan reserves terabytes of address space; RLIMIT_AS cannot cap it")
@@ -64,7 +65,7 @@ def test_failed_scratch_allocation_raises_memory_error(case):
                                 (padding, padding), (1, 1), groups)[stage]
     assert path == case.split("-")[0], f"the case takes the {path} path"
     code = CHILD.replace("{case}", repr(CASES[case][0]))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(**child_python(code, capture_output=True, text=True, timeout=300))
     assert out.returncode == 0, f"the child died (rc {out.returncode}): {out.stderr[-1500:]}"
     assert out.stdout.startswith("MemoryError"), out.stdout + out.stderr[-1500:]
 
@@ -87,6 +88,6 @@ def test_scratch_sized_by_a_huge_stride_or_padding():
         except MemoryError:
             print('MemoryError')
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(**child_python(code, capture_output=True, text=True, timeout=300))
     assert out.returncode == 0, out.stderr[-1500:]
     assert out.stdout.strip() in ("MemoryError", "computed")

@@ -11,6 +11,7 @@ Importing this module needs neither CuPy nor a GPU; calling a kernel does.
 from __future__ import annotations
 
 import importlib
+import math
 
 from ._checks import (check_cross_entropy_arguments, check_label_range, check_sgd_arguments,
                       check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry,
@@ -250,7 +251,8 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
     lead, k, n = linear_shapes(fn, x, w, None)
     check_float_array(fn, "dy", dy, like=x)
     check_shape(fn, "dy", dy, lead + (n,))
-    dy2, x2 = dy.reshape(-1, n), x.reshape(-1, k)
+    m = math.prod(lead)  # not reshape(-1, k): -1 cannot be inferred when k or n is 0
+    dy2, x2 = dy.reshape(m, n), x.reshape(m, k)
     dx = (dy2 @ w).reshape(x.shape) if input_grad else None
     dw = dy2.T @ x2
     db = dy2.sum(axis=0) if bias else None
