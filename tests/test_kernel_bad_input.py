@@ -125,3 +125,22 @@ def test_messages_name_kernel_argument_expected_and_actual():
         ref.conv2d_forward(x, np.zeros((2, 3, 7, 7)), None)
     msg = str(info.value)
     assert msg.startswith("conv2d_forward:") and "(1, 3, 4, 4)" in msg and "(7, 7)" in msg and re.search("empty", msg)
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+@pytest.mark.parametrize("x_shape,error,pattern", [
+    ((2, 3, float("nan"), 4), TypeError, r"'x_shape' must be a tuple of 4 ints"),
+    ((2, 3, "8", 8), TypeError, r"'x_shape' must be a tuple of 4 ints"),
+    ((2, 3, 8.0, 8), TypeError, r"'x_shape' must be a tuple of 4 ints"),
+    (None, TypeError, r"'x_shape' must be a tuple of 4 ints"),
+    ((2, 3, 2 ** 40, 2 ** 40), ValueError, r"'x_shape' \(2, 3, 1099511627776, 1099511627776\) is too large"),
+    ((2, 3, -1, 8), ValueError, r"'x_shape' must be 4 non-negative ints"),
+])
+def test_x_shape_is_checked_before_anything_is_allocated(backend, x_shape, error, pattern):
+    k = kernels.get(backend)
+    dy = np.zeros((2, 3, 1, 1))
+    for call in (lambda: k.global_avg_pool2d_backward(dy, x_shape),
+                 lambda: k.avg_pool2d_backward(np.zeros((2, 3, 4, 4)), x_shape, kernel=(2, 2)),
+                 lambda: k.max_pool2d_backward(np.zeros((2, 3, 4, 4)), np.zeros((2, 3, 4, 4), np.int64), x_shape)):
+        with pytest.raises(error, match=pattern):
+            call()
