@@ -250,3 +250,19 @@ def test_the_rule_catches_a_wrong_kernel(monkeypatch):
     assert check_rule(outcomes, np.float64)
     outcomes = {"reference": ("error", ("ValueError", "f: argument 'x' bad")), "cpu": ("error", ("ValueError", "other"))}
     assert check_rule(outcomes, np.float64)
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+def test_empty_batch_gradients_are_zeros_not_leftovers(backend):
+    """With no image, no block of work runs: the weight and bias gradients must still be written
+    (as zeros), not left as whatever memory np.empty handed out (poisoned here with NaN first)."""
+    k = kernels.get(backend)
+    for xs, ws, stride in [((0, 16, 5, 27), (20, 16, 3, 3), 2), ((0, 3, 8, 8), (4, 3, 3, 3), 1), ((0, 4, 7, 7), (4, 1, 3, 3), 1)]:
+        groups = xs[1] // ws[1]
+        for _ in range(8):
+            poison = np.full(int(np.prod(ws)), np.nan)
+            del poison
+        x, w = np.zeros(xs), np.ones(ws)
+        y = k.conv2d_forward(x, w, None, stride=stride, groups=groups)
+        dx, dw, db = k.conv2d_backward(np.zeros(y.shape), x, w, stride=stride, groups=groups)
+        assert dx.shape == xs and np.all(dw == 0) and np.all(db == 0)

@@ -326,6 +326,11 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
+  if (s.N == 0) {  // an empty batch: no block of work writes the (zero) weight and bias gradients
+    std::fill(dw, dw + s.O * s.Cg() * s.taps(), T(0));
+    if (db) std::fill(db, db + s.O, T(0));
+    return;
+  }
   const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
   if (weight_grad == ConvPath::kDepthwise) {  // sums db itself
     if (!conv2d_depthwise_backward(s, dy, x, w, dx, dw, db)) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
