@@ -447,6 +447,18 @@ class Where(Function):
                 unbroadcast(g * ~ctx.cond, ctx.shapes[1]) if nb else None)
 
 
+class Contiguous(Function):
+    """A C-contiguous copy; the gradient passes through unchanged."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp_of(a).ascontiguousarray(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
 class Cast(Function):
     @staticmethod
     def forward(ctx, a, dtype):

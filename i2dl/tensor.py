@@ -315,7 +315,11 @@ class Tensor:
         return ops.GetItem.apply(self, idx=_raw_index(idx))
 
     def contiguous(self):
-        return self
+        """A C-contiguous tensor with the same values: ``self`` when it already is one, else a copy
+        (differentiable, as in PyTorch), e.g. after ``transpose``."""
+        if self.data.flags.c_contiguous:
+            return self
+        return ops.Contiguous.apply(self)
 
 
 autograd._Tensor = Tensor
@@ -394,11 +398,14 @@ def arange(*args, dtype=None):
 
 
 def zeros_like(t, requires_grad=False):
-    return Tensor(t.data * 0, requires_grad=requires_grad)
+    """A new tensor of zeros with ``t``'s shape, dtype and device (allocated: t's values never enter,
+    so a NaN or inf in t stays out)."""
+    return Tensor(ops.xp_of(t.data).zeros_like(t.data), requires_grad=requires_grad)
 
 
 def ones_like(t, requires_grad=False):
-    return Tensor(t.data * 0 + 1, requires_grad=requires_grad)
+    """A new tensor of ones with ``t``'s shape, dtype and device."""
+    return Tensor(ops.xp_of(t.data).ones_like(t.data), requires_grad=requires_grad)
 
 
 def concatenate(tensors, axis=0):

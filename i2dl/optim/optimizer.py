@@ -1,6 +1,8 @@
 """The optimizer base: parameter groups with their hyper-parameters, zero_grad, state."""
 from __future__ import annotations
 
+from ..ops import xp_of
+
 
 class Optimizer:
     def __init__(self, params, defaults):
@@ -22,7 +24,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    p.grad = p.grad * 0
+                    p.grad = xp_of(p.grad).zeros_like(p.grad)  # zeros, not grad * 0 (NaN * 0 is NaN)
 
     def step(self):
         raise NotImplementedError
