@@ -1,5 +1,6 @@
 // _C.relu_forward / _C.relu_backward: outputs passed in, any rank, shapes must match.
 #include "checks.h"
+#include "family.h"
 #include "i2dl/activation.h"
 
 namespace i2dl::bind {
@@ -38,7 +39,7 @@ static void relu_backward(py::handle dy_, py::handle y_, py::handle dx_) {
   });
 }
 
-void bind_activation(py::module_& m) {
+I2DL_BIND_FAMILY(activation) {
   m.def("relu_forward", &relu_forward, py::arg("x"), py::arg("y"));
   m.def("relu_backward", &relu_backward, py::arg("dy"), py::arg("y"), py::arg("dx"));
 }

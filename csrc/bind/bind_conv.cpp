@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "checks.h"
+#include "family.h"
 #include "i2dl/conv2d.h"
 
 namespace i2dl::bind {
@@ -106,7 +107,7 @@ static py::dict conv2d_algorithms(py::handle x_, py::handle w_, std::vector<int6
   return d;
 }
 
-void bind_conv(py::module_& m) {
+I2DL_BIND_FAMILY(conv) {
   m.def("conv2d_algorithms", &conv2d_algorithms, py::arg("x"), py::arg("w"), py::arg("stride"), py::arg("padding"),
         py::arg("dilation"), py::arg("groups"),
         "Which algorithm the C++ convolution runs for these arrays: {'forward', 'weight_grad', 'input_grad'}.");

@@ -1,5 +1,6 @@
 // _C.linear_forward / _C.linear_backward on 2-D views (i2dl.kernels.cpu flattens leading dims).
 #include "checks.h"
+#include "family.h"
 #include "i2dl/linear.h"
 
 namespace i2dl::bind {
@@ -67,7 +68,7 @@ static void linear_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
   });
 }
 
-void bind_linear(py::module_& m) {
+I2DL_BIND_FAMILY(linear) {
   m.def("linear_forward", &linear_forward, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("y"));
   m.def("linear_backward", &linear_backward, py::arg("dy"), py::arg("x"), py::arg("w"), py::arg("dx"), py::arg("dw"),
         py::arg("db"));

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "checks.h"
+#include "family.h"
 #include "i2dl/loss.h"
 
 namespace i2dl::bind {
@@ -58,7 +59,7 @@ static void cross_entropy_backward(py::handle dloss_, py::handle z_, py::handle 
   });
 }
 
-void bind_loss(py::module_& m) {
+I2DL_BIND_FAMILY(loss) {
   m.def("cross_entropy_forward", &cross_entropy_forward, py::arg("z"), py::arg("labels"), py::arg("loss"),
         "loss[i] = logsumexp(z[i]) - z[i, labels[i]] written into loss (N,); see i2dl.kernels.reference.loss.");
   m.def("cross_entropy_backward", &cross_entropy_backward, py::arg("dloss"), py::arg("z"), py::arg("labels"),

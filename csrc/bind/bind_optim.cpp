@@ -1,5 +1,6 @@
 // _C.sgd_step_: updates param (and velocity) in place.
 #include "checks.h"
+#include "family.h"
 #include "i2dl/optim.h"
 
 namespace i2dl::bind {
@@ -33,7 +34,7 @@ static void sgd_step(py::handle param_, py::handle grad_, py::handle velocity_, 
   });
 }
 
-void bind_optim(py::module_& m) {
+I2DL_BIND_FAMILY(optim) {
   m.def("sgd_step_", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("velocity"), py::arg("lr"),
         py::arg("momentum"), py::arg("dampening"), py::arg("nesterov"), py::arg("weight_decay"), py::arg("first_step"));
 }

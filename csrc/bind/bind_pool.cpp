@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "checks.h"
+#include "family.h"
 #include "i2dl/pool2d.h"
 
 namespace i2dl::bind {
@@ -140,7 +141,7 @@ static void global_avg_pool2d_backward(py::handle dy_, py::handle dx_) {
   });
 }
 
-void bind_pool(py::module_& m) {
+I2DL_BIND_FAMILY(pool) {
   m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("y"), py::arg("idx"), py::arg("kernel"),
         py::arg("stride"), py::arg("padding"));
   m.def("max_pool2d_backward", &max_pool2d_backward, py::arg("dy"), py::arg("idx"), py::arg("dx"));

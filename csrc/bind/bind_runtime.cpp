@@ -2,11 +2,12 @@
 #include <omp.h>
 
 #include "checks.h"
+#include "family.h"
 #include "i2dl/threads.h"
 
 namespace i2dl::bind {
 
-void bind_runtime(py::module_& m) {
+I2DL_BIND_FAMILY(runtime) {
   m.def("set_num_threads", [](int n) {
     if (n < 1) throw py::value_error("set_num_threads: argument 'n' must be >= 1, got " + std::to_string(n));
     i2dl::set_num_threads(n);

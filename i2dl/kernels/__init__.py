@@ -15,18 +15,13 @@ import threading
 
 import numpy as np
 
+from .registry import INPLACE_REGISTRY, REGISTRY
+
 BACKENDS = ("reference", "cpu", "cuda")
-KERNEL_NAMES = (
-    "conv2d_forward", "conv2d_backward",
-    "max_pool2d_forward", "max_pool2d_backward",
-    "avg_pool2d_forward", "avg_pool2d_backward",
-    "global_avg_pool2d_forward", "global_avg_pool2d_backward",
-    "linear_forward", "linear_backward",
-    "relu_forward", "relu_backward",
-    "cross_entropy_forward", "cross_entropy_backward",
-)
-# Kernels that update their arguments in place (optimizer steps): same contract, no registry row.
-INPLACE_KERNEL_NAMES = ("sgd_step_",)
+# Every kernel name, derived from the registry's rows (a new family adds its row, not a name here).
+KERNEL_NAMES = tuple(name for spec in REGISTRY for name in (spec.forward, spec.backward))
+# Kernels that update their arguments in place (optimizer steps).
+INPLACE_KERNEL_NAMES = tuple(spec.kernel for spec in INPLACE_REGISTRY)
 
 _state = threading.local()
 
