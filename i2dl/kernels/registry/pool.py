@@ -1,0 +1,85 @@
+"""The pooling rows: max, average and global average pooling."""
+from __future__ import annotations
+
+import numpy as np
+
+from .core import BadInput, KernelSpec, Sample, _rn
+
+
+def _pool_samples(rng):
+    def s(n, c, h, w, kernel, stride, padding, desc):
+        return Sample({"x": _rn(rng, n, c, h, w)}, dict(kernel=kernel, stride=stride, padding=padding), desc)
+    return [
+        s(2, 3, 8, 8, (2, 2), (2, 2), (0, 0), "2x2 stride 2"),
+        s(1, 1, 5, 5, (2, 2), (2, 2), (0, 0), "batch 1, one channel, odd size (floor)"),
+        s(2, 2, 7, 9, (3, 3), (2, 2), (1, 1), "3x3 stride 2 padding 1 (overlapping)"),
+        s(2, 2, 6, 7, (2, 3), (1, 2), (1, 1), "non-square kernel and stride"),
+        s(2, 3, 9, 9, (2, 2), (3, 3), (0, 0), "stride > kernel"),
+        s(3, 2, 4, 4, (4, 4), (4, 4), (0, 0), "window = image"),
+        s(2, 2, 6, 6, (3, 3), None, (0, 0), "stride defaults to kernel"),
+        s(2, 3, 9, 71, (2, 2), (2, 2), (0, 0), "2x2/2 with rows of 35 outputs (vector and tail), odd sizes"),
+    ]
+
+
+def _pool_bad():
+    def set_(**kv):
+        def m(a, p):
+            return a, {**p, **kv}
+        return m
+    return [
+        BadInput("padding over half the kernel", "forward", set_(padding=(2, 0), kernel=(2, 2)), ValueError, r"'padding' must be at most half"),
+        BadInput("kernel larger than input", "forward", set_(kernel=(40, 2), padding=(0, 0)), ValueError, r"output would be empty"),
+        BadInput("kernel 0", "forward", set_(kernel=(0, 2)), ValueError, r"'kernel' must be >= 1"),
+    ]
+
+
+def _max_bad():
+    def m_idx(a, p):
+        a = dict(a)
+        a["idx"] = a["idx"].astype(np.int32)
+        return a, p
+
+    def m_range(a, p):
+        a = dict(a)
+        a["idx"] = np.full_like(a["idx"], 10 ** 6)
+        return a, p
+
+    def m_shape(a, p):
+        return {**a, "x_shape": (a["x_shape"][0] + 1,) + tuple(a["x_shape"][1:])}, p
+    return _pool_bad() + [
+        BadInput("idx not int64", "backward", m_idx, TypeError, r"'idx' must have dtype int64"),
+        BadInput("idx out of its plane", "backward", m_range, ValueError, r"'idx' holds indices outside"),
+        BadInput("x_shape batch differs from dy", "backward", m_shape, ValueError, r"'x_shape'"),
+    ]
+
+
+MAX_POOL2D = KernelSpec(
+    name="max_pool2d", forward="max_pool2d_forward", backward="max_pool2d_backward",
+    samples=_pool_samples, call_forward=lambda k, a, p: k.max_pool2d_forward(a["x"], **p),
+    backward_inputs=lambda a, saved, dy: {"dy": dy, "idx": saved, "x_shape": a["x"].shape},
+    call_backward=lambda k, a, p: {"x": k.max_pool2d_backward(a["dy"], a["idx"], a["x_shape"])},
+    ranks={"x": 4, "dy": 4}, bad_inputs=_max_bad, saved_is_exact=True, backward_anchor="dy")
+
+
+AVG_POOL2D = KernelSpec(
+    name="avg_pool2d", forward="avg_pool2d_forward", backward="avg_pool2d_backward",
+    samples=_pool_samples, call_forward=lambda k, a, p: (k.avg_pool2d_forward(a["x"], **p), None),
+    backward_inputs=lambda a, saved, dy: {"dy": dy, "x_shape": a["x"].shape},
+    call_backward=lambda k, a, p: {"x": k.avg_pool2d_backward(a["dy"], a["x_shape"], **p)},
+    ranks={"x": 4, "dy": 4}, bad_inputs=_pool_bad, backward_anchor="dy")
+
+
+def _gap_samples(rng):
+    return [Sample({"x": _rn(rng, *shape)}, {}, f"x{shape}") for shape in
+            [(2, 3, 4, 5), (1, 1, 1, 1), (3, 2, 7, 1), (2, 8, 16, 16)]]
+
+
+GLOBAL_AVG_POOL2D = KernelSpec(
+    name="global_avg_pool2d", forward="global_avg_pool2d_forward", backward="global_avg_pool2d_backward",
+    samples=_gap_samples, call_forward=lambda k, a, p: (k.global_avg_pool2d_forward(a["x"]), None),
+    backward_inputs=lambda a, saved, dy: {"dy": dy, "x_shape": a["x"].shape},
+    call_backward=lambda k, a, p: {"x": k.global_avg_pool2d_backward(a["dy"], a["x_shape"])},
+    ranks={"x": 4, "dy": 4}, backward_anchor="dy",
+    bad_inputs=lambda: [BadInput("dy not (N, C, 1, 1)", "backward",
+                                 lambda a, p: ({**a, "dy": np.zeros(a["x_shape"], a["dy"].dtype)}, p),
+                                 ValueError, r"'dy' must have shape")])
