@@ -132,9 +132,22 @@ class Function:
             ctx.seq = next(_creation_counter)
             ctx.parents = inputs
             ctx.backward_fn = cls.backward
-            ctx.fn_name = cls.__name__
+            ctx.fn_name = _grad_fn_name(cls)
             result._ctx = ctx
         return result
+
+
+_grad_fn_names = {}
+
+
+def _grad_fn_name(cls) -> str:
+    """How ``grad_fn`` names the op, as PyTorch does: "Conv2dBackward" for ``Conv2dFunction``,
+    "AddBackward" for ``Add`` (so that it never reads as the Module of the same name)."""
+    name = _grad_fn_names.get(cls)
+    if name is None:
+        base = cls.__name__.lstrip("_")
+        name = _grad_fn_names[cls] = (base[:-len("Function")] if base.endswith("Function") else base) + "Backward"
+    return name
 
 
 def _order_key(t):

@@ -235,16 +235,13 @@ class Tensor:
     clamp = clip
 
     def relu(self):
-        from . import functional as F
-        return F.relu(self)
+        return ops.ReLU.apply(self)
 
     def sigmoid(self):
-        from . import functional as F
-        return F.sigmoid(self)
+        return ops.Sigmoid.apply(self)
 
     def tanh(self):
-        from . import functional as F
-        return F.tanh(self)
+        return ops.Tanh.apply(self)
 
     def maximum(self, o):
         return ops.Maximum.apply(self, _operand(o, self))

@@ -1,7 +1,11 @@
-"""``i2dl.nn``: Module, Parameter, layers, activations, losses, init."""
+"""``i2dl.nn``: Module, Parameter, layers by family (linear, conv, pool, dropout, activation, loss),
+containers, init."""
 from . import init
-from .activations import ELU, LeakyReLU, LogSoftmax, Maxout, PReLU, ReLU, Sigmoid, SiLU, Softmax, Swish, Tanh
-from .containers import ModuleList, Sequential
-from .layers import AvgPool2d, Conv2d, Dropout, Dropout2d, Flatten, GlobalAvgPool2d, Identity, Linear, MaxPool2d
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, MultiMarginLoss
+from .activation import ELU, LeakyReLU, LogSoftmax, Maxout, PReLU, ReLU, Sigmoid, SiLU, Softmax, Swish, Tanh
+from .container import ModuleList, Sequential
+from .conv import Conv2d
+from .dropout import Dropout, Dropout2d
+from .linear import Flatten, Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, MultiMarginLoss
 from .module import Module, Parameter
+from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d

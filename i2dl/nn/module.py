@@ -19,6 +19,13 @@ class Parameter(Tensor):
         return "Parameter(" + super().__repr__() + ")"
 
 
+def check_input(fn, x, dim, expected, what):
+    """x has ``expected`` entries along ``dim`` (the layer's in_features or in_channels)."""
+    shape = tuple(x.shape)
+    if len(shape) <= abs(dim) - (dim < 0) or shape[dim] != expected:
+        raise ValueError(f"{fn}: argument 'input' must have {expected} {what} (dim {dim}), got shape {shape}")
+
+
 class Module:
     """Base of layers and models: assigning a Parameter or Module attribute registers it."""
 

@@ -11,7 +11,8 @@ from .. import kernels
 from ..autograd import Function
 from ..ops import xp_of
 from ..tensor import Tensor
-from .activations import _log_softmax, _sigmoid
+from ..ops import _sigmoid
+from .activation import _log_softmax
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -1,35 +1,18 @@
-"""Activation functions and softmax. ReLU runs on the kernel triad (a threaded single pass: NumPy
-took two passes on one thread, 3x slower in a LeNet step); the others are NumPy/CuPy
-expressions, which are memory-bound and cheap next to the layers around them. The formula and
-its derivative are in each docstring."""
+"""Activation functions and softmax. ReLU, sigmoid and tanh are Functions of ``i2dl.ops`` (Tensor
+methods call them too); ReLU runs on the kernel triad, the others are NumPy/CuPy expressions,
+which are memory-bound and cheap next to the layers around them. The formula and its derivative
+are in each docstring."""
 from __future__ import annotations
 
-from .. import kernels
 from ..autograd import Function
-from ..ops import float_input, unbroadcast, xp_of
-
-
-class ReLU(Function):
-    """relu(x) = max(0, x); relu'(x) = 1 for x > 0, else 0."""
-
-    @staticmethod
-    def forward(ctx, x):
-        x = x if x.flags.c_contiguous else xp_of(x).ascontiguousarray(x)
-        ctx.k = kernels.for_array(x)
-        ctx.y = ctx.k.relu_forward(x)
-        return ctx.y
-
-    @staticmethod
-    def backward(ctx, g):
-        g = g if g.flags.c_contiguous else xp_of(g).ascontiguousarray(g)
-        return ctx.k.relu_backward(g, ctx.y)
+from ..ops import ReLU, Sigmoid, Tanh, _sigmoid, float_input, unbroadcast, xp_of
 
 
 def relu(x):
     return ReLU.apply(x)
 
 
-class LeakyReLU(Function):
+class LeakyReLUFunction(Function):
     """x for x > 0, slope * x otherwise."""
 
     @staticmethod
@@ -43,10 +26,10 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return LeakyReLU.apply(x, slope=negative_slope)
+    return LeakyReLUFunction.apply(x, slope=negative_slope)
 
 
-class PReLU(Function):
+class PReLUFunction(Function):
     """Parametric ReLU: x for x > 0, a_c * x otherwise, with a learned slope per channel (dim 1)
     or one shared slope; dL/da = sum of g * x over the negative inputs."""
 
@@ -68,10 +51,10 @@ class PReLU(Function):
 
 
 def prelu(x, weight):
-    return PReLU.apply(x, weight)
+    return PReLUFunction.apply(x, weight)
 
 
-class ELU(Function):
+class ELUFunction(Function):
     """x for x > 0, alpha (e^x - 1) otherwise; derivative 1 or y + alpha."""
 
     @staticmethod
@@ -87,53 +70,18 @@ class ELU(Function):
 
 
 def elu(x, alpha=1.0):
-    return ELU.apply(x, alpha=alpha)
-
-
-def _sigmoid(x):
-    """1 / (1 + e^-x) without overflow for large |x|."""
-    xp = xp_of(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
-
-
-class Sigmoid(Function):
-    """sigma(x) = 1 / (1 + e^-x); sigma' = sigma (1 - sigma)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        x = float_input(x)
-        ctx.y = _sigmoid(x)
-        return ctx.y
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * ctx.y * (1 - ctx.y)
+    return ELUFunction.apply(x, alpha=alpha)
 
 
 def sigmoid(x):
     return Sigmoid.apply(x)
 
 
-class Tanh(Function):
-    """tanh'(x) = 1 - tanh^2(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        x = float_input(x)
-        ctx.y = xp_of(x).tanh(x)
-        return ctx.y
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * (1 - ctx.y * ctx.y)
-
-
 def tanh(x):
     return Tanh.apply(x)
 
 
-class Swish(Function):
+class SwishFunction(Function):
     """swish(x) = x sigma(beta x); d/dx = s + beta x s (1 - s) with s = sigma(beta x)."""
 
     @staticmethod
@@ -150,15 +98,15 @@ class Swish(Function):
 
 
 def swish(x, beta=1.0):
-    return Swish.apply(x, beta=beta)
+    return SwishFunction.apply(x, beta=beta)
 
 
 def silu(x):
     """swish with beta = 1."""
-    return Swish.apply(x, beta=1.0)
+    return SwishFunction.apply(x, beta=1.0)
 
 
-class Maxout(Function):
+class MaxoutFunction(Function):
     """Maxout over ``pieces`` consecutive channels along ``dim``: (N, C, ...) -> (N, C/pieces, ...);
     the gradient goes to the first maximal piece."""
 
@@ -182,7 +130,7 @@ class Maxout(Function):
 
 
 def maxout(x, pieces, dim=1):
-    return Maxout.apply(x, pieces=pieces, dim=dim)
+    return MaxoutFunction.apply(x, pieces=pieces, dim=dim)
 
 
 def _log_softmax(x, axis):
@@ -191,7 +139,7 @@ def _log_softmax(x, axis):
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """softmax(x)_i = e^{x_i - max x} / sum_j e^{x_j - max x}; J^T g = s (g - <g, s>)."""
 
     @staticmethod
@@ -208,10 +156,10 @@ class Softmax(Function):
 
 
 def softmax(x, dim=-1):
-    return Softmax.apply(x, dim=dim)
+    return SoftmaxFunction.apply(x, dim=dim)
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     """log softmax(x) = x - max x - log sum e^{x - max x}; J^T g = g - softmax(x) sum g."""
 
     @staticmethod
@@ -227,4 +175,4 @@ class LogSoftmax(Function):
 
 
 def log_softmax(x, dim=-1):
-    return LogSoftmax.apply(x, dim=dim)
+    return LogSoftmaxFunction.apply(x, dim=dim)

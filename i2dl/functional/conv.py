@@ -1,0 +1,34 @@
+"""2-D convolution on the kernel triad (``conv2d_forward`` / ``conv2d_backward``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+from ..autograd import Function
+from ..ops import contiguous_array
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+
+
+class Conv2dFunction(Function):
+    """2-D cross-correlation (see i2dl.kernels.reference.conv for the formula and shapes)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+        x, w, b = contiguous_array(x), contiguous_array(w), contiguous_array(b)
+        ctx.k = kernels.for_array(x)
+        ctx.x, ctx.w, ctx.has_b = x, w, b is not None
+        ctx.params = dict(stride=_pair(stride), padding=_pair(padding), dilation=_pair(dilation), groups=groups)
+        return ctx.k.conv2d_forward(x, w, b, **ctx.params)
+
+    @staticmethod
+    def backward(ctx, g):
+        dx, dw, db = ctx.k.conv2d_backward(contiguous_array(g), ctx.x, ctx.w, bias=ctx.has_b,
+                                           input_grad=ctx.needs_input_grad[0], **ctx.params)
+        return dx, dw, db
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)

@@ -1,0 +1,34 @@
+"""The fully connected layer and flatten: y = x W^T + b on the kernel triad (``linear_forward`` /
+``linear_backward``, run by ``kernels.for_array(x)``: ``cuda`` for CuPy arrays, else ``cpu``, or
+``reference`` inside ``i2dl.use_backend("reference")``)."""
+from __future__ import annotations
+
+from .. import kernels
+from ..autograd import Function
+from ..ops import contiguous_array
+from ..tensor import Tensor
+
+
+class LinearFunction(Function):
+    """y = x w^T + b; x (..., in), w (out, in), b (out,)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        x, w, b = contiguous_array(x), contiguous_array(w), contiguous_array(b)
+        ctx.k = kernels.for_array(x)
+        ctx.x, ctx.w, ctx.has_b = x, w, b is not None
+        return ctx.k.linear_forward(x, w, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x = ctx.needs_input_grad[0]
+        dx, dw, db = ctx.k.linear_backward(contiguous_array(g), ctx.x, ctx.w, bias=ctx.has_b, input_grad=need_x)
+        return dx, dw, db
+
+
+def linear(x, weight, bias=None):
+    return LinearFunction.apply(x, weight, bias)
+
+
+def flatten(x: Tensor, start_dim=1):
+    return x.flatten(start_dim)
