@@ -59,7 +59,7 @@ static void max_pool2d_backward(py::handle dy_, py::handle idx_, py::handle dx_)
   require_shape(idx, fn, "idx", {dy.shape(0), dy.shape(1), dy.shape(2), dy.shape(3)});
   py::array dx = require_float(dx_, fn, "dx", 4, &dy, "dy", true);
   if (dx.shape(0) != dy.shape(0) || dx.shape(1) != dy.shape(1))
-    throw py::value_error(std::string(fn) + ": argument 'x_shape' " + shape_str(dx) +
+    throw py::value_error(std::string(fn) + ": argument 'dx' " + shape_str(dx) +
                           " must have the batch and channels of 'dy' " + shape_str(dy));
   Pool2dShape s{};
   s.N = dx.shape(0); s.C = dx.shape(1); s.H = dx.shape(2); s.W = dx.shape(3);

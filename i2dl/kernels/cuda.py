@@ -13,9 +13,11 @@ from __future__ import annotations
 import importlib
 import math
 
-from ._checks import (check_cross_entropy_arguments, check_label_range, check_sgd_arguments,
-                      check_float_array, check_index_array, check_shape, check_x_shape, conv2d_geometry,
-                      linear_shapes, pool2d_geometry)
+from .checks import (check_avg_pool2d_backward, check_avg_pool2d_forward, check_conv2d_backward, check_conv2d_forward,
+                     check_cross_entropy_backward, check_cross_entropy_forward, check_global_avg_pool2d_backward,
+                     check_global_avg_pool2d_forward, check_linear_backward, check_linear_forward,
+                     check_max_pool2d_backward, check_max_pool2d_forward, check_relu_backward, check_relu_forward,
+                     check_sgd_step_)
 
 NAME = "cuda"
 _COLUMN_BUDGET = 1 << 26  # elements of the column buffer per block of images
@@ -94,7 +96,7 @@ def _is_pointwise(g):
 def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
     fn = "conv2d_forward"
     _require_cupy(fn, "x", x)
-    g = conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups)
+    g = check_conv2d_forward(x, w, b, stride, padding, dilation, groups)
     cp, m, stream, dt = _ctx(x)
     Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
     if _is_depthwise(g):
@@ -122,9 +124,7 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
                     input_grad=True):
     fn = "conv2d_backward"
     _require_cupy(fn, "x", x)
-    g = conv2d_geometry(fn, x, w, None, stride, padding, dilation, groups)
-    check_float_array(fn, "dy", dy, 4, like=x)
-    check_shape(fn, "dy", dy, g.out_shape)
+    g = check_conv2d_backward(dy, x, w, stride, padding, dilation, groups)
     cp, m, stream, dt = _ctx(x)
     Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
     db = dy.sum(axis=(0, 2, 3)) if bias else None
@@ -160,8 +160,7 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
 def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
     fn = "max_pool2d_forward"
     _require_cupy(fn, "x", x)
-    check_float_array(fn, "x", x, 4)
-    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    g = check_max_pool2d_forward(x, kernel, stride, padding)
     cp, m, stream, dt = _ctx(x)
     y = cp.empty(g.out_shape, dtype=x.dtype)
     idx = cp.empty(g.out_shape, dtype=cp.int64)
@@ -172,15 +171,8 @@ def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
 def max_pool2d_backward(dy, idx, x_shape):
     fn = "max_pool2d_backward"
     _require_cupy(fn, "dy", dy)
-    check_float_array(fn, "dy", dy, 4)
-    check_index_array(fn, "idx", idx, dy.shape, like=dy)
-    N, C, H, W = check_x_shape(fn, x_shape)
-    if (N, C) != tuple(dy.shape[:2]):
-        raise ValueError(f"{fn}: argument 'x_shape' {tuple(x_shape)} must have the batch and channels of 'dy' {dy.shape}")
+    N, C, H, W = check_max_pool2d_backward(dy, idx, x_shape)
     cp, m, stream, dt = _ctx(dy)
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= H * W):
-        raise ValueError(f"{fn}: argument 'idx' holds indices outside [0, H*W) = [0, {H * W}); "
-                         "pass the idx returned by max_pool2d_forward")
     dx = cp.zeros((N, C, H, W), dtype=dy.dtype)
     # only N, C, H, W, OH, OW matter to the scatter: idx already names each window's maximum
     geometry = (N, C, H, W, 1, 1, 1, 1, 0, 0, dy.shape[2], dy.shape[3])
@@ -191,8 +183,7 @@ def max_pool2d_backward(dy, idx, x_shape):
 def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
     fn = "avg_pool2d_forward"
     _require_cupy(fn, "x", x)
-    check_float_array(fn, "x", x, 4)
-    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    g = check_avg_pool2d_forward(x, kernel, stride, padding)
     cp, m, stream, dt = _ctx(x)
     y = cp.empty(g.out_shape, dtype=x.dtype)
     m.avg_pool2d_forward(dt, tuple(g), x.data.ptr, y.data.ptr, stream)
@@ -202,9 +193,7 @@ def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
 def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0)):
     fn = "avg_pool2d_backward"
     _require_cupy(fn, "dy", dy)
-    check_float_array(fn, "dy", dy, 4)
-    g = pool2d_geometry(fn, check_x_shape(fn, x_shape), kernel, stride, padding)
-    check_shape(fn, "dy", dy, g.out_shape)
+    g = check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding)
     cp, m, stream, dt = _ctx(dy)
     dx = cp.empty((g.N, g.C, g.H, g.W), dtype=dy.dtype)
     m.avg_pool2d_backward(dt, tuple(g), dy.data.ptr, dx.data.ptr, stream)
@@ -214,11 +203,9 @@ def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0))
 def global_avg_pool2d_forward(x):
     fn = "global_avg_pool2d_forward"
     _require_cupy(fn, "x", x)
-    check_float_array(fn, "x", x, 4)
-    if x.shape[2] * x.shape[3] == 0:
-        raise ValueError(f"{fn}: argument 'x' must have H*W > 0, got shape {x.shape}")
+    out_shape = check_global_avg_pool2d_forward(x)
     cp, m, stream, dt = _ctx(x)
-    y = cp.empty(x.shape[:2] + (1, 1), dtype=x.dtype)
+    y = cp.empty(out_shape, dtype=x.dtype)
     m.global_avg_pool2d_forward(dt, x.shape[0] * x.shape[1], x.shape[2] * x.shape[3], x.data.ptr, y.data.ptr, stream)
     return y
 
@@ -226,9 +213,7 @@ def global_avg_pool2d_forward(x):
 def global_avg_pool2d_backward(dy, x_shape):
     fn = "global_avg_pool2d_backward"
     _require_cupy(fn, "dy", dy)
-    check_float_array(fn, "dy", dy, 4)
-    N, C, H, W = check_x_shape(fn, x_shape)
-    check_shape(fn, "dy", dy, (N, C, 1, 1))
+    N, C, H, W = check_global_avg_pool2d_backward(dy, x_shape)
     cp, m, stream, dt = _ctx(dy)
     dx = cp.empty((N, C, H, W), dtype=dy.dtype)
     m.global_avg_pool2d_backward(dt, N * C, H * W, dy.data.ptr, dx.data.ptr, stream)
@@ -238,7 +223,7 @@ def global_avg_pool2d_backward(dy, x_shape):
 def linear_forward(x, w, b=None):
     fn = "linear_forward"
     _require_cupy(fn, "x", x)
-    linear_shapes(fn, x, w, b)
+    check_linear_forward(x, w, b)
     y = x @ w.T                                                    # cuBLAS
     if b is not None:
         y += b
@@ -248,9 +233,7 @@ def linear_forward(x, w, b=None):
 def linear_backward(dy, x, w, bias=True, input_grad=True):
     fn = "linear_backward"
     _require_cupy(fn, "x", x)
-    lead, k, n = linear_shapes(fn, x, w, None)
-    check_float_array(fn, "dy", dy, like=x)
-    check_shape(fn, "dy", dy, lead + (n,))
+    lead, k, n = check_linear_backward(dy, x, w)
     m = math.prod(lead)  # not reshape(-1, k): -1 cannot be inferred when k or n is 0
     dy2, x2 = dy.reshape(m, n), x.reshape(m, k)
     dx = (dy2 @ w).reshape(x.shape) if input_grad else None
@@ -262,7 +245,7 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
 def relu_forward(x):
     fn = "relu_forward"
     _require_cupy(fn, "x", x)
-    check_float_array(fn, "x", x)
+    check_relu_forward(x)
     cp, m, stream, dt = _ctx(x)
     y = cp.empty_like(x)
     m.relu_forward(dt, x.size, x.data.ptr, y.data.ptr, stream)
@@ -272,9 +255,7 @@ def relu_forward(x):
 def relu_backward(dy, y):
     fn = "relu_backward"
     _require_cupy(fn, "y", y)
-    check_float_array(fn, "y", y)
-    check_float_array(fn, "dy", dy, like=y, like_name="y")
-    check_shape(fn, "dy", dy, y.shape)
+    check_relu_backward(dy, y)
     cp, m, stream, dt = _ctx(y)
     dx = cp.empty_like(y)
     m.relu_backward(dt, y.size, dy.data.ptr, y.data.ptr, dx.data.ptr, stream)
@@ -284,8 +265,7 @@ def relu_backward(dy, y):
 def cross_entropy_forward(z, labels):
     fn = "cross_entropy_forward"
     _require_cupy(fn, "z", z)
-    check_cross_entropy_arguments(fn, z, labels)
-    check_label_range(fn, labels, z.shape[1])
+    check_cross_entropy_forward(z, labels)
     cp, m, stream, dt = _ctx(z)
     loss = cp.empty(z.shape[0], dtype=z.dtype)
     m.cross_entropy_forward(dt, z.shape[0], z.shape[1], z.data.ptr, labels.data.ptr, loss.data.ptr, stream)
@@ -295,8 +275,7 @@ def cross_entropy_forward(z, labels):
 def cross_entropy_backward(dloss, z, labels):
     fn = "cross_entropy_backward"
     _require_cupy(fn, "z", z)
-    check_cross_entropy_arguments(fn, z, labels, dloss)
-    check_label_range(fn, labels, z.shape[1])
+    check_cross_entropy_backward(dloss, z, labels)
     cp, m, stream, dt = _ctx(z)
     dz = cp.empty_like(z)
     m.cross_entropy_backward(dt, z.shape[0], z.shape[1], dloss.data.ptr, z.data.ptr, labels.data.ptr, dz.data.ptr,
@@ -308,7 +287,7 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
               first_step=False):
     fn = "sgd_step_"
     _require_cupy(fn, "param", param)
-    check_sgd_arguments(fn, param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
+    check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
     cp, m, stream, dt = _ctx(param)
     v = velocity.data.ptr if momentum != 0 else 0
     m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, float(lr), float(momentum), float(dampening),

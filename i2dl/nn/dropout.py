@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import functional as F
-from ..kernels._checks import check_real
+from ..kernels.checks import check_real
 from .module import Module
 
 

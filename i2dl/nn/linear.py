@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from ..kernels._checks import check_int
+from ..kernels.checks import check_int
 from . import init
 from .module import Module, Parameter, check_input
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .. import kernels
 from ..autograd import no_grad
-from ..kernels._checks import check_bool, check_real
+from ..kernels.checks import check_bool, check_real
 from ..ops import xp_of
 from .optimizer import Optimizer
 

@@ -89,3 +89,15 @@ def test_threads_setting_roundtrip():
         i2dl.set_num_threads(before)
     with pytest.raises(ValueError, match="'n' must be >= 1"):
         i2dl.set_num_threads(0)
+
+
+def test_sgd_config_takes_named_fields_only():
+    """The step's scalars cross into C++ as one struct with named fields: no positional order to
+    get wrong, and no float silently turned into a bool."""
+    import pytest
+    c = _C.SgdConfig(lr=0.1, momentum=0.9, nesterov=True)
+    assert (c.lr, c.momentum, c.dampening, c.nesterov, c.weight_decay, c.first_step) == (0.1, 0.9, 0.0, True, 0.0, False)
+    with pytest.raises(TypeError):
+        _C.SgdConfig(0.1, 0.9)
+    with pytest.raises(TypeError):
+        _C.SgdConfig(lr=0.1, nesterov=0.5)

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_shape
+from ..checks import check_relu_backward, check_relu_forward
 
 
 def relu_forward(x):
-    check_float_array("relu_forward", "x", x)
+    check_relu_forward(x)
     return np.where(np.isnan(x), x, np.maximum(x, 0)).astype(x.dtype)
 
 
 def relu_backward(dy, y):
-    fn = "relu_backward"
-    check_float_array(fn, "y", y)
-    check_float_array(fn, "dy", dy, like=y, like_name="y")
-    check_shape(fn, "dy", dy, y.shape)
+    check_relu_backward(dy, y)
     return np.where(y > 0, dy, 0).astype(dy.dtype)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_shape, conv2d_geometry
+from ..checks import check_conv2d_backward, check_conv2d_forward
 
 
 def _taps(x_pad, g, kh, kw):
@@ -51,7 +51,7 @@ def _grouped(cols, g):
 
 def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
     """y = W * x + b by im2col: per group, y_g = W_g (Og, Cg*KH*KW) @ cols_g (Cg*KH*KW, OH*OW)."""
-    g = conv2d_geometry("conv2d_forward", x, w, b, stride, padding, dilation, groups)
+    g = check_conv2d_forward(x, w, b, stride, padding, dilation, groups)
     Og = g.O // g.groups
     cols = _grouped(im2col(x, g), g)                                    # (G, N, K, P)
     wg = w.reshape(g.groups, Og, -1)                                    # (G, Og, K)
@@ -70,10 +70,7 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     Returns (dx, dw, db); db is None when ``bias`` is False (the layer has no bias), dx is None when
     ``input_grad`` is False (the input needs no gradient, e.g. the first layer: that skips col2im).
     """
-    fn = "conv2d_backward"
-    g = conv2d_geometry(fn, x, w, None, stride, padding, dilation, groups)
-    check_float_array(fn, "dy", dy, 4, like=x)
-    check_shape(fn, "dy", dy, g.out_shape)
+    g = check_conv2d_backward(dy, x, w, stride, padding, dilation, groups)
     Og = g.O // g.groups
     dyg = dy.reshape(g.N, g.groups, Og, g.OH * g.OW)                     # (N, G, Og, P)
     cols = _grouped(im2col(x, g), g)                                    # (G, N, K, P)

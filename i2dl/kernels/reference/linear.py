@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_shape, linear_shapes
+from ..checks import check_linear_backward, check_linear_forward
 
 
 def linear_forward(x, w, b=None):
-    linear_shapes("linear_forward", x, w, b)
+    check_linear_forward(x, w, b)
     y = x @ w.T
     if b is not None:
         y = y + b
@@ -20,10 +20,7 @@ def linear_forward(x, w, b=None):
 
 def linear_backward(dy, x, w, bias=True, input_grad=True):
     """Returns (dx, dw, db); db is None when ``bias`` is False, dx None when ``input_grad`` is False."""
-    fn = "linear_backward"
-    lead, k, n = linear_shapes(fn, x, w, None)
-    check_float_array(fn, "dy", dy, like=x)
-    check_shape(fn, "dy", dy, lead + (n,))
+    lead, k, n = check_linear_backward(dy, x, w)
     dy2, x2 = dy.reshape(-1, n), x.reshape(-1, k)
     dx = np.ascontiguousarray((dy2 @ w).reshape(x.shape)) if input_grad else None
     dw = dy2.T @ x2

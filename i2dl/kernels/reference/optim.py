@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_sgd_arguments
+from ..checks import check_sgd_step_
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
               first_step=False):
-    check_sgd_arguments("sgd_step_", param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
+    check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
     g = grad + weight_decay * param if weight_decay else grad
     if momentum == 0:
         param -= (lr * g).astype(param.dtype)

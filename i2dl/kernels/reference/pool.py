@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_index_array, check_shape, check_x_shape, pool2d_geometry
+from ..checks import (check_avg_pool2d_backward, check_avg_pool2d_forward, check_global_avg_pool2d_backward,
+                      check_global_avg_pool2d_forward, check_max_pool2d_backward, check_max_pool2d_forward)
 
 
 def _windows(x_pad, g):
@@ -24,9 +25,7 @@ def _windows(x_pad, g):
 
 def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
     """Returns (y, idx): y (N, C, OH, OW), idx int64 (N, C, OH, OW) into each input plane."""
-    fn = "max_pool2d_forward"
-    check_float_array(fn, "x", x, 4)
-    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    g = check_max_pool2d_forward(x, kernel, stride, padding)
     x_pad = np.pad(x, ((0, 0), (0, 0), (g.PH, g.PH), (g.PW, g.PW)), constant_values=-np.inf)
     win = _windows(x_pad, g).reshape(g.N, g.C, g.OH, g.OW, g.KH * g.KW)
     arg = np.argmax(win, axis=-1)                                    # first maximum; NaN counts as maximum
@@ -39,15 +38,7 @@ def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
 
 def max_pool2d_backward(dy, idx, x_shape):
     """dx (x_shape): each dy routed to the input element its window's maximum came from."""
-    fn = "max_pool2d_backward"
-    check_float_array(fn, "dy", dy, 4)
-    check_index_array(fn, "idx", idx, dy.shape)
-    N, C, H, W = check_x_shape(fn, x_shape)
-    if (N, C) != tuple(dy.shape[:2]):
-        raise ValueError(f"{fn}: argument 'x_shape' {tuple(x_shape)} must have the batch and channels of 'dy' {dy.shape}")
-    if idx.size and (idx.min() < 0 or idx.max() >= H * W):
-        raise ValueError(f"{fn}: argument 'idx' holds indices outside [0, H*W) = [0, {H * W}); "
-                         "pass the idx returned by max_pool2d_forward")
+    N, C, H, W = check_max_pool2d_backward(dy, idx, x_shape)
     dx = np.zeros((N * C, H * W), dtype=dy.dtype)
     planes = np.repeat(np.arange(N * C), dy.shape[2] * dy.shape[3])
     np.add.at(dx, (planes, idx.reshape(-1)), dy.reshape(-1))
@@ -55,18 +46,13 @@ def max_pool2d_backward(dy, idx, x_shape):
 
 
 def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
-    fn = "avg_pool2d_forward"
-    check_float_array(fn, "x", x, 4)
-    g = pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    g = check_avg_pool2d_forward(x, kernel, stride, padding)
     x_pad = np.pad(x, ((0, 0), (0, 0), (g.PH, g.PH), (g.PW, g.PW)))
     return np.ascontiguousarray(_windows(x_pad, g).mean(axis=(-2, -1)), dtype=x.dtype)
 
 
 def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0)):
-    fn = "avg_pool2d_backward"
-    check_float_array(fn, "dy", dy, 4)
-    g = pool2d_geometry(fn, check_x_shape(fn, x_shape), kernel, stride, padding)
-    check_shape(fn, "dy", dy, g.out_shape)
+    g = check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding)
     dx_pad = np.zeros((g.N, g.C, g.H + 2 * g.PH, g.W + 2 * g.PW), dtype=dy.dtype)
     share = dy / (g.KH * g.KW)
     for kh in range(g.KH):
@@ -77,16 +63,10 @@ def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0))
 
 def global_avg_pool2d_forward(x):
     """y[n, c, 0, 0] = (1 / (H*W)) sum_{h, w} x[n, c, h, w]."""
-    fn = "global_avg_pool2d_forward"
-    check_float_array(fn, "x", x, 4)
-    if x.shape[2] * x.shape[3] == 0:
-        raise ValueError(f"{fn}: argument 'x' must have H*W > 0, got shape {x.shape}")
+    check_global_avg_pool2d_forward(x)
     return x.mean(axis=(2, 3), keepdims=True)
 
 
 def global_avg_pool2d_backward(dy, x_shape):
-    fn = "global_avg_pool2d_backward"
-    check_float_array(fn, "dy", dy, 4)
-    N, C, H, W = check_x_shape(fn, x_shape)
-    check_shape(fn, "dy", dy, (N, C, 1, 1))
+    N, C, H, W = check_global_avg_pool2d_backward(dy, x_shape)
     return np.ascontiguousarray(np.broadcast_to(dy / (H * W), (N, C, H, W)))

@@ -1,0 +1,118 @@
+"""The conv2d contract: geometry and output shape from the arguments, checked once for every backend."""
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+from .core import as_pair, check_float_array, check_padded_fits, check_shape
+
+
+class Conv2dGeometry(NamedTuple):
+    N: int
+    C: int
+    H: int
+    W: int
+    O: int
+    KH: int
+    KW: int
+    SH: int
+    SW: int
+    PH: int
+    PW: int
+    DH: int
+    DW: int
+    groups: int
+    OH: int
+    OW: int
+
+    @property
+    def out_shape(self):
+        return (self.N, self.O, self.OH, self.OW)
+
+
+def conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
+    """Validates conv2d arguments; output size floor((N + 2P - D(F-1) - 1)/S) + 1 per spatial dim."""
+    check_float_array(fn, "x", x, 4)
+    check_float_array(fn, "w", w, 4, like=x)
+    if b is not None:
+        check_float_array(fn, "b", b, 1, like=x)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
+    try:  # the shape rules depend on shapes and parameters only: remembered per combination
+        return _conv2d_shapes(fn, tuple(x.shape), tuple(w.shape), None if b is None else tuple(b.shape),
+                              _hashable(stride), _hashable(padding), _hashable(dilation), groups)
+    except TypeError as e:
+        if "unhashable" not in str(e):
+            raise
+    return _conv2d_geometry_checked(fn, x, w, b, stride, padding, dilation, groups)
+
+
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+class _Shaped:
+    """Stands in for an array in the shape checks (shape and ndim only)."""
+    __slots__ = ("shape", "ndim")
+
+    def __init__(self, shape):
+        self.shape, self.ndim = shape, len(shape)
+
+
+@functools.lru_cache(maxsize=512)
+def _conv2d_shapes(fn, x_shape, w_shape, b_shape, stride, padding, dilation, groups) -> Conv2dGeometry:
+    return _conv2d_geometry_checked(fn, _Shaped(x_shape), _Shaped(w_shape),
+                                    None if b_shape is None else _Shaped(b_shape), stride, padding, dilation, groups)
+
+
+def _conv2d_geometry_checked(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
+    """The shape and parameter rules of conv2d (arrays already checked for dtype and layout)."""
+    SH, SW = as_pair(fn, "stride", stride, 1)
+    PH, PW = as_pair(fn, "padding", padding, 0)
+    DH, DW = as_pair(fn, "dilation", dilation, 1)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
+    N, C, H, W = (int(v) for v in x.shape)
+    O, Cg, KH, KW = (int(v) for v in w.shape)
+    if groups < 1:
+        raise ValueError(f"{fn}: argument 'groups' must be >= 1, got {groups}")
+    if C % groups:
+        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the input channels of 'x' ({C})")
+    if O % groups:
+        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the output channels of 'w' ({O})")
+    if Cg != C // groups:
+        raise ValueError(f"{fn}: argument 'w' must have C_in/groups = {C // groups} input channels (dim 1), "
+                         f"got shape {tuple(w.shape)}")
+    if KH < 1 or KW < 1 or O < 1:
+        raise ValueError(f"{fn}: argument 'w' must have at least one output channel and a non-empty kernel, "
+                         f"got shape {tuple(w.shape)}")
+    if b is not None:
+        check_shape(fn, "b", b, (O,))
+    check_padded_fits(fn, N, C, H, W, PH, PW)
+    eff_h, eff_w = DH * (KH - 1) + 1, DW * (KW - 1) + 1
+    if H + 2 * PH < eff_h or W + 2 * PW < eff_w:
+        raise ValueError(f"{fn}: the output would be empty: argument 'x' {tuple(x.shape)} padded by ({PH}, {PW}) is "
+                         f"smaller than the dilated kernel ({eff_h}, {eff_w}) of argument 'w'")
+    # A stride beyond the padded input leaves one output along that axis, which never moves: it is
+    # taken as the padded extent, so no kernel sizes a buffer or an offset by a stride like 2**63 - 1.
+    SH, SW = min(SH, H + 2 * PH), min(SW, W + 2 * PW)
+    DH, DW = (1 if KH == 1 else DH), (1 if KW == 1 else DW)  # a one-tap axis has no dilation to speak of
+    OH = (H + 2 * PH - eff_h) // SH + 1
+    OW = (W + 2 * PW - eff_w) // SW + 1
+    return Conv2dGeometry(N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, int(groups), OH, OW)
+
+
+def check_conv2d_forward(x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
+    """x (N, C, H, W), w (O, C/groups, KH, KW), b (O,) or None -> the geometry; y is ``g.out_shape``."""
+    return conv2d_geometry("conv2d_forward", x, w, b, stride, padding, dilation, groups)
+
+
+def check_conv2d_backward(dy, x, w, stride, padding, dilation, groups) -> Conv2dGeometry:
+    """As the forward, and dy of the output's shape and x's dtype."""
+    fn = "conv2d_backward"
+    g = conv2d_geometry(fn, x, w, None, stride, padding, dilation, groups)
+    check_float_array(fn, "dy", dy, 4, like=x)
+    check_shape(fn, "dy", dy, g.out_shape)
+    return g

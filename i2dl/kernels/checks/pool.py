@@ -1,0 +1,101 @@
+"""The pooling contracts: max, average and global average pooling."""
+from __future__ import annotations
+
+from typing import NamedTuple, Tuple
+
+from .core import as_pair, check_float_array, check_index_array, check_padded_fits, check_shape, check_x_shape
+
+
+class Pool2dGeometry(NamedTuple):
+    N: int
+    C: int
+    H: int
+    W: int
+    KH: int
+    KW: int
+    SH: int
+    SW: int
+    PH: int
+    PW: int
+    OH: int
+    OW: int
+
+    @property
+    def out_shape(self):
+        return (self.N, self.C, self.OH, self.OW)
+
+
+def pool2d_geometry(fn, x_shape, kernel, stride, padding) -> Pool2dGeometry:
+    """Validates pooling arguments; floor mode, padding at most half the kernel (as in PyTorch).
+    ``stride=None`` means stride = kernel."""
+    N, C, H, W = x_shape
+    KH, KW = as_pair(fn, "kernel", kernel, 1)
+    SH, SW = as_pair(fn, "stride", kernel if stride is None else stride, 1)
+    PH, PW = as_pair(fn, "padding", padding, 0)
+    check_padded_fits(fn, N, C, H, W, PH, PW)
+    SH, SW = min(SH, H + 2 * PH), min(SW, W + 2 * PW)  # one window along an axis the stride passes (as conv2d)
+    if 2 * PH > KH or 2 * PW > KW:
+        raise ValueError(f"{fn}: argument 'padding' must be at most half the kernel, got padding ({PH}, {PW}) "
+                         f"for kernel ({KH}, {KW})")
+    if H + 2 * PH < KH or W + 2 * PW < KW:
+        raise ValueError(f"{fn}: the output would be empty: the input {tuple(x_shape)} padded by ({PH}, {PW}) is "
+                         f"smaller than argument 'kernel' ({KH}, {KW})")
+    return Pool2dGeometry(N, C, H, W, KH, KW, SH, SW, PH, PW, (H + 2 * PH - KH) // SH + 1, (W + 2 * PW - KW) // SW + 1)
+
+
+def check_max_pool2d_forward(x, kernel, stride, padding) -> Pool2dGeometry:
+    fn = "max_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    return pool2d_geometry(fn, x.shape, kernel, stride, padding)
+
+
+def _x_shape_of(fn, dy, x_shape) -> Tuple[int, int, int, int]:
+    N, C, H, W = check_x_shape(fn, x_shape)
+    if (N, C) != tuple(dy.shape[:2]):
+        raise ValueError(f"{fn}: argument 'x_shape' {(N, C, H, W)} must have the batch and channels of 'dy' "
+                         f"{tuple(dy.shape)}")
+    return N, C, H, W
+
+
+def check_max_pool2d_backward(dy, idx, x_shape, index_range=True) -> Tuple[int, int, int, int]:
+    """dy and idx (int64, dy's shape, each entry in [0, H*W)) -> the input shape.
+    ``index_range=False``: the kernel checks the range as it reads idx (the C++ one does)."""
+    fn = "max_pool2d_backward"
+    check_float_array(fn, "dy", dy, 4)
+    check_index_array(fn, "idx", idx, dy.shape, like=dy)
+    N, C, H, W = _x_shape_of(fn, dy, x_shape)
+    if index_range and idx.size and (int(idx.min()) < 0 or int(idx.max()) >= H * W):
+        raise ValueError(f"{fn}: argument 'idx' holds indices outside [0, H*W) = [0, {H * W}); "
+                         "pass the idx returned by max_pool2d_forward")
+    return N, C, H, W
+
+
+def check_avg_pool2d_forward(x, kernel, stride, padding) -> Pool2dGeometry:
+    fn = "avg_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    return pool2d_geometry(fn, x.shape, kernel, stride, padding)
+
+
+def check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding) -> Pool2dGeometry:
+    fn = "avg_pool2d_backward"
+    check_float_array(fn, "dy", dy, 4)
+    g = pool2d_geometry(fn, check_x_shape(fn, x_shape), kernel, stride, padding)
+    check_shape(fn, "dy", dy, g.out_shape)
+    return g
+
+
+def check_global_avg_pool2d_forward(x) -> Tuple[int, int, int, int]:
+    """x (N, C, H, W) with H*W > 0 -> the output shape (N, C, 1, 1)."""
+    fn = "global_avg_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    if x.shape[2] * x.shape[3] == 0:
+        raise ValueError(f"{fn}: argument 'x' must have H*W > 0, got shape {tuple(x.shape)}")
+    return tuple(x.shape[:2]) + (1, 1)
+
+
+def check_global_avg_pool2d_backward(dy, x_shape) -> Tuple[int, int, int, int]:
+    fn = "global_avg_pool2d_backward"
+    check_float_array(fn, "dy", dy, 4)
+    N, C, H, W = check_x_shape(fn, x_shape)
+    check_shape(fn, "dy", dy, (N, C, 1, 1))
+    return N, C, H, W
