@@ -67,9 +67,11 @@ class Tensor:
         return None if self._ctx is None else self._ctx.fn_name
 
     def size(self, dim=None):
+        """The shape, or its entry ``dim`` (PyTorch's ``size(dim)``)."""
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
+        """The number of elements: prod(shape)."""
         return int(self.data.size)
 
     def __len__(self):
@@ -99,29 +101,35 @@ class Tensor:
         autograd.backward(self, grad, retain_graph)
 
     def detach(self):
+        """The same data as a new leaf that requires no gradient (no copy)."""
         return Tensor._wrap(self.data, False)
 
     def requires_grad_(self, flag: bool = True):
+        """Sets (in place) whether gradients are recorded for this (floating point) tensor; returns it."""
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"requires_grad_: only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = bool(flag)
         return self
 
     def zero_grad(self):
+        """Drops the accumulated gradient (``grad = None``)."""
         self.grad = None
 
     # ---------------------------------------------------------------- conversion
     def numpy(self):
+        """The data as a NumPy array (a copy from the GPU, the array itself on the CPU)."""
         if _is_cupy(self.data):
             return self.data.get()
         return self.data
 
     def item(self):
+        """The value of a one-element tensor as a Python scalar."""
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python scalar, got shape {self.shape}")
         return self.numpy().reshape(()).item()
 
     def tolist(self):
+        """The data as nested Python lists."""
         return self.numpy().tolist()
 
     def to(self, device):
@@ -142,18 +150,23 @@ class Tensor:
         return Tensor._wrap(data, self.requires_grad)
 
     def cpu(self):
+        """This tensor on the CPU (itself when it already is there)."""
         return self.to("cpu")
 
     def cuda(self):
+        """This tensor on the GPU (CuPy), as ``to("cuda")``."""
         return self.to("cuda")
 
     def astype(self, dtype):
+        """A differentiable cast to ``dtype``; the gradient is cast back."""
         return ops.Cast.apply(self, dtype=np.dtype(dtype))
 
     def float(self):
+        """A differentiable cast to float32."""
         return self.astype(np.float32)
 
     def double(self):
+        """A differentiable cast to float64."""
         return self.astype(np.float64)
 
     # ---------------------------------------------------------------- arithmetic
@@ -218,67 +231,87 @@ class Tensor:
     __hash__ = object.__hash__
 
     def exp(self):
+        """e^x elementwise; d/dx = e^x. Integers give float32."""
         return ops.Exp.apply(self)
 
     def log(self):
+        """ln x elementwise; d/dx = 1/x. Integers give float32."""
         return ops.Log.apply(self)
 
     def sqrt(self):
+        """sqrt(x) elementwise; d/dx = 1 / (2 sqrt x). Integers give float32."""
         return ops.Sqrt.apply(self)
 
     def abs(self):
+        """|x| elementwise; the subgradient at 0 is 0 (as in PyTorch)."""
         return ops.Abs.apply(self)
 
     def clip(self, min=None, max=None):
+        """min(max(x, min), max) elementwise; the gradient passes where x is inside the bounds."""
         return ops.Clip.apply(self, lo=min, hi=max)
 
     clamp = clip
 
     def relu(self):
+        """max(0, x) elementwise, on the kernel triad (see ``F.relu``)."""
         return ops.ReLU.apply(self)
 
     def sigmoid(self):
+        """1 / (1 + e^-x) elementwise (see ``F.sigmoid``)."""
         return ops.Sigmoid.apply(self)
 
     def tanh(self):
+        """tanh(x) elementwise (see ``F.tanh``)."""
         return ops.Tanh.apply(self)
 
     def maximum(self, o):
+        """The elementwise maximum with ``o`` (broadcast); at ties the gradient is split."""
         return ops.Maximum.apply(self, _operand(o, self))
 
     def minimum(self, o):
+        """The elementwise minimum with ``o`` (broadcast); at ties the gradient is split."""
         return ops.Minimum.apply(self, _operand(o, self))
 
     def matmul(self, o):
+        """self @ other with NumPy's matmul rules (1-D operands, batch broadcasting); both of one dtype."""
         return self @ o
 
     # ---------------------------------------------------------------- reductions
     def sum(self, axis=None, keepdims=False):
+        """The sum over ``axis`` (all when None), ``keepdims`` as in NumPy; the gradient is broadcast back."""
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """The mean over ``axis`` (all when None); the gradient is 1/n broadcast back."""
         return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """The maximum over ``axis``; the gradient goes to the maxima (split at ties)."""
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """The minimum over ``axis``; the gradient goes to the minima (split at ties)."""
         return ops.Min.apply(self, axis=axis, keepdims=keepdims)
 
     def var(self, axis=None, keepdims=False, correction=1):
+        """The variance over ``axis`` (mean of squared deviations, divided by n - ddof)."""
         return ops.Var.apply(self, axis=axis, keepdims=keepdims, correction=correction)
 
     def std(self, axis=None, keepdims=False, correction=1):
+        """The standard deviation over ``axis``: sqrt(var)."""
         return self.var(axis, keepdims, correction).sqrt()
 
     def argmax(self, axis=None):
+        """The index of the maximum over ``axis`` (not differentiable: an integer tensor)."""
         return Tensor._wrap(self.data.argmax(axis=axis))
 
     def argmin(self, axis=None):
+        """The index of the minimum over ``axis`` (not differentiable: an integer tensor)."""
         return Tensor._wrap(self.data.argmin(axis=axis))
 
     # ---------------------------------------------------------------- shape
     def reshape(self, *shape):
+        """The same values in another shape (one entry may be -1); differentiable."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return ops.Reshape.apply(self, shape=shape)
@@ -286,12 +319,14 @@ class Tensor:
     view = reshape
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Dims ``start_dim`` to ``end_dim`` merged into one; differentiable."""
         shape = self.shape
         end = end_dim % len(shape) if shape else 0
         new = shape[:start_dim] + (int(np.prod(shape[start_dim:end + 1])),) + shape[end + 1:]
         return self.reshape(new)
 
     def permute(self, *axes):
+        """The axes reordered as given; the gradient is permuted back."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return ops.Permute.apply(self, axes=tuple(axes))

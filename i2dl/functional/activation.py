@@ -9,6 +9,12 @@ from ..ops import ReLU, Sigmoid, Tanh, _sigmoid, float_input, unbroadcast, xp_of
 
 
 def relu(x):
+    """relu(x) = max(0, x) elementwise (NaN stays NaN); relu'(x) = [x > 0].
+
+    Any shape. Reference: ``i2dl.kernels.reference.relu_forward``.
+
+    >>> F.relu(i2dl.tensor([-1.0, 0.5])).tolist()
+    [0.0, 0.5]"""
     return ReLU.apply(x)
 
 
@@ -26,6 +32,10 @@ class LeakyReLUFunction(Function):
 
 
 def leaky_relu(x, negative_slope=0.01):
+    """leaky_relu(x) = x for x > 0, negative_slope * x otherwise. Any shape.
+
+    >>> F.leaky_relu(i2dl.tensor([-1.0, 2.0]), 0.5).tolist()
+    [-0.5, 2.0]"""
     return LeakyReLUFunction.apply(x, slope=negative_slope)
 
 
@@ -51,6 +61,12 @@ class PReLUFunction(Function):
 
 
 def prelu(x, weight):
+    """prelu(x) = x for x > 0, a_c * x otherwise, with a learned slope per channel (weight (C,) or (1,)).
+
+    x (N, C, ...).
+
+    >>> F.prelu(i2dl.tensor([[-1.0, 2.0]]), i2dl.tensor([0.25])).tolist()
+    [[-0.25, 2.0]]"""
     return PReLUFunction.apply(x, weight)
 
 
@@ -70,14 +86,28 @@ class ELUFunction(Function):
 
 
 def elu(x, alpha=1.0):
+    """elu(x) = x for x > 0, alpha (e^x - 1) otherwise. Any shape.
+
+    >>> round(F.elu(i2dl.tensor([-1.0])).item(), 4)
+    -0.6321"""
     return ELUFunction.apply(x, alpha=alpha)
 
 
 def sigmoid(x):
+    """sigma(x) = 1 / (1 + e^-x), computed without overflow for large |x|; integers give float32.
+
+    Any shape.
+
+    >>> F.sigmoid(i2dl.tensor([0.0])).item()
+    0.5"""
     return Sigmoid.apply(x)
 
 
 def tanh(x):
+    """tanh(x) elementwise; tanh'(x) = 1 - tanh(x)^2. Any shape.
+
+    >>> F.tanh(i2dl.tensor([0.0])).item()
+    0.0"""
     return Tanh.apply(x)
 
 
@@ -98,6 +128,10 @@ class SwishFunction(Function):
 
 
 def swish(x, beta=1.0):
+    """swish(x) = x * sigma(beta x) elementwise. Any shape.
+
+    >>> F.swish(i2dl.tensor([0.0])).item()
+    0.0"""
     return SwishFunction.apply(x, beta=beta)
 
 
@@ -130,6 +164,10 @@ class MaxoutFunction(Function):
 
 
 def maxout(x, pieces, dim=1):
+    """Maxout: the maximum over ``pieces`` consecutive channels along ``dim``: (N, C, ...) -> (N, C/pieces, ...).
+
+    >>> F.maxout(i2dl.randn(2, 6, 4), pieces=3).shape
+    (2, 2, 4)"""
     return MaxoutFunction.apply(x, pieces=pieces, dim=dim)
 
 
@@ -156,6 +194,10 @@ class SoftmaxFunction(Function):
 
 
 def softmax(x, dim=-1):
+    """softmax(x)_i = e^(x_i - max x) / sum_j e^(x_j - max x) along ``dim``. Any shape.
+
+    >>> F.softmax(i2dl.tensor([[1.0, 1.0]])).tolist()
+    [[0.5, 0.5]]"""
     return SoftmaxFunction.apply(x, dim=dim)
 
 
@@ -175,4 +217,8 @@ class LogSoftmaxFunction(Function):
 
 
 def log_softmax(x, dim=-1):
+    """log softmax(x) = x - max x - log sum e^(x - max x) along ``dim`` (stable for large |x|).
+
+    >>> round(F.log_softmax(i2dl.tensor([[0.0, 0.0]]))[0, 0].item(), 4)
+    -0.6931"""
     return LogSoftmaxFunction.apply(x, dim=dim)

@@ -31,4 +31,13 @@ class Conv2dFunction(Function):
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation: y[n, o] = b[o] + sum_{c, kh, kw} w[o, c, kh, kw] x_pad[n, g*Cg + c, i*S + kh*D, j*S + kw*D].
+
+    x (N, C, H, W), weight (O, C/groups, KH, KW), bias (O,) or None -> (N, O, OH, OW) with
+    OH = floor((H + 2P - D(KH - 1) - 1) / S) + 1. Reference: ``i2dl.kernels.reference.conv2d_forward``.
+
+    >>> x = i2dl.randn(2, 3, 8, 8)
+    >>> w = i2dl.randn(4, 3, 3, 3, requires_grad=True)
+    >>> F.conv2d(x, w, padding=1).shape
+    (2, 4, 8, 8)"""
     return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)

@@ -27,6 +27,13 @@ class DropoutFunction(Function):
 
 
 def dropout(x, p=0.5, training=True):
+    """Inverted dropout: y = x * m / (1 - p), m ~ Bernoulli(1 - p) per element, in training; y = x in eval.
+
+    Any shape; p in [0, 1). The mask comes from i2dl's seedable generator (``i2dl.manual_seed``).
+
+    >>> y = F.dropout(i2dl.ones(4, 5), p=0.5)        # entries 0 or 2
+    >>> F.dropout(i2dl.ones(4, 5), p=0.5, training=False).sum().item()
+    20.0"""
     if not 0.0 <= p < 1.0:
         raise ValueError(f"dropout: argument 'p' must be in [0, 1), got {p}")
     if not training or p == 0.0:

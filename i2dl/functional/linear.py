@@ -27,8 +27,21 @@ class LinearFunction(Function):
 
 
 def linear(x, weight, bias=None):
+    """y = x W^T + b.
+
+    x (..., in_features), weight (out_features, in_features), bias (out_features,) or None ->
+    (..., out_features). Reference: ``i2dl.kernels.reference.linear_forward``.
+
+    >>> x = i2dl.randn(64, 784)
+    >>> w = i2dl.randn(10, 784, requires_grad=True)
+    >>> F.linear(x, w).shape
+    (64, 10)"""
     return LinearFunction.apply(x, weight, bias)
 
 
 def flatten(x: Tensor, start_dim=1):
+    """The dims from ``start_dim`` on merged into one: (N, C, H, W) -> (N, C*H*W) for start_dim=1.
+
+    >>> F.flatten(i2dl.randn(2, 3, 4, 4)).shape
+    (2, 48)"""
     return x.flatten(start_dim)

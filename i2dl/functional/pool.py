@@ -21,7 +21,14 @@ class MaxPool2dFunction(Function):
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Max pooling; stride defaults to kernel_size (as in PyTorch)."""
+    """Max pooling: y[n, c, i, j] = max over the window at (i*S - P, j*S - P) of size K (padding never wins).
+
+    x (N, C, H, W) -> (N, C, OH, OW), OH = floor((H + 2P - K) / S) + 1; stride defaults to
+    kernel_size, padding at most half the kernel (as in PyTorch). The gradient goes to the first
+    maximum of each window. Reference: ``i2dl.kernels.reference.max_pool2d_forward``.
+
+    >>> F.max_pool2d(i2dl.randn(2, 3, 8, 8), 2).shape
+    (2, 3, 4, 4)"""
     return MaxPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
 
 
@@ -40,7 +47,13 @@ class AvgPool2dFunction(Function):
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    """Average pooling, padding counted as zeros (count_include_pad=True, PyTorch's default)."""
+    """Average pooling: y = (1 / (KH KW)) sum over the window, padding counted as zeros
+    (count_include_pad=True, PyTorch's default).
+
+    x (N, C, H, W) -> (N, C, OH, OW) as max_pool2d. Reference: ``i2dl.kernels.reference.avg_pool2d_forward``.
+
+    >>> F.avg_pool2d(i2dl.ones(1, 1, 4, 4), 2).tolist()
+    [[[[1.0, 1.0], [1.0, 1.0]]]]"""
     return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
 
 
@@ -58,5 +71,10 @@ class GlobalAvgPool2dFunction(Function):
 
 
 def global_avg_pool2d(x):
-    """(N, C, H, W) -> (N, C, 1, 1), the mean of each plane."""
+    """y[n, c] = (1 / (H W)) sum_{h, w} x[n, c, h, w]: (N, C, H, W) -> (N, C, 1, 1).
+
+    Reference: ``i2dl.kernels.reference.global_avg_pool2d_forward``.
+
+    >>> F.global_avg_pool2d(i2dl.ones(2, 3, 5, 5)).shape
+    (2, 3, 1, 1)"""
     return GlobalAvgPool2dFunction.apply(x)
