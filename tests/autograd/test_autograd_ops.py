@@ -1,10 +1,12 @@
-"""Every tensor op's gradient by gradcheck (float64, central differences), plus the graph rules:
+"""Every op's gradient by gradcheck (float64, central differences; the cases: tests/function_cases.py), plus the graph rules:
 broadcast reduction, index accumulation, no_grad, freeing, accumulation into leaves."""
 import numpy as np
 import pytest
 
 import i2dl
 from i2dl import gradcheck
+
+from function_cases import CASES, make_tensors
 
 
 def t(*shape, positive=False, seed=0):
@@ -14,60 +16,13 @@ def t(*shape, positive=False, seed=0):
     return i2dl.tensor(a, dtype=np.float64, requires_grad=True)
 
 
-OPS = {
-    "add broadcast": (lambda a, b: a + b, [(3, 4), (4,)]),
-    "sub broadcast": (lambda a, b: a - b, [(2, 1, 4), (3, 1)]),
-    "mul broadcast": (lambda a, b: a * b, [(3, 4), (3, 1)]),
-    "div": (lambda a, b: a / b, [(3, 4), ("pos", 3, 4)]),
-    "pow scalar": (lambda a: a ** 3, [(3, 4)]),
-    "pow tensor": (lambda a, b: a ** b, [("pos", 3, 4), (3, 4)]),
-    "rsub scalar": (lambda a: 2.0 - a, [(5,)]),
-    "rdiv scalar": (lambda a: 2.0 / a, [("pos", 5,)]),
-    "neg": (lambda a: -a, [(3, 4)]),
-    "exp": (lambda a: a.exp(), [(3, 4)]),
-    "log": (lambda a: a.log(), [("pos", 3, 4)]),
-    "sqrt": (lambda a: a.sqrt(), [("pos", 3, 4)]),
-    "abs": (lambda a: a.abs(), [(3, 4)]),
-    "clip": (lambda a: a.clip(-0.5, 0.5), [(4, 5)]),
-    "maximum": (lambda a, b: i2dl.maximum(a, b), [(3, 4), (4,)]),
-    "minimum": (lambda a, b: i2dl.minimum(a, b), [(3, 4), (3, 4)]),
-    "matmul 2d": (lambda a, b: a @ b, [(3, 4), (4, 5)]),
-    "matmul batched": (lambda a, b: a @ b, [(2, 3, 4), (4, 2)]),
-    "matmul vector": (lambda a, b: a @ b, [(3, 4), (4,)]),
-    "sum all": (lambda a: a.sum(), [(3, 4)]),
-    "sum axis keepdims": (lambda a: a.sum(axis=1, keepdims=True), [(3, 4, 2)]),
-    "mean axes": (lambda a: a.mean(axis=(0, 2)), [(3, 4, 2)]),
-    "max axis": (lambda a: a.max(axis=1), [(3, 4)]),
-    "min all": (lambda a: a.min(), [(3, 4)]),
-    "var unbiased": (lambda a: a.var(axis=0), [(5, 3)]),
-    "var biased keepdims": (lambda a: a.var(axis=1, keepdims=True, correction=0), [(5, 3)]),
-    "reshape": (lambda a: a.reshape(4, 3) * 2, [(3, 4)]),
-    "flatten": (lambda a: a.flatten(1), [(2, 3, 4)]),
-    "permute": (lambda a: a.permute(2, 0, 1), [(2, 3, 4)]),
-    "transpose": (lambda a: a.transpose(0, 1), [(2, 3)]),
-    "T": (lambda a: a.T, [(2, 3)]),
-    "getitem slice": (lambda a: a[1:, ::2], [(3, 4)]),
-    "getitem int array repeats": (lambda a: a[np.array([0, 2, 0, 0])], [(3, 4)]),
-    "getitem mixed": (lambda a: a[np.array([1, 1]), np.array([0, 3])], [(3, 4)]),
-    "concatenate": (lambda a, b: i2dl.concatenate([a, b], axis=1), [(2, 3), (2, 2)]),
-    "stack": (lambda a, b: i2dl.stack([a, b], axis=0), [(2, 3), (2, 3)]),
-    "where": (lambda a, b: i2dl.where(a.data > 0, a, b), [(3, 4), (4,)]),
-}
-
-
-def _inputs(specs):
-    out = []
-    for i, s in enumerate(specs):
-        positive = s[0] == "pos"
-        shape = s[1:] if positive else s
-        out.append(t(*shape, positive=positive, seed=i))
-    return out
-
-
-@pytest.mark.parametrize("name", list(OPS))
-def test_op_gradient(name):
-    fn, specs = OPS[name]
-    res = gradcheck(fn, _inputs(specs))
+@pytest.mark.parametrize("backend", ["cpu", "reference"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_op_gradient(name, backend):
+    """Every op of the database (tests/function_cases.py) by gradcheck, on both CPU backends."""
+    fn, specs = CASES[name]
+    with i2dl.use_backend(backend):
+        res = gradcheck(fn, make_tensors(specs))
     assert res.ok and res.checked > 0
 
 

@@ -9,6 +9,8 @@ import i2dl.functional as F
 from i2dl import models, optim
 from i2dl.kernels import cuda as cuda_backend
 
+from function_cases import CASES, make_arrays
+
 pytestmark = pytest.mark.skipif(cuda_backend.why_unavailable() is not None,
                                 reason=f"cuda backend: {cuda_backend.why_unavailable()}")
 
@@ -28,44 +30,12 @@ def _run(fn, arrays, device):
     return out.numpy(), [_grad_of(t) if t.requires_grad else None for t in ts]
 
 
-_rng = np.random.default_rng(7)
-_x4 = _rng.standard_normal((2, 4, 9, 9))
-_x2 = _rng.standard_normal((5, 6))
-_labels = np.array([0, 5, 2, 1, 3])
-
-OPS = {
-    "relu": (lambda x: F.relu(x), [_x2]),
-    "leaky_relu": (lambda x: F.leaky_relu(x, 0.1), [_x2]),
-    "elu": (lambda x: F.elu(x), [_x2]),
-    "sigmoid": (lambda x: F.sigmoid(x), [_x2]),
-    "tanh": (lambda x: F.tanh(x), [_x2]),
-    "swish": (lambda x: F.swish(x, 1.5), [_x2]),
-    "prelu": (lambda x, a: F.prelu(x, a), [_x4, np.full(4, 0.25)]),
-    "maxout": (lambda x: F.maxout(x, 2), [_x4]),
-    "softmax": (lambda x: F.softmax(x, dim=1) * F.softmax(x, dim=1), [_x2]),
-    "log_softmax": (lambda x: F.log_softmax(x, dim=1) ** 2, [_x2]),
-    "linear": (lambda x, w, b: F.linear(x, w, b), [_x2, _rng.standard_normal((3, 6)), _rng.standard_normal(3)]),
-    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, dilation=1, groups=2),
-               [_x4, _rng.standard_normal((6, 2, 3, 3)), _rng.standard_normal(6)]),
-    "max_pool2d": (lambda x: F.max_pool2d(x, 3, 2, 1), [_x4]),
-    "avg_pool2d": (lambda x: F.avg_pool2d(x, 2), [_x4]),
-    "global_avg_pool2d": (lambda x: F.global_avg_pool2d(x), [_x4]),
-    "cross_entropy": (lambda x, y: F.cross_entropy(x, y), [_x2, _labels]),
-    "multi_margin": (lambda x, y: F.multi_margin_loss(x, y), [_x2, _labels]),
-    "mse": (lambda x, t: F.mse_loss(x, t), [_x2, _rng.standard_normal((5, 6))]),
-    "l1": (lambda x, t: F.l1_loss(x, t), [_x2, _rng.standard_normal((5, 6))]),
-    "bce_with_logits": (lambda x, t: F.binary_cross_entropy_with_logits(x, t), [_x2, _rng.random((5, 6))]),
-    "bce": (lambda x, t: F.binary_cross_entropy(F.sigmoid(x), t), [_x2, _rng.random((5, 6))]),
-    "indexing": (lambda x: x[np.array([0, 0, 3])] * 2.0, [_x2]),
-    "broadcast": (lambda x, y: (x * y + y).mean(axis=0), [_x2, _rng.standard_normal(6)]),
-}
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_functional_op_on_cuda_matches_cpu(name, dtype):
-    fn, arrays = OPS[name]
-    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays]
+    """Every op of the database (tests/function_cases.py): the cuda backend against the cpu one."""
+    fn, specs = CASES[name]
+    arrays = make_arrays(specs, dtype)
     out_cpu, g_cpu = _run(fn, arrays, "cpu")
     out_gpu, g_gpu = _run(fn, arrays, "cuda")
     tol = 1e-4 if dtype == np.float32 else 1e-10
