@@ -83,6 +83,18 @@ def _image_blocks(g):
         yield n0, min(count, g.N - n0)
 
 
+CONV_PATHS = ("depthwise", "pointwise", "im2col")
+
+
+def conv2d_path(g) -> str:
+    """The path the GPU convolution of geometry ``g`` takes, forward and backward (the very function
+    conv2d_forward and conv2d_backward switch on): "depthwise" (direct kernels), "pointwise" (x is the
+    column matrix: one batched GEMM) or "im2col" (columns per block of images, GEMMs by cuBLAS)."""
+    if _is_depthwise(g):
+        return "depthwise"
+    return "pointwise" if _is_pointwise(g) else "im2col"
+
+
 def _is_depthwise(g):
     """One input channel per group: the direct kernels beat 'groups' tiny GEMMs."""
     return g.groups > 1 and g.C == g.groups
@@ -99,12 +111,13 @@ def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), grou
     g = check_conv2d_forward(x, w, b, stride, padding, dilation, groups)
     cp, m, stream, dt = _ctx(x)
     Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
-    if _is_depthwise(g):
+    path = conv2d_path(g)
+    if path == "depthwise":
         y = cp.empty(g.out_shape, dtype=x.dtype)
         m.conv2d_direct_forward(dt, tuple(g), x.data.ptr, w.data.ptr, 0 if b is None else b.data.ptr, y.data.ptr,
                                 stream)
         return y
-    if _is_pointwise(g):
+    if path == "pointwise":
         y = cp.matmul(w.reshape(g.O, g.C), x.reshape(g.N, g.C, P)).reshape(g.out_shape)   # (O, C) @ (N, C, P)
     else:
         y = cp.empty(g.out_shape, dtype=x.dtype)
@@ -128,14 +141,15 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     cp, m, stream, dt = _ctx(x)
     Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
     db = dy.sum(axis=(0, 2, 3)) if bias else None
-    if _is_depthwise(g):
+    path = conv2d_path(g)
+    if path == "depthwise":
         dx = cp.empty_like(x) if input_grad else None
         dw = cp.empty_like(w)
         m.conv2d_direct_backward_weight(dt, tuple(g), dy.data.ptr, x.data.ptr, dw.data.ptr, stream)
         if input_grad:
             m.conv2d_direct_backward_input(dt, tuple(g), dy.data.ptr, w.data.ptr, dx.data.ptr, stream)
         return dx, dw, db
-    if _is_pointwise(g):
+    if path == "pointwise":
         dy3, x3, w2 = dy.reshape(g.N, g.O, P), x.reshape(g.N, g.C, P), w.reshape(g.O, g.C)
         dw = cp.tensordot(dy3, x3, axes=([0, 2], [0, 2])).reshape(w.shape)           # sum_n dy_n x_n^T
         dx = cp.matmul(w2.T, dy3).reshape(x.shape) if input_grad else None            # W^T dy_n

@@ -124,3 +124,15 @@ def test_strided_direct_matches_the_reference_on_random_shapes(at_most_two_threa
         errors = [rel_error(cpu.conv2d_forward(x, wt, b, **p), y_ref), rel_error(dx, dx_ref),
                   rel_error(dw_, dw_ref), rel_error(dw_alone, dw_ref)]
         assert max(errors) < (1e-5 if dtype == np.float32 else 1e-12), (x.shape, wt.shape, p, dtype, errors)
+
+
+def test_registry_samples_reach_every_cuda_conv_path():
+    """The GPU convolution's path is a function of the geometry alone, so the coverage of its paths
+    by the registry samples is checked here, GPU or not."""
+    from i2dl.kernels import cuda
+    from i2dl.kernels.checks import check_conv2d_forward
+    reached = set()
+    for s in by_name("conv2d").samples(np.random.default_rng(0)):
+        g = check_conv2d_forward(s.inputs["x"], s.inputs["w"], s.inputs["b"], **s.params)
+        reached.add(cuda.conv2d_path(g))
+    assert reached == set(cuda.CONV_PATHS)
