@@ -41,7 +41,7 @@ I2DL_INLINE void output_row_impl(const Conv2dShape& s, index_t rows, index_t col
                                  const T* __restrict__ wt, const T* __restrict__ bias, index_t oh,
                                  T* __restrict__ y_row, index_t plane) {
   using V = typename Lanes<T>::type;
-  constexpr index_t L = sizeof(V) / sizeof(T);
+  constexpr index_t L = lanes<T>();
   V b;
   std::memcpy(&b, bias, sizeof(V));
   const index_t SW = s.SW;
@@ -88,7 +88,7 @@ I2DL_INLINE void weight_grad_taps_impl(const Conv2dShape& s, index_t image_size,
                                        const T* __restrict__ xpad, const T* __restrict__ dyt, const index_t* off,
                                        T* __restrict__ out) {
   using V = typename Lanes<T>::type;
-  constexpr index_t L = sizeof(V) / sizeof(T);
+  constexpr index_t L = lanes<T>();
   const index_t o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6],
                 o7 = off[7];
   V a0 = V{}, a1 = V{}, a2 = V{}, a3 = V{}, a4 = V{}, a5 = V{}, a6 = V{}, a7 = V{}, g;
@@ -137,13 +137,13 @@ I2DL_CV_CLONES(double)
 
 template <typename T>
 bool uses_channel_vector_forward(const Conv2dShape& s) {
-  constexpr index_t L = 64 / sizeof(T);
+  constexpr index_t L = lanes<T>();
   return s.groups == 1 && s.O <= L && s.C * s.KH * s.KW <= kMaxWeightRows && !s.is_pointwise();
 }
 
 template <typename T>
 void conv2d_channel_vector_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  constexpr index_t L = 64 / sizeof(T);
+  constexpr index_t L = lanes<T>();
   const index_t taps = s.C * s.KH * s.KW, plane = s.OH * s.OW;
   std::vector<T> wt(taps * L, T(0)), bias(L, T(0));  // wt[(c, kh, kw)][o], zero lanes beyond O
   for (index_t o = 0; o < s.O; ++o) {
@@ -177,7 +177,7 @@ constexpr index_t kMaxBufferElements = 1 << 22;  // the padded batch and the tra
 
 template <typename T>
 bool uses_channel_vector_weight_grad(const Conv2dShape& s) {
-  constexpr index_t L = 64 / sizeof(T);
+  constexpr index_t L = lanes<T>();
   const Padded pad(s);
   return uses_channel_vector_forward<T>(s) && s.N * s.C * pad.rows * pad.cols <= kMaxBufferElements &&
          s.N * s.OH * s.OW * L <= kMaxBufferElements;
@@ -185,7 +185,7 @@ bool uses_channel_vector_weight_grad(const Conv2dShape& s) {
 
 template <typename T>
 void conv2d_channel_vector_weight_grad(const Conv2dShape& s, const T* dy, const T* x, T* dw) {
-  constexpr index_t L = 64 / sizeof(T);
+  constexpr index_t L = lanes<T>();
   const index_t taps = s.C * s.KH * s.KW, P = s.OH * s.OW;
   const Padded pad(s);
   const index_t image_size = s.C * pad.rows * pad.cols;

@@ -56,7 +56,7 @@ I2DL_INLINE void correlate_plane_simple(const T* __restrict__ buf, index_t cols,
                                       index_t KW, index_t SH, index_t SW, index_t DH, index_t DW, T bias, bool accumulate,
                                       index_t OH, index_t OW, T* __restrict__ out) {
   using V = typename Lanes<T>::type;
-  constexpr index_t L = sizeof(V) / sizeof(T);
+  constexpr index_t L = lanes<T>();
   for (index_t i = 0; i < OH; ++i) {
     for (index_t j0 = 0; j0 < OW; j0 += L) {
       V acc = V{} + bias;
@@ -79,7 +79,7 @@ I2DL_INLINE void correlate_plane_impl(const T* __restrict__ buf, index_t cols, c
                                       index_t KW, index_t SH, index_t SW, index_t DH, index_t DW, T bias, bool accumulate,
                                       index_t OH, index_t OW, T* __restrict__ out) {
   using V = typename Lanes<T>::type;
-  constexpr index_t L = sizeof(V) / sizeof(T);
+  constexpr index_t L = lanes<T>();
   constexpr index_t kMaxTaps = 64;
   const index_t taps = KH * KW;
   if (taps > kMaxTaps || SW != 1) return correlate_plane_simple(buf, cols, w, KH, KW, SH, SW, DH, DW, bias, accumulate,
@@ -123,7 +123,7 @@ I2DL_INLINE void weight_grad_plane_impl(const T* __restrict__ buf, index_t cols,
                                         index_t gcols, index_t KH, index_t KW, index_t SH, index_t SW, index_t DH,
                                         index_t DW, index_t OH, T* __restrict__ dw) {
   using V = typename Lanes<T>::type;
-  constexpr index_t L = sizeof(V) / sizeof(T);
+  constexpr index_t L = lanes<T>();
   auto sum = [](V v) {
     T total = T(0);
     for (index_t l = 0; l < L; ++l) total += v[l];

@@ -29,11 +29,6 @@ constexpr index_t kGradRows = 4;       // rows of dy per pass: the filters' slic
 constexpr index_t kMaxImageElements = 1 << 21;  // one image's phase planes (8 MiB in float32)
 constexpr index_t kMaxPartialElements = 1 << 23;  // the weight gradient's partial sums together
 
-template <typename T>
-constexpr index_t lanes() {
-  return sizeof(typename Lanes<T>::type) / sizeof(T);
-}
-
 index_t round_up(index_t a, index_t m) { return (a + m - 1) / m * m; }
 index_t ceil_div(index_t a, index_t m) { return (a + m - 1) / m; }
 

@@ -11,4 +11,10 @@ template <typename T> struct Lanes;
 template <> struct Lanes<float> { typedef float_lanes type; };
 template <> struct Lanes<double> { typedef double_lanes type; };
 
+// The number of T in one such vector (16 float, 8 double): the one spelling of the lane count.
+template <typename T>
+constexpr long lanes() {
+  return sizeof(typename Lanes<T>::type) / sizeof(T);
+}
+
 }  // namespace i2dl
