@@ -95,7 +95,26 @@ def _graph_freed(ctx, grad):
                        "backward(); call backward(retain_graph=True) the first time if you need this")
 
 
-_Tensor = None  # i2dl.tensor.Tensor, bound when that module loads (it imports this one)
+class GraphTensor:
+    """What the graph needs of a tensor: its array, its gradient, whether it requires one, and the
+    context of the op that made it. ``i2dl.Tensor`` is the concrete class: it subclasses this one
+    with ``output=True``, which makes it the type of every Function's output, so this module never
+    imports (or is told about) the layer above it."""
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    _output_type = None
+
+    def __init_subclass__(cls, output: bool = False, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if output:
+            GraphTensor._output_type = cls
+
+    @classmethod
+    def _wrap(cls, data, requires_grad=False):
+        """Fast constructor for op results (no conversion), always of the output type."""
+        t = object.__new__(GraphTensor._output_type)
+        t.data, t.grad, t.requires_grad, t._ctx = data, None, requires_grad, None
+        return t
+
 _creation_counter = itertools.count()
 
 
@@ -112,10 +131,9 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        Tensor = _Tensor
         arrays, needs, any_needs = [], [], False
         for t in inputs:
-            if isinstance(t, Tensor):
+            if isinstance(t, GraphTensor):
                 arrays.append(t.data)
                 n = t.requires_grad
                 any_needs = any_needs or n
@@ -127,7 +145,7 @@ class Function:
         record = any_needs and _grad_mode.enabled
         ctx.needs_input_grad = needs if record else [False] * len(inputs)
         out = cls.forward(ctx, *arrays, **params)
-        result = Tensor._wrap(out, record)
+        result = GraphTensor._wrap(out, record)
         if record:
             ctx.seq = next(_creation_counter)
             ctx.parents = inputs

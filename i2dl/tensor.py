@@ -14,8 +14,8 @@ def _is_cupy(a) -> bool:
     return type(a).__module__.startswith("cupy")
 
 
-class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+class Tensor(autograd.GraphTensor, output=True):
+    __slots__ = ()
     __array_priority__ = 1000  # numpy scalars and arrays defer to Tensor's operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -33,13 +33,6 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._ctx = None
-
-    @classmethod
-    def _wrap(cls, data, requires_grad=False):
-        """Fast constructor for op results (no conversion)."""
-        t = object.__new__(cls)
-        t.data, t.grad, t.requires_grad, t._ctx = data, None, requires_grad, None
-        return t
 
     # ---------------------------------------------------------------- facts
     @property
@@ -354,7 +347,6 @@ class Tensor:
         return ops.Contiguous.apply(self)
 
 
-autograd._Tensor = Tensor
 
 
 def _raw(o):
