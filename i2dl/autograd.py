@@ -203,8 +203,9 @@ def backward(root, grad, retain_graph: bool = False) -> None:
         for p, pg, needed in zip(ctx.parents, in_grads, ctx.needs_input_grad):
             if not needed or pg is None:  # needed: p is a Tensor that required grad when recorded
                 continue
-            if pg.dtype != p.data.dtype:  # a gradient has its tensor's dtype (float32 x float64 -> float64 grads)
-                pg = pg.astype(p.data.dtype)
+            dt = p.data.dtype
+            if pg.dtype is not dt and pg.dtype != dt:  # a gradient has its tensor's dtype (float32 x float64 ops)
+                pg = pg.astype(dt)
             if p._ctx is None:  # a leaf: accumulate, never in place (grads may be shared between leaves)
                 p.grad = pg if p.grad is None else p.grad + pg
                 continue

@@ -7,6 +7,7 @@ arrays it is handed again before it touches a pointer) computes with the GIL rel
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -126,7 +127,15 @@ def cross_entropy_backward(dloss, z, labels):
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
               first_step=False):
-    check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
-    _C.sgd_step_(param, grad, velocity if momentum != 0 else None, _C.SgdConfig(
-        lr=float(lr), momentum=float(momentum), dampening=float(dampening), nesterov=bool(nesterov),
-        weight_decay=float(weight_decay), first_step=bool(first_step)))
+    check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step, arrays=False)
+    _C.sgd_step_(param, grad, velocity if momentum != 0 else None,
+                 _sgd_config(float(lr), float(momentum), float(dampening), bool(nesterov), float(weight_decay),
+                             bool(first_step)))
+
+
+@functools.lru_cache(maxsize=64)
+def _sgd_config(lr, momentum, dampening, nesterov, weight_decay, first_step):
+    """The bound config, built once per combination (an optimizer steps every parameter of a group
+    with the same one; building it costs as much as the check of a small parameter)."""
+    return _C.SgdConfig(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
+                        weight_decay=weight_decay, first_step=first_step)
