@@ -1,6 +1,6 @@
 // Pooling on the GPU: forward one thread per output; backward one thread per input element that
 // gathers the outputs whose window covers it (deterministic, no atomics).
-#include "i2dl/cuda_kernels.h"
+#include "i2dl/cuda/pool2d.h"
 #include "launch.cuh"
 
 namespace i2dl::cuda {
