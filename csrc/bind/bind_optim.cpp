@@ -35,7 +35,8 @@ static void sgd_step(py::handle param_, py::handle grad_, py::handle velocity_, 
 // The step's scalars as one struct with named fields, keyword-only: a config cannot be passed in
 // the wrong order, and a float never turns into a bool on the way (pybind11 would convert it).
 I2DL_BIND_FAMILY(optim) {
-  py::class_<SgdConfig>(m, "SgdConfig", "SGD's hyper-parameters and whether this is the first step (velocity = g)")
+  py::class_<SgdConfig>(m, "SgdConfig", py::module_local(),
+                        "SGD's hyper-parameters and whether this is the first step (velocity = g)")
       .def(py::init([](double lr, double momentum, double dampening, bool nesterov, double weight_decay,
                        bool first_step) { return SgdConfig{lr, momentum, dampening, weight_decay, nesterov, first_step}; }),
            py::kw_only(), py::arg("lr"), py::arg("momentum") = 0.0, py::arg("dampening") = 0.0,

@@ -83,6 +83,12 @@ def _image_blocks(g):
         yield n0, min(count, g.N - n0)
 
 
+def _shape(m, g):
+    """The checks' geometry (a Conv2dGeometry or Pool2dGeometry) as the module's bound struct of the same
+    field names (Conv2dShape / Pool2dShape): built by name, never by position."""
+    return (m.Conv2dShape if hasattr(g, "groups") else m.Pool2dShape)(**g._asdict())
+
+
 CONV_PATHS = ("depthwise", "pointwise", "im2col")
 
 
@@ -114,7 +120,7 @@ def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), grou
     path = conv2d_path(g)
     if path == "depthwise":
         y = cp.empty(g.out_shape, dtype=x.dtype)
-        m.conv2d_direct_forward(dt, tuple(g), x.data.ptr, w.data.ptr, 0 if b is None else b.data.ptr, y.data.ptr,
+        m.conv2d_direct_forward(dt, _shape(m, g), x.data.ptr, w.data.ptr, 0 if b is None else b.data.ptr, y.data.ptr,
                                 stream)
         return y
     if path == "pointwise":
@@ -126,7 +132,7 @@ def conv2d_forward(x, w, b, stride=(1, 1), padding=(0, 0), dilation=(1, 1), grou
         for n0, count in _image_blocks(g):
             col = cp.empty((count, K, P), dtype=x.dtype)
             for grp in range(g.groups):
-                m.im2col(dt, tuple(g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
+                m.im2col(dt, _shape(m, g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
                 yv[n0:n0 + count, grp] = cp.matmul(wg[grp], col)      # (Og, K) @ (count, K, P)
     if b is not None:
         m.add_channel_bias(dt, g.N, g.O, P, b.data.ptr, y.data.ptr, stream)
@@ -145,9 +151,9 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     if path == "depthwise":
         dx = cp.empty_like(x) if input_grad else None
         dw = cp.empty_like(w)
-        m.conv2d_direct_backward_weight(dt, tuple(g), dy.data.ptr, x.data.ptr, dw.data.ptr, stream)
+        m.conv2d_direct_backward_weight(dt, _shape(m, g), dy.data.ptr, x.data.ptr, dw.data.ptr, stream)
         if input_grad:
-            m.conv2d_direct_backward_input(dt, tuple(g), dy.data.ptr, w.data.ptr, dx.data.ptr, stream)
+            m.conv2d_direct_backward_input(dt, _shape(m, g), dy.data.ptr, w.data.ptr, dx.data.ptr, stream)
         return dx, dw, db
     if path == "pointwise":
         dy3, x3, w2 = dy.reshape(g.N, g.O, P), x.reshape(g.N, g.C, P), w.reshape(g.O, g.C)
@@ -163,11 +169,11 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
         col = cp.empty((count, K, P), dtype=x.dtype)
         for grp in range(g.groups):
             dy_blk = cp.ascontiguousarray(dyv[n0:n0 + count, grp])                 # (count, Og, P)
-            m.im2col(dt, tuple(g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
+            m.im2col(dt, _shape(m, g), x.data.ptr, grp, n0, count, col.data.ptr, stream)
             dwg[grp] += cp.tensordot(dy_blk, col, axes=([0, 2], [0, 2]))          # sum_n dy_n col_n^T
             if input_grad:
                 dcol = cp.ascontiguousarray(cp.matmul(wg[grp].T, dy_blk))         # (count, K, P)
-                m.col2im(dt, tuple(g), dcol.data.ptr, grp, n0, count, dx.data.ptr, stream)
+                m.col2im(dt, _shape(m, g), dcol.data.ptr, grp, n0, count, dx.data.ptr, stream)
     return dx, dw, db
 
 
@@ -178,7 +184,7 @@ def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
     cp, m, stream, dt = _ctx(x)
     y = cp.empty(g.out_shape, dtype=x.dtype)
     idx = cp.empty(g.out_shape, dtype=cp.int64)
-    m.max_pool2d_forward(dt, tuple(g), x.data.ptr, y.data.ptr, idx.data.ptr, stream)
+    m.max_pool2d_forward(dt, _shape(m, g), x.data.ptr, y.data.ptr, idx.data.ptr, stream)
     return y, idx
 
 
@@ -189,7 +195,7 @@ def max_pool2d_backward(dy, idx, x_shape):
     cp, m, stream, dt = _ctx(dy)
     dx = cp.zeros((N, C, H, W), dtype=dy.dtype)
     # only N, C, H, W, OH, OW matter to the scatter: idx already names each window's maximum
-    geometry = (N, C, H, W, 1, 1, 1, 1, 0, 0, dy.shape[2], dy.shape[3])
+    geometry = m.Pool2dShape(N=N, C=C, H=H, W=W, KH=1, KW=1, SH=1, SW=1, PH=0, PW=0, OH=dy.shape[2], OW=dy.shape[3])
     m.max_pool2d_backward(dt, geometry, dy.data.ptr, idx.data.ptr, dx.data.ptr, stream)
     return dx
 
@@ -200,7 +206,7 @@ def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
     g = check_avg_pool2d_forward(x, kernel, stride, padding)
     cp, m, stream, dt = _ctx(x)
     y = cp.empty(g.out_shape, dtype=x.dtype)
-    m.avg_pool2d_forward(dt, tuple(g), x.data.ptr, y.data.ptr, stream)
+    m.avg_pool2d_forward(dt, _shape(m, g), x.data.ptr, y.data.ptr, stream)
     return y
 
 
@@ -210,7 +216,7 @@ def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0))
     g = check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding)
     cp, m, stream, dt = _ctx(dy)
     dx = cp.empty((g.N, g.C, g.H, g.W), dtype=dy.dtype)
-    m.avg_pool2d_backward(dt, tuple(g), dy.data.ptr, dx.data.ptr, stream)
+    m.avg_pool2d_backward(dt, _shape(m, g), dy.data.ptr, dx.data.ptr, stream)
     return dx
 
 
@@ -304,5 +310,6 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
     check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
     cp, m, stream, dt = _ctx(param)
     v = velocity.data.ptr if momentum != 0 else 0
-    m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, float(lr), float(momentum), float(dampening),
-                float(weight_decay), bool(nesterov), bool(first_step), stream)
+    config = m.SgdConfig(lr=float(lr), momentum=float(momentum), dampening=float(dampening), nesterov=bool(nesterov),
+                         weight_decay=float(weight_decay), first_step=bool(first_step))
+    m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, config, stream)

@@ -1,5 +1,5 @@
 // What the CUDA binding families share: device pointers and streams as integers, the geometry as the
-// integer tuples i2dl.kernels.cuda computes once for every backend, a dtype by name, launch checks.
+// bound structs of bind_shapes.cpp, a dtype by name, launch checks.
 // Arrays are validated by i2dl.kernels.cuda (the shared contract) before they get here.
 #pragma once
 #include <pybind11/pybind11.h>
@@ -18,18 +18,6 @@ namespace py = pybind11;
 using u = std::uintptr_t;
 using i2dl::index_t;
 
-
-// (N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, groups, OH, OW)
-inline i2dl::Conv2dShape conv_shape(const std::vector<int64_t>& g) {
-  if (g.size() != 16) throw py::value_error("conv geometry must have 16 integers, got " + std::to_string(g.size()));
-  return {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]};
-}
-
-// (N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW)
-inline i2dl::Pool2dShape pool_shape(const std::vector<int64_t>& g) {
-  if (g.size() != 12) throw py::value_error("pool geometry must have 12 integers, got " + std::to_string(g.size()));
-  return {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11]};
-}
 
 inline void check(const std::string& status) {
   if (!status.empty()) throw std::runtime_error("CUDA kernel launch failed: " + status);
