@@ -19,6 +19,7 @@
 #include "i2dl/conv2d_depthwise.h"
 #include "i2dl/conv2d_strided.h"
 #include "i2dl/conv2d_winograd.h"
+#include "i2dl/finite.h"
 #include "i2dl/im2col.h"
 #include "i2dl/parallel.h"
 #include "i2dl/threads.h"
@@ -301,14 +302,15 @@ void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 
 }  // namespace
 
-// The fast paths compute the sums of im2col in another order, and three of them combine values
-// that im2col never does: Winograd's transforms mix an inf with its neighbours (inf - inf = NaN
-// where the direct sum gives +-inf), and the direct input gradients of the depthwise and strided
-// paths multiply the zero padding of dy by the weights (0 * inf = NaN). Those paths check their
-// output piece by piece while it is in cache and report whether it is all finite; where it is
-// not, it is computed again by im2col, which forms exactly the products of the formula (the
-// reference's). The other paths form the formula's products (found by the mutation tests, which
-// compare every path's NaN and inf positions with the reference's).
+// The fast paths compute the sums of im2col in another order, and three of them combine values that
+// im2col never does. Winograd's transforms mix an inf with its neighbours (inf - inf = NaN where
+// the direct sum gives +-inf): it checks its output piece by piece while it is in cache and reports
+// whether it is all finite. The direct input gradients of the depthwise and strided paths
+// multiply the zero padding of dy by the weights (0 * inf = NaN), which differs from the formula
+// exactly when a weight is not finite: the (small) weights are checked instead of dx. Where either
+// check fails, im2col computes the result again, forming exactly the formula's products (the
+// reference's). The other paths form the formula's products (the mutation tests compare every
+// path's NaN and inf positions with the reference's).
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   switch (conv2d_algorithms<T>(s).forward) {
@@ -332,8 +334,10 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     return;
   }
   const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
+  const bool finite_w = all_finite(w, s.O * s.Cg() * s.taps());
   if (weight_grad == ConvPath::kDepthwise) {  // sums db itself
-    if (!conv2d_depthwise_backward(s, dy, x, w, dx, dw, db)) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+    conv2d_depthwise_backward(s, dy, x, w, finite_w ? dx : nullptr, dw, db);
+    if (dx && !finite_w) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
     return;
   }
   const index_t P = s.out_pixels();
@@ -354,7 +358,8 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       if (!conv2d_winograd_backward(s, dy, x, w, dx, dw)) im2col_backward(s, dy, x, w, dx, dw);
       return;
     case ConvPath::kStrided:  // its dw forms the formula's products
-      if (!conv2d_strided_backward(s, dy, x, w, dx, dw)) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+      conv2d_strided_backward(s, dy, x, w, finite_w ? dx : nullptr, dw);
+      if (dx && !finite_w) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
       return;
     case ConvPath::kChannelVector:  // few filters: dW directly, dx (if wanted) by im2col
       conv2d_channel_vector_weight_grad(s, dy, x, dw);

@@ -6,7 +6,6 @@
 // (accumulating tap by tap in memory at shifted offsets stalls on store forwarding).
 // The input gradient of a stride-1 convolution is the same correlation, over the padded dy with
 // the flipped filter; strided ones scatter instead.
-#include "i2dl/finite.h"
 #include "i2dl/parallel.h"
 #include "i2dl/conv2d_depthwise.h"
 #include "i2dl/lanes.h"
@@ -287,15 +286,14 @@ void conv2d_small_forward(const Conv2dShape& s, const T* x, const T* w, const T*
 }
 
 template <typename T>
-bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
+void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
   const index_t mult = s.O / s.C, in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
   const bool unit_stride = s.SH == 1 && s.SW == 1;
   const detail::PaddedInput pad(s);
   const detail::PaddedGrad gpad(s);
   RegionGuard guard;
-  bool finite = true;  // of dx: each thread checks its planes while they are in cache
   // dx: one task per input plane, gathering from its `mult` output channels
-#pragma omp parallel if (dx) reduction(&& : finite)
+#pragma omp parallel if (dx)
   if (dx) {
     std::vector<T> buf, flipped;
     guard.run([&] {
@@ -325,7 +323,6 @@ bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
           for (index_t h = 0; h < s.H; ++h)
             std::memcpy(dxp + h * s.W, buf.data() + (h + s.PH) * pad.cols + s.PW, sizeof(T) * s.W);
         }
-        finite = finite && all_finite(dxp, in_plane);
       }
     }
   }
@@ -361,14 +358,13 @@ bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
     }
   }
   guard.rethrow();
-  return finite;
 }
 
 template void conv2d_depthwise_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
 template void conv2d_depthwise_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
 template void conv2d_small_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
 template void conv2d_small_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template bool conv2d_depthwise_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);
-template bool conv2d_depthwise_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*, double*);
+template void conv2d_depthwise_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);
+template void conv2d_depthwise_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*, double*);
 
 }  // namespace i2dl

@@ -1,7 +1,6 @@
 // See conv2d_strided.h. Each thread takes whole images (their phase planes stay in its own cache),
 // as it becomes free; the weight gradient is summed per run of consecutive images and the runs
 // are added in order.
-#include "i2dl/finite.h"
 #include "i2dl/parallel.h"
 #include "i2dl/conv2d_strided.h"
 
@@ -512,7 +511,7 @@ void place_backward_image(const Conv2dShape& s, const Phases& in, const PaddedGr
 }  // namespace
 
 template <typename T>
-bool conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw) {
+void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw) {
   constexpr index_t L = lanes<T>();
   const Phases in = input_phases<T>(s), dxp = input_grad_phases<T>(s);
   const PaddedGrad g(s, dxp);
@@ -576,8 +575,7 @@ bool conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
                                                                  kMaxPartialElements / one)));
   T* partial = workspace<T>(Slot::kWeights, parts * one);
   RegionGuard guard;
-  bool finite = true;  // of dx: each thread checks its images while they are in cache
-#pragma omp parallel if (!omp_in_parallel()) reduction(&& : finite)
+#pragma omp parallel if (!omp_in_parallel())
   {
     T* buf = nullptr;
     guard.run([&] { buf = workspace<T>(Slot::kColumns, image); });
@@ -594,21 +592,19 @@ bool conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
         if (!dx) continue;
         for (std::size_t i = 0; i < sweeps.size(); ++i) sweep_phase(i, im);
         gather_image(s, dxp, im.dxph, dx + n * xsize);
-        finite = finite && all_finite(dx + n * xsize, xsize);
       }
     }
   }
   guard.rethrow();
   sum_transposed(partial, parts, pairs, opad, s.O, dw);
-  return finite;
 }
 
 template bool uses_strided_direct<float>(const Conv2dShape&);
 template bool uses_strided_direct<double>(const Conv2dShape&);
 template void conv2d_strided_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
 template void conv2d_strided_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template bool conv2d_strided_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
-template bool conv2d_strided_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*,
+template void conv2d_strided_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
+template void conv2d_strided_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*,
                                               double*);
 
 }  // namespace i2dl

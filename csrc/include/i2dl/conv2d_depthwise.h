@@ -24,8 +24,8 @@ void conv2d_small_forward(const Conv2dShape& s, const T* x, const T* w, const T*
 
 template <typename T>
 void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
-// db and dx may be null (skipped). Returns false when dx holds an inf or a NaN (im2col recomputes it).
+// db and dx may be null (skipped).
 template <typename T>
-bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
+void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
 
 }  // namespace i2dl

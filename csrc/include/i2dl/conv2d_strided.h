@@ -28,9 +28,8 @@ bool uses_strided_direct(const Conv2dShape& s);
 template <typename T>
 void conv2d_strided_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
 
-// dw (overwritten) and dx (overwritten, may be null); db is summed by the caller. Returns false when
-// dx holds an inf or a NaN (im2col recomputes it).
+// dw (overwritten) and dx (overwritten, may be null); db is summed by the caller.
 template <typename T>
-bool conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw);
+void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw);
 
 }  // namespace i2dl
