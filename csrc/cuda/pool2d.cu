@@ -1,5 +1,7 @@
-// Pooling on the GPU: forward one thread per output; backward one thread per input element that
-// gathers the outputs whose window covers it (deterministic, no atomics).
+// Pooling on the GPU: forward one thread per output. Average-pooling backward: one thread per input
+// element gathers the outputs whose window covers it (deterministic, no atomics); max-pooling
+// backward: one thread per output adds its gradient at its argmax with atomicAdd (overlapping
+// windows may share an argmax).
 #include "i2dl/cuda/pool2d.h"
 #include "launch.cuh"
 

@@ -5,7 +5,7 @@ Same names and signatures as :mod:`i2dl.kernels.reference`. Convolution lowers a
 of images at a time to columns (``im2col`` kernel), multiplies with one batched cuBLAS GEMM and
 takes the adjoint with a gathering ``col2im`` kernel (no atomics, deterministic). 1x1 stride-1
 convs multiply x itself (no im2col); depthwise convs (one input channel per group) run direct
-kernels (``csrc/cuda/conv2d_direct.cu``) instead of one tiny GEMM per channel.
+kernels (``csrc/cuda/conv2d_depthwise.cu``) instead of one tiny GEMM per channel.
 Importing this module needs neither CuPy nor a GPU; calling a kernel does.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// Host launchers of the CUDA kernels of one family (csrc/cuda/im2col.cu, conv2d_direct.cu). Pointers are device pointers
+// Host launchers of the CUDA kernels of one family (csrc/cuda/im2col.cu, conv2d_depthwise.cu). Pointers are device pointers
 // (CuPy's arr.data.ptr), `stream` is a cudaStream_t (CuPy's current stream). Each launcher enqueues
 // its kernel, checks the launch and returns "" or the CUDA error text. No CUDA header is needed.
 #pragma once
@@ -20,7 +20,7 @@ template <typename T>
 std::string add_channel_bias(index_t N, index_t O, index_t P, const T* b, T* y, void* stream);
 
 // Direct convolution for grouped convs with one input channel per group (depthwise): see
-// csrc/cuda/conv2d_direct.cu. b may be null; dw is (O, C/groups, KH, KW).
+// csrc/cuda/conv2d_depthwise.cu. b may be null; dw is (O, C/groups, KH, KW).
 template <typename T>
 std::string conv2d_direct_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, void* stream);
 template <typename T>
