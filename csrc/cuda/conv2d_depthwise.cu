@@ -48,15 +48,11 @@ __global__ void direct_backward_input_kernel(Conv2dShape s, const T* __restrict_
       const T* grad = dy + ((n * s.O + o) * s.OH) * s.OW;
       const T* taps = w + ((o * Cg + cl) * s.KH) * s.KW;
       for (index_t kh = 0; kh < s.KH; ++kh) {
-        const index_t th = ih + s.PH - kh * s.DH;  // = oh * SH
-        if (th < 0 || th % s.SH) continue;
-        const index_t oh = th / s.SH;
-        if (oh >= s.OH) continue;
+        const index_t oh = tap_source(ih, kh, s.SH, s.PH, s.DH, s.OH);
+        if (oh < 0) continue;
         for (index_t kw = 0; kw < s.KW; ++kw) {
-          const index_t tw = iw + s.PW - kw * s.DW;
-          if (tw < 0 || tw % s.SW) continue;
-          const index_t ow = tw / s.SW;
-          if (ow < s.OW) acc += taps[kh * s.KW + kw] * grad[oh * s.OW + ow];
+          const index_t ow = tap_source(iw, kw, s.SW, s.PW, s.DW, s.OW);
+          if (ow >= 0) acc += taps[kh * s.KW + kw] * grad[oh * s.OW + ow];
         }
       }
     }

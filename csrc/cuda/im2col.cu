@@ -31,16 +31,11 @@ __global__ void col2im_kernel(Conv2dShape s, const T* __restrict__ col, index_t 
     const index_t iw = i % s.W, ih = (i / s.W) % s.H, c = (i / (s.W * s.H)) % Cg, img = i / (s.W * s.H * Cg);
     T acc = T(0);
     for (index_t kh = 0; kh < s.KH; ++kh) {
-      const index_t th = ih + s.PH - kh * s.DH;  // = oh * SH
-      if (th < 0 || th % s.SH) continue;
-      const index_t oh = th / s.SH;
-      if (oh >= s.OH) continue;
+      const index_t oh = tap_source(ih, kh, s.SH, s.PH, s.DH, s.OH);
+      if (oh < 0) continue;
       for (index_t kw = 0; kw < s.KW; ++kw) {
-        const index_t tw = iw + s.PW - kw * s.DW;
-        if (tw < 0 || tw % s.SW) continue;
-        const index_t ow = tw / s.SW;
-        if (ow >= s.OW) continue;
-        acc += col[(img * rows + c * taps + kh * s.KW + kw) * P + oh * s.OW + ow];
+        const index_t ow = tap_source(iw, kw, s.SW, s.PW, s.DW, s.OW);
+        if (ow >= 0) acc += col[(img * rows + c * taps + kh * s.KW + kw) * P + oh * s.OW + ow];
       }
     }
     dx[(((n0 + img) * s.C + group * Cg + c) * s.H + ih) * s.W + iw] = acc;
