@@ -334,10 +334,12 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     return;
   }
   const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
-  const bool finite_w = all_finite(w, s.O * s.Cg() * s.taps());
+  // read only by the two direct input gradients (below); a few hundred weights, scanned once
+  const auto finite_w = [&] { return all_finite(w, s.O * s.Cg() * s.taps()); };
   if (weight_grad == ConvPath::kDepthwise) {  // sums db itself
-    conv2d_depthwise_backward(s, dy, x, w, finite_w ? dx : nullptr, dw, db);
-    if (dx && !finite_w) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+    const bool direct_dx = !dx || finite_w();
+    conv2d_depthwise_backward(s, dy, x, w, direct_dx ? dx : nullptr, dw, db);
+    if (!direct_dx) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
     return;
   }
   const index_t P = s.out_pixels();
@@ -357,10 +359,12 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     case ConvPath::kWinograd:
       if (!conv2d_winograd_backward(s, dy, x, w, dx, dw)) im2col_backward(s, dy, x, w, dx, dw);
       return;
-    case ConvPath::kStrided:  // its dw forms the formula's products
-      conv2d_strided_backward(s, dy, x, w, finite_w ? dx : nullptr, dw);
-      if (dx && !finite_w) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+    case ConvPath::kStrided: {  // its dw forms the formula's products
+      const bool direct_dx = !dx || finite_w();
+      conv2d_strided_backward(s, dy, x, w, direct_dx ? dx : nullptr, dw);
+      if (!direct_dx) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
       return;
+    }
     case ConvPath::kChannelVector:  // few filters: dW directly, dx (if wanted) by im2col
       conv2d_channel_vector_weight_grad(s, dy, x, dw);
       if (dx) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "../family.h"
 #include "i2dl/conv2d.h"
