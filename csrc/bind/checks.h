@@ -125,6 +125,24 @@ inline void require_padded_fits(const char* fn, int64_t N, int64_t C, int64_t H,
                           ") is too large: the padded input would hold more than 2**62 elements");
 }
 
+// The array holds exactly `count` elements: the shared contract (i2dl/kernels/checks) checked its
+// shape; this guards the pointer arithmetic against the geometry the kernel is handed.
+inline void require_count(const py::array& a, const char* fn, const char* name, int64_t count) {
+  if (a.size() != count)
+    throw py::value_error(std::string(fn) + ": argument '" + name + "' must hold " + std::to_string(count) +
+                          " elements, got shape " + shape_str(a));
+}
+
+// A float array of exactly `count` elements (dtype as `like` when given, C-contiguous, writable
+// when an output): the check of every array a generated adapter hands a binding.
+inline py::array require_float_count(py::handle obj, const char* fn, const char* name, int64_t count,
+                                     const py::array* like = nullptr, const char* like_name = nullptr,
+                                     bool writable = false) {
+  py::array a = require_float(obj, fn, name, -1, like, like_name, writable);
+  require_count(a, fn, name, count);
+  return a;
+}
+
 template <typename T>
 T* mut_ptr(py::array& a) { return static_cast<T*>(a.mutable_data()); }
 template <typename T>

@@ -1,5 +1,5 @@
 // Elementwise activations on the GPU.
-#include "i2dl/cuda/activation.h"
+#include "i2dl/activation.h"
 #include "launch.cuh"
 
 namespace i2dl::cuda {

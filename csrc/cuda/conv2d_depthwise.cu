@@ -6,7 +6,7 @@
 //   y[n,o,oh,ow]  = b[o] + sum_{c in group(o), kh, kw} w[o,c,kh,kw] x[n,c,oh*SH-PH+kh*DH, ow*SW-PW+kw*DW]
 //   dx[n,c,ih,iw] = sum_{o in group(c), kh, kw : ih = oh*SH-PH+kh*DH, iw = ...} w[o,c,kh,kw] dy[n,o,oh,ow]
 //   dw[o,c,kh,kw] = sum_{n, oh, ow} dy[n,o,oh,ow] x[n,c,ih,iw]
-#include "i2dl/cuda/conv2d.h"
+#include "i2dl/conv2d.h"
 #include "launch.cuh"
 
 namespace i2dl::cuda {

@@ -1,5 +1,5 @@
 // Device queries for is_available()/why_unavailable().
-#include "i2dl/cuda/device.h"
+#include "i2dl/device.h"
 #include "launch.cuh"
 
 namespace i2dl::cuda {

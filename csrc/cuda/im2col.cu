@@ -1,6 +1,6 @@
 // im2col / col2im on the GPU: one thread per column element (im2col) or per input element
 // (col2im, which gathers its taps so that no atomics are needed and the result is deterministic).
-#include "i2dl/cuda/conv2d.h"
+#include "i2dl/conv2d.h"
 #include "launch.cuh"
 
 namespace i2dl::cuda {

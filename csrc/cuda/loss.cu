@@ -1,7 +1,7 @@
 // Softmax cross-entropy on the GPU: one thread per row of logits (classifier rows are short).
 #include <cstdint>
 
-#include "i2dl/cuda/loss.h"
+#include "i2dl/loss.h"
 #include "launch.cuh"
 
 namespace i2dl::cuda {

@@ -1,5 +1,5 @@
 // Fused optimizer steps on the GPU: one thread per element.
-#include "i2dl/cuda/optim.h"
+#include "i2dl/optim.h"
 #include "launch.cuh"
 
 #include <limits>

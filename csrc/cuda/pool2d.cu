@@ -2,7 +2,7 @@
 // element gathers the outputs whose window covers it (deterministic, no atomics); max-pooling
 // backward: one thread per output adds its gradient at its argmax with atomicAdd (overlapping
 // windows may share an argmax).
-#include "i2dl/cuda/pool2d.h"
+#include "i2dl/pool2d.h"
 #include "launch.cuh"
 
 namespace i2dl::cuda {

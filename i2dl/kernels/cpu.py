@@ -13,10 +13,12 @@ import math
 import numpy as np
 
 from .. import _C
+from . import checks as _checks
+from . import reference as _reference
 from .checks import (check_avg_pool2d_backward, check_avg_pool2d_forward, check_conv2d_backward, check_conv2d_forward,
                      check_cross_entropy_backward, check_cross_entropy_forward, check_global_avg_pool2d_backward,
                      check_global_avg_pool2d_forward, check_linear_backward, check_linear_forward,
-                     check_max_pool2d_backward, check_max_pool2d_forward, check_relu_backward, check_relu_forward,
+                     check_max_pool2d_backward, check_max_pool2d_forward,
                      check_sgd_step_)
 
 NAME = "cpu"
@@ -97,20 +99,6 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
     return dx, dw, db
 
 
-def relu_forward(x):
-    check_relu_forward(x)
-    y = np.empty_like(x)
-    _C.relu_forward(x, y)
-    return y
-
-
-def relu_backward(dy, y):
-    check_relu_backward(dy, y)
-    dx = np.empty_like(y)
-    _C.relu_backward(dy, y, dx)
-    return dx
-
-
 def cross_entropy_forward(z, labels):
     check_cross_entropy_forward(z, labels, label_range=False)  # the binding checks the range as it reads
     loss = np.empty(z.shape[0], dtype=z.dtype)
@@ -139,3 +127,22 @@ def _sgd_config(lr, momentum, dampening, nesterov, weight_decay, first_step):
     with the same one; building it costs as much as the check of a small parameter)."""
     return _C.SgdConfig(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                         weight_decay=weight_decay, first_step=first_step)
+
+
+def _generated(name):
+    """The adapter of a kernel whose check returns a :class:`~i2dl.kernels.checks.core.Launch`:
+    check, allocate the outputs it names, call ``_C.<name>`` with every argument by keyword."""
+    check, kernel = getattr(_checks, "check_" + name), getattr(_C, name)
+
+    def adapter(*args, **kwargs):
+        launch = check(*args, **kwargs)
+        out = {k: None if spec is None else np.empty(spec[0], dtype=spec[1]) for k, spec in launch.outputs.items()}
+        kernel(**launch.arrays, **out, **launch.sizes)
+        return launch.result(out)
+
+    return functools.wraps(getattr(_reference, name))(adapter)
+
+
+globals().update({name[len("check_"):]: _generated(name[len("check_"):]) for name, f in vars(_checks).items()
+                  if name.startswith("check_") and getattr(f, "launches", False) is True
+                  and name[len("check_"):] not in globals()})

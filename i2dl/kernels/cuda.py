@@ -10,13 +10,16 @@ Importing this module needs neither CuPy nor a GPU; calling a kernel does.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 
+from . import checks as _checks
+from . import reference as _reference
 from .checks import (check_avg_pool2d_backward, check_avg_pool2d_forward, check_conv2d_backward, check_conv2d_forward,
                      check_cross_entropy_backward, check_cross_entropy_forward, check_global_avg_pool2d_backward,
                      check_global_avg_pool2d_forward, check_linear_backward, check_linear_forward,
-                     check_max_pool2d_backward, check_max_pool2d_forward, check_relu_backward, check_relu_forward,
+                     check_max_pool2d_backward, check_max_pool2d_forward,
                      check_sgd_step_)
 
 NAME = "cuda"
@@ -262,26 +265,6 @@ def linear_backward(dy, x, w, bias=True, input_grad=True):
     return dx, dw, db
 
 
-def relu_forward(x):
-    fn = "relu_forward"
-    _require_cupy(fn, "x", x)
-    check_relu_forward(x)
-    cp, m, stream, dt = _ctx(x)
-    y = cp.empty_like(x)
-    m.relu_forward(dt, x.size, x.data.ptr, y.data.ptr, stream)
-    return y
-
-
-def relu_backward(dy, y):
-    fn = "relu_backward"
-    _require_cupy(fn, "y", y)
-    check_relu_backward(dy, y)
-    cp, m, stream, dt = _ctx(y)
-    dx = cp.empty_like(y)
-    m.relu_backward(dt, y.size, dy.data.ptr, y.data.ptr, dx.data.ptr, stream)
-    return dx
-
-
 def cross_entropy_forward(z, labels):
     fn = "cross_entropy_forward"
     _require_cupy(fn, "z", z)
@@ -313,3 +296,27 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
     config = m.SgdConfig(lr=float(lr), momentum=float(momentum), dampening=float(dampening), nesterov=bool(nesterov),
                          weight_decay=float(weight_decay), first_step=bool(first_step))
     m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, config, stream)
+
+
+def _generated(name):
+    """The adapter of a kernel whose check returns a :class:`~i2dl.kernels.checks.core.Launch`:
+    check, allocate the outputs it names (CuPy), launch ``_C_cuda.<name>`` with every argument by
+    keyword: arrays as device pointers (0 for an absent one), the dtype by name, the current stream."""
+    check = getattr(_checks, "check_" + name)
+
+    def adapter(*args, **kwargs):
+        launch = check(*args, **kwargs)
+        first, array = next(iter(launch.arrays.items()))
+        _require_cupy(name, first, array)
+        cp, m, stream, dt = _ctx(array)
+        out = {k: None if spec is None else cp.empty(spec[0], dtype=spec[1]) for k, spec in launch.outputs.items()}
+        pointers = {k: 0 if a is None else a.data.ptr for k, a in (*launch.arrays.items(), *out.items())}
+        getattr(m, name)(dtype=dt, stream=stream, **pointers, **launch.sizes)
+        return launch.result(out)
+
+    return functools.wraps(getattr(_reference, name))(adapter)
+
+
+globals().update({name[len("check_"):]: _generated(name[len("check_"):]) for name, f in vars(_checks).items()
+                  if name.startswith("check_") and getattr(f, "launches", False) is True
+                  and name[len("check_"):] not in globals()})

@@ -50,3 +50,58 @@ def test_cuda_module_binds_every_launcher_the_backend_calls():
     from i2dl.kernels import cuda
     called = set(re.findall(r"\bm\.(\w+)\(", pathlib.Path(cuda.__file__).read_text()))
     assert called and called <= set(dir(m)), sorted(called - set(dir(m)))
+
+
+def _generated_kernels():
+    from i2dl.kernels import checks
+    return sorted(name[len("check_"):] for name, f in vars(checks).items()
+                  if name.startswith("check_") and getattr(f, "launches", False) is True)
+
+
+def _keyword_names(bound):
+    """The parameter names of a pybind11 function, from its signature line (``f(*, x: ..., n: int) -> None``)."""
+    import re
+    head = bound.__doc__.splitlines()[0]
+    params = head[head.index("(") + 1:head.rindex(") ->")]
+    return {m.group(1) for m in re.finditer(r"(\w+):", params)}
+
+
+def _recorded_launches(monkeypatch, name):
+    """The Launch of every registry sample of kernel ``name``, recorded from the reference's call of its check."""
+    import sys
+    from i2dl.kernels import checks
+    from i2dl.kernels.registry import REGISTRY
+    ref = kernels.get("reference")
+    module = sys.modules[getattr(ref, name).__module__]
+    launches, check = [], getattr(checks, "check_" + name)
+    monkeypatch.setattr(module, "check_" + name, lambda *a, **k: launches.append(check(*a, **k)) or launches[-1])
+    rng = np.random.default_rng(0)
+    for spec in REGISTRY:
+        if name in (spec.forward, spec.backward):
+            for sample in spec.samples(rng):
+                y, saved = spec.call_forward(ref, sample.inputs, sample.params)
+                if name == spec.backward:
+                    spec.call_backward(ref, spec.backward_inputs(sample.inputs, saved, np.ones_like(y)), sample.params)
+    return launches
+
+
+import numpy as np  # noqa: E402
+
+
+@pytest.mark.parametrize("name", _generated_kernels())
+def test_generated_adapters_pass_what_the_bindings_take(monkeypatch, name):
+    """A generated adapter calls its bindings by keyword with the names its check's Launch gives: those
+    must be exactly the bound parameters, on the CPU and (where built) in the CUDA module, where the
+    mismatch would otherwise only show on a GPU."""
+    import importlib.util
+    from i2dl import _C
+    launches = _recorded_launches(monkeypatch, name)
+    assert launches, f"no registry sample calls {name}"
+    modules = [(_C, set())]
+    if importlib.util.find_spec("i2dl._C_cuda") is not None:
+        import i2dl._C_cuda as m
+        modules.append((m, {"dtype", "stream"}))
+    for module, extra in modules:
+        bound = _keyword_names(getattr(module, name))
+        for launch in launches:
+            assert set(launch.arrays) | set(launch.outputs) | set(launch.sizes) | extra == bound, (module.__name__, name)

@@ -1,6 +1,6 @@
 // _C_cuda: the conv family's launchers.
 #include "common.h"
-#include "i2dl/cuda/conv2d.h"
+#include "i2dl/conv2d.h"
 
 namespace i2dl::bind::cuda {
 

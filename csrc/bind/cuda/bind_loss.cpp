@@ -1,6 +1,6 @@
 // _C_cuda: the loss family's launchers.
 #include "common.h"
-#include "i2dl/cuda/loss.h"
+#include "i2dl/loss.h"
 
 namespace i2dl::bind::cuda {
 

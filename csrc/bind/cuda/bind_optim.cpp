@@ -1,6 +1,6 @@
 // _C_cuda: the optim family's launchers.
 #include "common.h"
-#include "i2dl/cuda/optim.h"
+#include "i2dl/optim.h"
 #include "i2dl/optim.h"
 
 namespace i2dl::bind::cuda {

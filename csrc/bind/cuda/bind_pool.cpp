@@ -1,6 +1,6 @@
 // _C_cuda: the pool family's launchers.
 #include "common.h"
-#include "i2dl/cuda/pool2d.h"
+#include "i2dl/pool2d.h"
 
 namespace i2dl::bind::cuda {
 

@@ -1,6 +1,6 @@
 // _C_cuda: the runtime's facts (devices, versions, the architectures built for).
 #include "common.h"
-#include "i2dl/cuda/device.h"
+#include "i2dl/device.h"
 
 namespace i2dl::bind::cuda {
 

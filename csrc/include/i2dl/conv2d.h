@@ -1,5 +1,7 @@
 // 2-D convolution (cross-correlation, as in PyTorch), NCHW, with stride, padding, dilation, groups.
 #pragma once
+#include <string>
+
 #include "i2dl/common.h"
 
 namespace i2dl {
@@ -42,3 +44,29 @@ template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
 
 }  // namespace i2dl
+
+// The CUDA launchers (csrc/cuda/): device pointers (CuPy's arr.data.ptr), `stream` a cudaStream_t
+// (CuPy's current stream). Each enqueues its kernel, checks the launch and returns "" or the CUDA
+// error text; declaring them needs no CUDA header.
+namespace i2dl::cuda {
+
+// col (count, Cg*KH*KW, OH*OW) for images [n0, n0+count) and channel group `group` of x.
+template <typename T>
+std::string im2col(const Conv2dShape& s, const T* x, index_t group, index_t n0, index_t count, T* col, void* stream);
+// dx[n0+i, group channels] = sum of the taps of col that read each element (a gather: no atomics).
+template <typename T>
+std::string col2im(const Conv2dShape& s, const T* col, index_t group, index_t n0, index_t count, T* dx, void* stream);
+// y[n, o, p] += b[o] for y (N, O, P).
+template <typename T>
+std::string add_channel_bias(index_t N, index_t O, index_t P, const T* b, T* y, void* stream);
+
+// Direct convolution for grouped convs with one input channel per group (depthwise): see
+// csrc/cuda/conv2d_depthwise.cu. b may be null; dw is (O, C/groups, KH, KW).
+template <typename T>
+std::string conv2d_direct_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, void* stream);
+template <typename T>
+std::string conv2d_direct_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx, void* stream);
+template <typename T>
+std::string conv2d_direct_backward_weight(const Conv2dShape& s, const T* dy, const T* x, T* dw, void* stream);
+
+}  // namespace i2dl::cuda

@@ -1,5 +1,7 @@
 // Optimizer steps: update parameters and their state in place, in one pass over memory.
 #pragma once
+#include <string>
+
 #include "i2dl/common.h"
 
 namespace i2dl {
@@ -18,3 +20,14 @@ template <typename T>
 void sgd_step(index_t n, T* param, const T* grad, T* velocity, const SgdConfig& c);
 
 }  // namespace i2dl
+
+// The CUDA launchers (csrc/cuda/): device pointers (CuPy's arr.data.ptr), `stream` a cudaStream_t
+// (CuPy's current stream). Each enqueues its kernel, checks the launch and returns "" or the CUDA
+// error text; declaring them needs no CUDA header.
+namespace i2dl::cuda {
+
+template <typename T>
+std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,
+                     double weight_decay, bool nesterov, bool first_step, void* stream);
+
+}  // namespace i2dl::cuda

@@ -1,5 +1,7 @@
 // 2-D max and average pooling, NCHW (floor mode, as PyTorch's default).
 #pragma once
+#include <string>
+
 #include "i2dl/common.h"
 
 namespace i2dl {
@@ -30,3 +32,23 @@ template <typename T>
 void global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy, T* dx);
 
 }  // namespace i2dl
+
+// The CUDA launchers (csrc/cuda/): device pointers (CuPy's arr.data.ptr), `stream` a cudaStream_t
+// (CuPy's current stream). Each enqueues its kernel, checks the launch and returns "" or the CUDA
+// error text; declaring them needs no CUDA header.
+namespace i2dl::cuda {
+
+template <typename T>
+std::string max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx, void* stream);
+template <typename T>
+std::string max_pool2d_backward(const Pool2dShape& s, const T* dy, const std::int64_t* idx, T* dx, void* stream);
+template <typename T>
+std::string avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, void* stream);
+template <typename T>
+std::string avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, void* stream);
+template <typename T>
+std::string global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y, void* stream);
+template <typename T>
+std::string global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy, T* dx, void* stream);
+
+}  // namespace i2dl::cuda

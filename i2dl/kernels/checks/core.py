@@ -138,3 +138,35 @@ def check_bool(fn: str, name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{fn}: argument '{name}' must be a bool, got {value!r}")
     return bool(value)
+
+
+class Launch:
+    """What a check returns for a kernel whose cpu and cuda adapters are generated
+    (:func:`i2dl.kernels.cpu._generated`, :func:`i2dl.kernels.cuda._generated`) instead of written:
+
+    * ``arrays``: the arrays the kernel reads (or updates in place), by the binding's argument
+      names; ``None`` for an absent optional one;
+    * ``outputs``: the arrays the backend allocates, name -> (shape, dtype), or ``None`` for an
+      output that is not wanted (the binding then receives None or a null pointer);
+    * ``sizes``: the geometry and configuration, named ints, floats and bools; the bindings check
+      every array against them before a pointer is taken;
+    * ``returns``: the names the kernel returns, in order (one name: the array itself).
+
+    Every name crosses pybind11 as a keyword, so no contract there depends on argument order.
+    """
+    __slots__ = ("arrays", "outputs", "sizes", "returns")
+
+    def __init__(self, arrays, outputs, sizes, returns):
+        self.arrays, self.outputs, self.sizes, self.returns = arrays, outputs, sizes, tuple(returns)
+
+    def result(self, allocated):
+        """The kernel's return value from the allocated outputs (and the in-place arrays)."""
+        found = [allocated[k] if k in allocated else self.arrays[k] for k in self.returns]
+        return found[0] if len(found) == 1 else tuple(found)
+
+
+def launches(check):
+    """Marks ``check`` as returning a :class:`Launch`: the cpu and cuda backends then generate the
+    kernel's adapter (check -> allocate -> call by keywords) unless they define it by hand."""
+    check.launches = True
+    return check
