@@ -49,6 +49,9 @@ class KernelSpec:
     saved_is_exact: bool = False  # compare the saved state exactly across backends (argmax indices)
     backward_anchor: str = "x"    # the array whose dtype the backward's other arrays must share
     batched: Tuple[str, ...] = ("x",)  # inputs whose first dim is the batch: an empty batch is a valid call
+    compare_saved: bool = False   # compare the saved state (a tuple of arrays) within the tolerance
+    updated: Tuple[str, ...] = ()  # inputs the forward updates in place (running statistics), compared
+                                   # after the call like an in-place kernel's arrays
 
 
 @dataclass

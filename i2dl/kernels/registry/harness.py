@@ -32,6 +32,18 @@ def cast_inputs(inputs: dict, dtype, to_device=None) -> dict:
     return out
 
 
+def _cast_saved(saved, dtype, to_device=None):
+    """A forward's saved state (None, an array or a tuple of arrays) with its float arrays cast to
+    ``dtype`` (and moved with ``to_device``); integer arrays (argmax indices) keep their dtype."""
+    if isinstance(saved, tuple):
+        return tuple(_cast_saved(s, dtype, to_device) for s in saved)
+    if saved is None:
+        return None
+    if saved.dtype.kind == "f":
+        saved = saved.astype(dtype, order="C")
+    return to_device(saved) if to_device is not None else saved
+
+
 def to_numpy(a):
     if a is None or isinstance(a, np.ndarray):
         return a
@@ -54,10 +66,19 @@ def cross_check(spec: KernelSpec, backend, sample: Sample, dtype, rng, to_device
         errors["y"] = float("inf")
     if spec.saved_is_exact and saved_ref is not None:
         errors["saved"] = 0.0 if np.array_equal(to_numpy(saved), saved_ref) else float("inf")
+    if spec.compare_saved:
+        for i, (got, want) in enumerate(zip(saved, saved_ref)):
+            errors[f"saved[{i}]"] = rel_error(to_numpy(got), want)
+    for name in spec.updated:
+        if name in inputs:
+            errors[name] = rel_error(to_numpy(inputs[name]), want_inputs[name])
     dy = rng.standard_normal(y_ref.shape)
     dy_rounded = dy.astype(dtype).astype(np.float64)
-    g_ref = spec.call_backward(ref, spec.backward_inputs(want_inputs, saved_ref, dy_rounded), sample.params)
-    saved_in = saved_ref if to_device is None or saved_ref is None else to_device(saved_ref)
+    # the saved state as the backend's dtype holds it, so that both backwards start from the same values
+    saved_rounded = _cast_saved(saved_ref, dtype)
+    g_ref = spec.call_backward(ref, spec.backward_inputs(want_inputs, _cast_saved(saved_rounded, np.float64),
+                                                         dy_rounded), sample.params)
+    saved_in = _cast_saved(saved_rounded, dtype, to_device)
     bw = spec.backward_inputs(inputs, saved_in, np.ascontiguousarray(dy_rounded, dtype=dtype) if to_device is None
                               else to_device(np.ascontiguousarray(dy_rounded, dtype=dtype)))
     grads = spec.call_backward(backend, bw, sample.params)

@@ -1,0 +1,617 @@
+// Batch norm and group norm (and through them instance and layer norm), fused: the statistics,
+// the normalisation and the running-statistics update in one visit of each channel (batch norm)
+// or each (image, group) set (group norm), whose data stays in L2 between the passes, so that
+// DRAM sees x read once and y written once; the backward reads dy and x once for both sums
+// (sum dy, sum dy (x - mean)) and once more, from cache, for dx.
+//
+// Threads split channels (batch norm, x with spatial dims), column blocks (batch norm on (N, C)) or
+// fixed chunks of sets (group norm); every sum runs in an order fixed by the sizes alone.
+#include "i2dl/norm.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "i2dl/parallel.h"
+
+namespace i2dl {
+namespace {
+
+constexpr index_t kChunk = 256;           // elements summed in T before the sum moves to double
+constexpr index_t kParallelFrom = 1 << 15;  // elements below which one thread does the work
+constexpr index_t kColumns = 64;          // channels per block of batch norm's (N, C) path
+
+// ----------------------------------------------------------------------------- contiguous runs
+
+// sum (x - k) over n elements.
+template <typename T>
+I2DL_INLINE double sum_shifted_impl(const T* __restrict__ x, index_t n, T k) {
+  double s = 0;
+  for (index_t i0 = 0; i0 < n; i0 += kChunk) {
+    const index_t i1 = std::min(n, i0 + kChunk);
+    T a = 0;
+#pragma omp simd reduction(+ : a)
+    for (index_t i = i0; i < i1; ++i) a += x[i] - k;
+    s += a;
+  }
+  return s;
+}
+
+// s1 += sum d, s2 += sum d^2 for d = x - m.
+template <typename T>
+I2DL_INLINE void sum_centered_impl(const T* __restrict__ x, index_t n, T m, double& s1, double& s2) {
+  for (index_t i0 = 0; i0 < n; i0 += kChunk) {
+    const index_t i1 = std::min(n, i0 + kChunk);
+    T a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+    for (index_t i = i0; i < i1; ++i) {
+      const T d = x[i] - m;
+      a += d;
+      b += d * d;
+    }
+    s1 += a;
+    s2 += b;
+  }
+}
+
+// y = ((x - mh) - ml) a + b: the mean as a sum of two T, mh + ml (its rounding to T alone would
+// shift x = 1e4 + N(0, 1) by up to half an ulp of 1e4, 5e-4 of sigma in float32; x - mh is exact).
+template <typename T>
+I2DL_INLINE void affine_impl(const T* __restrict__ x, index_t n, T mh, T ml, T a, T b, T* __restrict__ y) {
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) y[i] = ((x[i] - mh) - ml) * a + b;
+}
+
+// sa += sum dy, sb += sum dy (x - m).
+template <typename T>
+I2DL_INLINE void sum_grad_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t n, T m, double& sa,
+                               double& sb) {
+  for (index_t i0 = 0; i0 < n; i0 += kChunk) {
+    const index_t i1 = std::min(n, i0 + kChunk);
+    T a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+    for (index_t i = i0; i < i1; ++i) {
+      a += dy[i];
+      b += dy[i] * (x[i] - m);
+    }
+    sa += a;
+    sb += b;
+  }
+}
+
+// dx = k1 ((g dy + k2 (x - m)) + k3): the reference's grouping, so that an inf or NaN lands where
+// the formula puts it (k1 = w invstd outside the bracket, as gamma * invstd * (...)).
+template <typename T>
+I2DL_INLINE void grad_apply_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t n, T m, T k1, T g, T k2,
+                                 T k3, T* __restrict__ dx) {
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) dx[i] = k1 * ((g * dy[i] + k2 * (x[i] - m)) + k3);
+}
+
+// dx = k dy (batch norm in eval: the statistics are constants).
+template <typename T>
+I2DL_INLINE void scale_impl(const T* __restrict__ dy, index_t n, T k, T* __restrict__ dx) {
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) dx[i] = k * dy[i];
+}
+
+// ------------------------------------------------- rows of D channels of one element (layer norm)
+
+// y[c] = ((x[c] - mh) - ml) inv w[c] + b[c]  (w, b may be null).
+template <typename T>
+I2DL_INLINE void affine_row_impl(const T* __restrict__ x, index_t D, T mh, T ml, T inv, const T* __restrict__ w,
+                                 const T* __restrict__ b, T* __restrict__ y) {
+  if (w && b) {
+#pragma omp simd
+    for (index_t c = 0; c < D; ++c) y[c] = ((x[c] - mh) - ml) * inv * w[c] + b[c];
+  } else if (w) {
+#pragma omp simd
+    for (index_t c = 0; c < D; ++c) y[c] = ((x[c] - mh) - ml) * inv * w[c];
+  } else if (b) {
+#pragma omp simd
+    for (index_t c = 0; c < D; ++c) y[c] = ((x[c] - mh) - ml) * inv + b[c];
+  } else {
+#pragma omp simd
+    for (index_t c = 0; c < D; ++c) y[c] = ((x[c] - mh) - ml) * inv;
+  }
+}
+
+// One row's backward sums: pdb[c] += dy, pdw[c] += dy (x - m) inv (the parameter gradients'
+// partials), and A = sum w dy, B = sum w dy (x - m) over the row (in T: one row is short).
+template <typename T>
+I2DL_INLINE void sum_grad_row_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t D, T m, T inv,
+                                   const T* __restrict__ w, double* __restrict__ pdw, double* __restrict__ pdb,
+                                   double& A, double& B) {
+  for (index_t c0 = 0; c0 < D; c0 += kChunk) {
+    const index_t c1 = std::min(D, c0 + kChunk);
+    T a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+    for (index_t c = c0; c < c1; ++c) {
+      const T g = dy[c], d = x[c] - m, wg = w ? w[c] * g : g;
+      pdb[c] += g;
+      pdw[c] += g * d * inv;
+      a += wg;
+      b += wg * d;
+    }
+    A += a;
+    B += b;
+  }
+}
+
+// dx[c] = k1 ((w[c] dy[c] + k2 (x[c] - m)) + k3).
+template <typename T>
+I2DL_INLINE void grad_apply_row_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t D, T m, T k1, T k2,
+                                     T k3, const T* __restrict__ w, T* __restrict__ dx) {
+  if (w) {
+#pragma omp simd
+    for (index_t c = 0; c < D; ++c) dx[c] = k1 * ((w[c] * dy[c] + k2 * (x[c] - m)) + k3);
+  } else {
+    grad_apply_impl(dy, x, D, m, k1, T(1), k2, k3, dx);
+  }
+}
+
+// ---------------------------------------- blocks of w <= kColumns columns of (N, C) (batch norm 1d)
+
+// s[j] += sum_n (x[n, j] - k[j]) for the block's columns.
+template <typename T>
+I2DL_INLINE void col_sum_shifted_impl(const T* __restrict__ x, index_t N, index_t C, index_t w,
+                                      const T* __restrict__ k, double* __restrict__ s) {
+  T a[kColumns];
+  for (index_t n0 = 0; n0 < N; n0 += kChunk) {
+    const index_t n1 = std::min(N, n0 + kChunk);
+    for (index_t j = 0; j < w; ++j) a[j] = 0;
+    for (index_t n = n0; n < n1; ++n) {
+      const T* row = x + n * C;
+#pragma omp simd
+      for (index_t j = 0; j < w; ++j) a[j] += row[j] - k[j];
+    }
+    for (index_t j = 0; j < w; ++j) s[j] += a[j];
+  }
+}
+
+template <typename T>
+I2DL_INLINE void col_sum_centered_impl(const T* __restrict__ x, index_t N, index_t C, index_t w,
+                                       const T* __restrict__ m, double* __restrict__ s1, double* __restrict__ s2) {
+  T a[kColumns], b[kColumns];
+  for (index_t n0 = 0; n0 < N; n0 += kChunk) {
+    const index_t n1 = std::min(N, n0 + kChunk);
+    for (index_t j = 0; j < w; ++j) a[j] = b[j] = 0;
+    for (index_t n = n0; n < n1; ++n) {
+      const T* row = x + n * C;
+#pragma omp simd
+      for (index_t j = 0; j < w; ++j) {
+        const T d = row[j] - m[j];
+        a[j] += d;
+        b[j] += d * d;
+      }
+    }
+    for (index_t j = 0; j < w; ++j) {
+      s1[j] += a[j];
+      s2[j] += b[j];
+    }
+  }
+}
+
+template <typename T>
+I2DL_INLINE void col_affine_impl(const T* __restrict__ x, index_t N, index_t C, index_t w, const T* __restrict__ mh,
+                                 const T* __restrict__ ml, const T* __restrict__ a, const T* __restrict__ b,
+                                 T* __restrict__ y) {
+  for (index_t n = 0; n < N; ++n) {
+    const T* row = x + n * C;
+    T* out = y + n * C;
+#pragma omp simd
+    for (index_t j = 0; j < w; ++j) out[j] = ((row[j] - mh[j]) - ml[j]) * a[j] + b[j];
+  }
+}
+
+template <typename T>
+I2DL_INLINE void col_sum_grad_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t N, index_t C, index_t w,
+                                   const T* __restrict__ m, double* __restrict__ sa, double* __restrict__ sb) {
+  T a[kColumns], b[kColumns];
+  for (index_t n0 = 0; n0 < N; n0 += kChunk) {
+    const index_t n1 = std::min(N, n0 + kChunk);
+    for (index_t j = 0; j < w; ++j) a[j] = b[j] = 0;
+    for (index_t n = n0; n < n1; ++n) {
+      const T *g = dy + n * C, *row = x + n * C;
+#pragma omp simd
+      for (index_t j = 0; j < w; ++j) {
+        a[j] += g[j];
+        b[j] += g[j] * (row[j] - m[j]);
+      }
+    }
+    for (index_t j = 0; j < w; ++j) {
+      sa[j] += a[j];
+      sb[j] += b[j];
+    }
+  }
+}
+
+template <typename T>
+I2DL_INLINE void col_grad_apply_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t N, index_t C,
+                                     index_t w, const T* __restrict__ m, const T* __restrict__ k1,
+                                     const T* __restrict__ k2, const T* __restrict__ k3, T* __restrict__ dx) {
+  for (index_t n = 0; n < N; ++n) {
+    const T *g = dy + n * C, *row = x + n * C;
+    T* out = dx + n * C;
+#pragma omp simd
+    for (index_t j = 0; j < w; ++j) out[j] = k1[j] * ((g[j] + k2[j] * (row[j] - m[j])) + k3[j]);
+  }
+}
+
+// Per-ISA clones of the loops above, for float and double.
+#define I2DL_NORM_LOOPS(T)                                                                                          \
+  I2DL_CLONES double sum_shifted(const T* x, index_t n, T k) { return sum_shifted_impl(x, n, k); }                \
+  I2DL_CLONES void sum_centered(const T* x, index_t n, T m, double& s1, double& s2) {                           \
+    sum_centered_impl(x, n, m, s1, s2);                                                                          \
+  }                                                                                                              \
+  I2DL_CLONES void affine(const T* x, index_t n, T mh, T ml, T a, T b, T* y) { affine_impl(x, n, mh, ml, a, b, y); } \
+  I2DL_CLONES void sum_grad(const T* dy, const T* x, index_t n, T m, double& a, double& b) {                    \
+    sum_grad_impl(dy, x, n, m, a, b);                                                                            \
+  }                                                                                                              \
+  I2DL_CLONES void grad_apply(const T* dy, const T* x, index_t n, T m, T k1, T g, T k2, T k3, T* dx) {         \
+    grad_apply_impl(dy, x, n, m, k1, g, k2, k3, dx);                                                             \
+  }                                                                                                              \
+  I2DL_CLONES void scale(const T* dy, index_t n, T k, T* dx) { scale_impl(dy, n, k, dx); }                      \
+  I2DL_CLONES void affine_row(const T* x, index_t D, T mh, T ml, T inv, const T* w, const T* b, T* y) {         \
+    affine_row_impl(x, D, mh, ml, inv, w, b, y);                                                                 \
+  }                                                                                                              \
+  I2DL_CLONES void sum_grad_row(const T* dy, const T* x, index_t D, T m, T inv, const T* w, double* pdw,          \
+                                double* pdb, double& A, double& B) {                                             \
+    sum_grad_row_impl(dy, x, D, m, inv, w, pdw, pdb, A, B);                                                      \
+  }                                                                                                              \
+  I2DL_CLONES void grad_apply_row(const T* dy, const T* x, index_t D, T m, T k1, T k2, T k3, const T* w, T* dx) { \
+    grad_apply_row_impl(dy, x, D, m, k1, k2, k3, w, dx);                                                         \
+  }                                                                                                              \
+  I2DL_CLONES void col_sum_shifted(const T* x, index_t N, index_t C, index_t w, const T* k, double* s) {         \
+    col_sum_shifted_impl(x, N, C, w, k, s);                                                                      \
+  }                                                                                                              \
+  I2DL_CLONES void col_sum_centered(const T* x, index_t N, index_t C, index_t w, const T* m, double* s1,         \
+                                    double* s2) {                                                                \
+    col_sum_centered_impl(x, N, C, w, m, s1, s2);                                                                \
+  }                                                                                                              \
+  I2DL_CLONES void col_affine(const T* x, index_t N, index_t C, index_t w, const T* mh, const T* ml, const T* a, \
+                              const T* b, T* y) {                                                                \
+    col_affine_impl(x, N, C, w, mh, ml, a, b, y);                                                                \
+  }                                                                                                              \
+  I2DL_CLONES void col_sum_grad(const T* dy, const T* x, index_t N, index_t C, index_t w, const T* m, double* sa, \
+                                double* sb) {                                                                    \
+    col_sum_grad_impl(dy, x, N, C, w, m, sa, sb);                                                                \
+  }                                                                                                              \
+  I2DL_CLONES void col_grad_apply(const T* dy, const T* x, index_t N, index_t C, index_t w, const T* m,          \
+                                  const T* k1, const T* k2, const T* k3, T* dx) {                                \
+    col_grad_apply_impl(dy, x, N, C, w, m, k1, k2, k3, dx);                                                      \
+  }
+I2DL_NORM_LOOPS(float)
+I2DL_NORM_LOOPS(double)
+#undef I2DL_NORM_LOOPS
+
+// The (mean, biased variance) of a set from its two passes: the mean m0 = k + sum(x - k)/M, then
+// var = E[d^2] - E[d]^2 for d = x - m0 (E[d] ~ rounding of m0: nothing cancels). Empty: (0, 0).
+struct Moments {
+  double mean, var;
+};
+inline Moments finish(double m0, double s1, double s2, index_t M) {
+  if (M == 0) return {0.0, 0.0};
+  if (!std::isfinite(m0)) return {m0, std::nan("")};  // an inf in the set: mean +-inf (or NaN), var NaN
+  const double e1 = s1 / M;
+  return {m0 + e1, std::max(s2 / M - e1 * e1, 0.0)};
+}
+
+// The shift of the first pass: the set's first element, or 0 where that is inf or NaN (so that an
+// inf elsewhere still makes the mean inf, as the formula's sum does).
+template <typename T>
+T shift_of(T first) { return std::isfinite(first) ? first : T(0); }
+
+// The low part of the mean v = hi + lo (0 where v is inf or NaN: hi carries it).
+template <typename T>
+T low_part(double v, T hi) { return std::isfinite(v) ? static_cast<T>(v - static_cast<double>(hi)) : T(0); }
+
+inline double inv_std(double var, double eps) { return 1.0 / std::sqrt(var + eps); }
+
+template <typename T>
+void update_running(T* r, double stat, double momentum) {
+  *r = static_cast<T>((1.0 - momentum) * static_cast<double>(*r) + momentum * stat);
+}
+
+// ------------------------------------------------------------------------------------------ batch norm
+
+// x (N, C, S) with S > 1: each channel is N runs of S elements.
+template <typename T>
+void batch_norm_forward_planes(const BatchNormShape& s, const T* x, T* rm, T* rv, const T* weight, const T* bias,
+                               bool training, double momentum, double eps, T* y, T* mean, T* invstd) {
+  const index_t N = s.N, C = s.C, S = s.S, M = N * S;
+#pragma omp parallel for schedule(dynamic, 1) if (N * C * S >= kParallelFrom)
+  for (index_t c = 0; c < C; ++c) {
+    Moments mv{0.0, 0.0};
+    if (!training) {
+      mv = {static_cast<double>(rm[c]), static_cast<double>(rv[c])};
+    } else if (M > 0) {
+      const T k = shift_of(x[c * S]);
+      double s0 = 0;
+      for (index_t n = 0; n < N; ++n) s0 += sum_shifted(x + (n * C + c) * S, S, k);
+      const T m0 = static_cast<T>(k + s0 / M);
+      double s1 = 0, s2 = 0;
+      for (index_t n = 0; n < N; ++n) sum_centered(x + (n * C + c) * S, S, m0, s1, s2);
+      mv = finish(m0, s1, s2, M);
+      if (rm) {
+        update_running(rm + c, mv.mean, momentum);
+        update_running(rv + c, mv.var * M / (M - 1), momentum);
+      }
+    }
+    const double inv = inv_std(mv.var, eps);
+    mean[c] = static_cast<T>(mv.mean);
+    invstd[c] = static_cast<T>(inv);
+    const T a = static_cast<T>(inv * (weight ? static_cast<double>(weight[c]) : 1.0));
+    const T b = bias ? bias[c] : T(0);
+    const T mh = mean[c], ml = low_part(mv.mean, mh);
+    for (index_t n = 0; n < N; ++n) affine(x + (n * C + c) * S, S, mh, ml, a, b, y + (n * C + c) * S);
+  }
+}
+
+// x (N, C): blocks of kColumns channels, each read row by row (vectorised across the channels).
+template <typename T>
+void batch_norm_forward_columns(const BatchNormShape& s, const T* x, T* rm, T* rv, const T* weight, const T* bias,
+                                bool training, double momentum, double eps, T* y, T* mean, T* invstd) {
+  const index_t N = s.N, C = s.C, blocks = (C + kColumns - 1) / kColumns;
+#pragma omp parallel for schedule(dynamic, 1) if (N * C >= kParallelFrom)
+  for (index_t blk = 0; blk < blocks; ++blk) {
+    const index_t c0 = blk * kColumns, w = std::min(kColumns, C - c0);
+    T k[kColumns], m0[kColumns], ml[kColumns], a[kColumns], b[kColumns];
+    double s0[kColumns] = {}, s1[kColumns] = {}, s2[kColumns] = {};
+    if (training && N > 0) {
+      for (index_t j = 0; j < w; ++j) k[j] = shift_of(x[c0 + j]);
+      col_sum_shifted(x + c0, N, C, w, k, s0);
+      for (index_t j = 0; j < w; ++j) m0[j] = static_cast<T>(k[j] + s0[j] / N);
+      col_sum_centered(x + c0, N, C, w, m0, s1, s2);
+    }
+    for (index_t j = 0; j < w; ++j) {
+      const index_t c = c0 + j;
+      Moments mv{0.0, 0.0};
+      if (!training) {
+        mv = {static_cast<double>(rm[c]), static_cast<double>(rv[c])};
+      } else if (N > 0) {
+        mv = finish(m0[j], s1[j], s2[j], N);
+        if (rm) {
+          update_running(rm + c, mv.mean, momentum);
+          update_running(rv + c, mv.var * N / (N - 1), momentum);
+        }
+      }
+      const double inv = inv_std(mv.var, eps);
+      mean[c] = m0[j] = static_cast<T>(mv.mean);
+      ml[j] = low_part(mv.mean, m0[j]);
+      invstd[c] = static_cast<T>(inv);
+      a[j] = static_cast<T>(inv * (weight ? static_cast<double>(weight[c]) : 1.0));
+      b[j] = bias ? bias[c] : T(0);
+    }
+    col_affine(x + c0, N, C, w, m0, ml, a, b, y + c0);
+  }
+}
+
+// The coefficients of dx = k1 ((g dy + k2 (x - mean)) + k3) for one channel (or set) of M elements,
+// from sa = sum g dy and sb = sum g dy (x - mean): k1 = (the outer factor) inv, k2 = -inv^2 sb / M,
+// k3 = -sa / M, i.e. inv (g dy - mean(g dy) - x_hat mean(g dy x_hat)).
+struct GradCoefficients {
+  double k1, k2, k3;
+};
+inline GradCoefficients grad_coefficients(double outer, double inv, double sa, double sb, index_t M) {
+  if (M == 0) return {outer * inv, 0.0, 0.0};
+  return {outer * inv, -inv * inv * sb / M, -sa / M};
+}
+
+template <typename T>
+void batch_norm_backward_planes(const BatchNormShape& s, const T* dy, const T* x, const T* mean, const T* invstd,
+                                const T* weight, bool training, T* dx, T* dweight, T* dbias) {
+  const index_t N = s.N, C = s.C, S = s.S, M = N * S;
+#pragma omp parallel for schedule(dynamic, 1) if (N * C * S >= kParallelFrom)
+  for (index_t c = 0; c < C; ++c) {
+    double sa = 0, sb = 0;
+    for (index_t n = 0; n < N; ++n) sum_grad(dy + (n * C + c) * S, x + (n * C + c) * S, S, mean[c], sa, sb);
+    const double inv = invstd[c], w = weight ? static_cast<double>(weight[c]) : 1.0;
+    dbias[c] = static_cast<T>(sa);
+    dweight[c] = static_cast<T>(sb * inv);
+    const GradCoefficients k = grad_coefficients(w, inv, sa, sb, M);
+    for (index_t n = 0; n < N; ++n) {
+      const index_t at = (n * C + c) * S;
+      if (training)
+        grad_apply(dy + at, x + at, S, mean[c], static_cast<T>(k.k1), T(1), static_cast<T>(k.k2),
+                   static_cast<T>(k.k3), dx + at);
+      else
+        scale(dy + at, S, static_cast<T>(k.k1), dx + at);
+    }
+  }
+}
+
+template <typename T>
+void batch_norm_backward_columns(const BatchNormShape& s, const T* dy, const T* x, const T* mean, const T* invstd,
+                                 const T* weight, bool training, T* dx, T* dweight, T* dbias) {
+  const index_t N = s.N, C = s.C, blocks = (C + kColumns - 1) / kColumns;
+#pragma omp parallel for schedule(dynamic, 1) if (N * C >= kParallelFrom)
+  for (index_t blk = 0; blk < blocks; ++blk) {
+    const index_t c0 = blk * kColumns, w = std::min(kColumns, C - c0);
+    double sa[kColumns] = {}, sb[kColumns] = {};
+    T k1[kColumns], k2[kColumns], k3[kColumns];
+    col_sum_grad(dy + c0, x + c0, N, C, w, mean + c0, sa, sb);
+    for (index_t j = 0; j < w; ++j) {
+      const index_t c = c0 + j;
+      const double inv = invstd[c], wc = weight ? static_cast<double>(weight[c]) : 1.0;
+      dbias[c] = static_cast<T>(sa[j]);
+      dweight[c] = static_cast<T>(sb[j] * inv);
+      const GradCoefficients k = grad_coefficients(wc, inv, sa[j], sb[j], N);
+      k1[j] = static_cast<T>(k.k1);
+      k2[j] = static_cast<T>(training ? k.k2 : 0.0);
+      k3[j] = static_cast<T>(training ? k.k3 : 0.0);
+    }
+    if (training) {
+      col_grad_apply(dy + c0, x + c0, N, C, w, mean + c0, k1, k2, k3, dx + c0);
+    } else {
+      for (index_t n = 0; n < N; ++n)
+        for (index_t j = 0; j < w; ++j) dx[n * C + c0 + j] = k1[j] * dy[n * C + c0 + j];
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------ group norm
+
+// Sets per chunk of the backward: enough elements to amortise a chunk's partial sums, and at most
+// kMaxChunks chunks, so that the partials (kMaxChunks x 2C doubles) stay small.
+constexpr index_t kMaxChunks = 128;
+inline index_t sets_per_chunk(index_t sets, index_t set_size) {
+  const index_t by_size = std::max<index_t>(1, (index_t(1) << 16) / std::max<index_t>(set_size, 1));
+  return std::max(by_size, (sets + kMaxChunks - 1) / kMaxChunks);
+}
+
+template <typename T>
+Moments set_moments(const T* x, index_t m) {
+  if (m == 0) return {0.0, 0.0};
+  const T k = shift_of(x[0]);
+  const T m0 = static_cast<T>(k + sum_shifted(x, m, k) / m);
+  double s1 = 0, s2 = 0;
+  sum_centered(x, m, m0, s1, s2);
+  return finish(m0, s1, s2, m);
+}
+
+}  // namespace
+
+template <typename T>
+void batch_norm_forward(const BatchNormShape& s, const T* x, T* running_mean, T* running_var, const T* weight,
+                        const T* bias, bool training, double momentum, double eps, T* y, T* mean, T* invstd) {
+  if (s.S == 1)
+    batch_norm_forward_columns(s, x, running_mean, running_var, weight, bias, training, momentum, eps, y, mean, invstd);
+  else
+    batch_norm_forward_planes(s, x, running_mean, running_var, weight, bias, training, momentum, eps, y, mean, invstd);
+}
+
+template <typename T>
+void batch_norm_backward(const BatchNormShape& s, const T* dy, const T* x, const T* mean, const T* invstd,
+                         const T* weight, bool training, T* dx, T* dweight, T* dbias) {
+  if (s.S == 1)
+    batch_norm_backward_columns(s, dy, x, mean, invstd, weight, training, dx, dweight, dbias);
+  else
+    batch_norm_backward_planes(s, dy, x, mean, invstd, weight, training, dx, dweight, dbias);
+}
+
+template <typename T>
+void group_norm_forward(const GroupNormShape& s, const T* x, const T* weight, const T* bias, double eps,
+                        T* running_mean, T* running_var, double momentum, T* y, T* mean, T* invstd) {
+  const index_t N = s.N, C = s.C, S = s.S, G = s.G, Cg = C / G, m = s.group_size(), sets = N * G;
+  std::vector<double> stats(running_mean ? 2 * sets : 0);  // each set's mean and unbiased variance
+#pragma omp parallel for schedule(static) if (sets * m >= kParallelFrom)
+  for (index_t i = 0; i < sets; ++i) {
+    const T* xs = x + i * m;
+    T* ys = y + i * m;
+    const Moments mv = set_moments(xs, m);
+    const double inv = inv_std(mv.var, eps);
+    const T mu = static_cast<T>(mv.mean), ml = low_part(mv.mean, mu),
+            iv = static_cast<T>(inv);
+    mean[i] = mu;
+    invstd[i] = iv;
+    if (running_mean) {
+      stats[2 * i] = mv.mean;
+      stats[2 * i + 1] = m > 1 ? mv.var * m / (m - 1) : 0.0;
+    }
+    const index_t c0 = (i % G) * Cg;
+    if (S == 1) {  // layer norm (and one-pixel group norm): the affine is elementwise along the row
+      affine_row(xs, Cg, mu, ml, iv, weight ? weight + c0 : nullptr, bias ? bias + c0 : nullptr, ys);
+    } else {
+      for (index_t j = 0; j < Cg; ++j) {
+        const index_t c = c0 + j;
+        const T a = static_cast<T>(inv * (weight ? static_cast<double>(weight[c]) : 1.0));
+        affine(xs + j * S, S, mu, ml, a, bias ? bias[c] : T(0), ys + j * S);
+      }
+    }
+  }
+  if (running_mean && N > 0) {
+    for (index_t g = 0; g < G; ++g) {
+      double sm = 0, sv = 0;
+      for (index_t n = 0; n < N; ++n) {
+        sm += stats[2 * (n * G + g)];
+        sv += stats[2 * (n * G + g) + 1];
+      }
+      update_running(running_mean + g, sm / N, momentum);
+      update_running(running_var + g, sv / N, momentum);
+    }
+  }
+}
+
+template <typename T>
+void group_norm_backward(const GroupNormShape& s, const T* dy, const T* x, const T* mean, const T* invstd,
+                         const T* weight, T* dx, T* dweight, T* dbias) {
+  const index_t N = s.N, C = s.C, S = s.S, G = s.G, Cg = C / G, m = s.group_size(), sets = N * G;
+  const index_t per_chunk = sets_per_chunk(sets, m), chunks = sets > 0 ? (sets + per_chunk - 1) / per_chunk : 0;
+  // Each chunk's partial (dweight, dbias): summed in chunk order after the region, so the result
+  // is the same at any thread count.
+  std::vector<double> partial(static_cast<size_t>(chunks) * 2 * C, 0.0);
+#pragma omp parallel for schedule(static) if (sets * m >= kParallelFrom)
+  for (index_t chunk = 0; chunk < chunks; ++chunk) {
+    double* pdw = partial.data() + chunk * 2 * C;
+    double* pdb = pdw + C;
+    const index_t end = std::min(sets, (chunk + 1) * per_chunk);
+    for (index_t i = chunk * per_chunk; i < end; ++i) {
+      const T *dys = dy + i * m, *xs = x + i * m;
+      T* dxs = dx + i * m;
+      const index_t c0 = (i % G) * Cg;
+      const T mu = mean[i];
+      const double inv = invstd[i];
+      double A = 0, B = 0;  // sum g and sum g (x - mean) over the set, g = w dy
+      if (S == 1) {
+        sum_grad_row(dys, xs, Cg, mu, static_cast<T>(inv), weight ? weight + c0 : nullptr, pdw + c0, pdb + c0, A, B);
+      } else {
+        for (index_t j = 0; j < Cg; ++j) {
+          double sa = 0, sb = 0;
+          sum_grad(dys + j * S, xs + j * S, S, mu, sa, sb);
+          const double w = weight ? static_cast<double>(weight[c0 + j]) : 1.0;
+          pdb[c0 + j] += sa;
+          pdw[c0 + j] += sb * inv;
+          if (std::isfinite(w)) {
+            A += w * sa;
+            B += w * sb;
+          } else {  // inf * sum dy is not sum (inf * dy) when dy changes sign: the formula's products
+            for (index_t e = 0; e < S; ++e) {
+              const T g = static_cast<T>(w) * dys[j * S + e];
+              A += g;
+              B += g * (xs[j * S + e] - mu);
+            }
+          }
+        }
+      }
+      // dx = inv ((w dy - A/m) - inv^2 B/m (x - mean))
+      const GradCoefficients k = grad_coefficients(1.0, inv, A, B, m);
+      if (S == 1) {
+        grad_apply_row(dys, xs, Cg, mu, static_cast<T>(k.k1), static_cast<T>(k.k2), static_cast<T>(k.k3),
+                       weight ? weight + c0 : nullptr, dxs);
+      } else {
+        for (index_t j = 0; j < Cg; ++j) {
+          const double w = weight ? static_cast<double>(weight[c0 + j]) : 1.0;
+          grad_apply(dys + j * S, xs + j * S, S, mu, static_cast<T>(k.k1), static_cast<T>(w), static_cast<T>(k.k2),
+                     static_cast<T>(k.k3), dxs + j * S);
+        }
+      }
+    }
+  }
+  for (index_t c = 0; c < C; ++c) {
+    double sw = 0, sb = 0;
+    for (index_t chunk = 0; chunk < chunks; ++chunk) {
+      sw += partial[chunk * 2 * C + c];
+      sb += partial[chunk * 2 * C + C + c];
+    }
+    dweight[c] = static_cast<T>(sw);
+    dbias[c] = static_cast<T>(sb);
+  }
+}
+
+#define I2DL_NORM_INSTANTIATE(T)                                                                                    \
+  template void batch_norm_forward<T>(const BatchNormShape&, const T*, T*, T*, const T*, const T*, bool, double,   \
+                                      double, T*, T*, T*);                                                         \
+  template void batch_norm_backward<T>(const BatchNormShape&, const T*, const T*, const T*, const T*, const T*,    \
+                                       bool, T*, T*, T*);                                                          \
+  template void group_norm_forward<T>(const GroupNormShape&, const T*, const T*, const T*, double, T*, T*, double, \
+                                      T*, T*, T*);                                                                 \
+  template void group_norm_backward<T>(const GroupNormShape&, const T*, const T*, const T*, const T*, const T*,    \
+                                       T*, T*, T*);
+I2DL_NORM_INSTANTIATE(float)
+I2DL_NORM_INSTANTIATE(double)
+#undef I2DL_NORM_INSTANTIATE
+
+}  // namespace i2dl
