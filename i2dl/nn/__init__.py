@@ -1,6 +1,6 @@
-"""``i2dl.nn``: Module, Parameter, layers by family (linear, conv, pool, dropout, activation, loss),
-containers, init."""
-from . import init
+"""``i2dl.nn``: Module, Parameter, layers by family (linear, conv, pool, dropout, activation, loss,
+norm), containers, init, utils."""
+from . import init, utils
 from .activation import ELU, LeakyReLU, LogSoftmax, Maxout, PReLU, ReLU, Sigmoid, SiLU, Softmax, Swish, Tanh
 from .container import ModuleList, Sequential
 from .conv import Conv2d
@@ -8,4 +8,5 @@ from .dropout import Dropout, Dropout2d
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, MultiMarginLoss
 from .module import Module, Parameter
+from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d

@@ -39,8 +39,13 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() before assigning "
                                  f"attributes (assigning {name!r})")
+        if name in self._buffers and (value is None or (hasattr(value, "dtype") and hasattr(value, "shape"))):
+            self.register_buffer(name, value)  # assigning an array to a buffer's name replaces the buffer
+            return
         for registry in (self._parameters, self._modules, self._buffers):
-            registry.pop(name, None)
+            if not ((registry is self._parameters and isinstance(value, Parameter))
+                    or (registry is self._modules and isinstance(value, Module))):
+                registry.pop(name, None)  # a replacement of the same kind keeps its place (Sequential order)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
@@ -48,7 +53,10 @@ class Module:
         object.__setattr__(self, name, value)
 
     def register_buffer(self, name, array):
-        """Non-learnable state saved in state_dict (e.g. running statistics)."""
+        """Non-learnable state saved in state_dict (e.g. running statistics): a NumPy (or CuPy) array,
+        or None for a buffer the configuration leaves out (not in state_dict, as in PyTorch)."""
+        if array is not None and not (hasattr(array, "dtype") and hasattr(array, "shape")):
+            raise TypeError(f"register_buffer: argument 'array' must be an array or None, got {type(array).__name__}")
         self._buffers[name] = array
         object.__setattr__(self, name, array)
 
@@ -86,7 +94,8 @@ class Module:
 
     def named_buffers(self, prefix=""):
         for name, b in self._buffers.items():
-            yield (f"{prefix}.{name}" if prefix else name), b
+            if b is not None:
+                yield (f"{prefix}.{name}" if prefix else name), b
         for name, m in self._modules.items():
             yield from m.named_buffers(f"{prefix}.{name}" if prefix else name)
 
@@ -116,12 +125,40 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
-    def to(self, device):
+    def to(self, device_or_dtype):
+        """Moves every parameter and buffer to a device ("cpu", "cuda"), or casts the floating ones to a
+        float dtype (``np.float64``, "float32"; integer buffers such as ``num_batches_tracked`` keep
+        theirs), in place, as PyTorch's ``Module.to``. Returns self."""
+        if isinstance(device_or_dtype, str) and device_or_dtype in ("cpu", "cuda"):
+            return self._apply_to_state(lambda p: p.to(device_or_dtype), lambda b: _move(b, device_or_dtype))
+        try:
+            dtype = np.dtype(device_or_dtype)
+        except TypeError:
+            dtype = None
+        if dtype is None or dtype.kind != "f" or dtype.itemsize not in (4, 8):
+            raise ValueError(f"to: argument must be 'cpu', 'cuda', float32 or float64, got {device_or_dtype!r}")
+        return self._apply_to_state(lambda p: p if p.dtype == dtype else Tensor._wrap(p.data.astype(dtype), False),
+                                    lambda b: b.astype(dtype) if b.dtype.kind == "f" and b.dtype != dtype else b)
+
+    def double(self):
+        """Casts every floating parameter and buffer to float64 (to check a whole model in float64)."""
+        return self.to(np.float64)
+
+    def float(self):
+        """Casts every floating parameter and buffer to float32."""
+        return self.to(np.float32)
+
+    def _apply_to_state(self, on_parameter, on_buffer):
         for m in self.modules():
             for name, p in list(m._parameters.items()):
-                moved = p.to(device)
+                if p is None:
+                    continue
+                moved = on_parameter(p)
                 if moved is not p:
                     setattr(m, name, Parameter(moved.data, requires_grad=p.requires_grad))
+            for name, b in list(m._buffers.items()):
+                if b is not None:
+                    m.register_buffer(name, on_buffer(b))
         return self
 
     # ---------------------------------------------------------------- state
@@ -155,7 +192,8 @@ class Module:
                 p = own[k]
                 p.data[...] = value.astype(p.dtype) if p.device == "cpu" else _to_device(value.astype(p.dtype))
             else:
-                buffers[k][...] = value
+                b = buffers[k]
+                b[...] = value.astype(b.dtype) if isinstance(b, np.ndarray) else _to_device(value.astype(b.dtype))
         return {"missing_keys": missing, "unexpected_keys": unexpected}
 
     # ---------------------------------------------------------------- repr
@@ -181,3 +219,13 @@ class Module:
 def _to_device(a):
     import cupy
     return cupy.asarray(a)
+
+
+def _move(a, device):
+    """A buffer on ``device``: the same array when it is already there."""
+    on_gpu = not isinstance(a, np.ndarray)
+    if device == "cuda" and not on_gpu:
+        return _to_device(a)
+    if device == "cpu" and on_gpu:
+        return a.get()
+    return a
