@@ -15,6 +15,7 @@
 #include <cmath>
 #include <vector>
 
+#include "i2dl/lanes.h"
 #include "i2dl/parallel.h"
 
 namespace i2dl {
@@ -156,44 +157,75 @@ I2DL_INLINE void grad_apply_row_impl(const T* __restrict__ dy, const T* __restri
 
 // ---------------------------------------- blocks of w <= kColumns columns of (N, C) (batch norm 1d)
 
-// s[j] += sum_n (x[n, j] - k[j]) for the block's columns.
+// The column blocks' sums keep one accumulator vector per kLanes columns in registers (GCC's
+// vector extension, one 64-byte vector of T: i2dl/lanes.h); a tail block narrower than kColumns
+// takes the scalar loop. An array of scalar accumulators was loaded and stored on every row.
 template <typename T>
-I2DL_INLINE void col_sum_shifted_impl(const T* __restrict__ x, index_t N, index_t C, index_t w,
-                                      const T* __restrict__ k, double* __restrict__ s) {
-  T a[kColumns];
-  for (index_t n0 = 0; n0 < N; n0 += kChunk) {
-    const index_t n1 = std::min(N, n0 + kChunk);
-    for (index_t j = 0; j < w; ++j) a[j] = 0;
-    for (index_t n = n0; n < n1; ++n) {
-      const T* row = x + n * C;
-#pragma omp simd
-      for (index_t j = 0; j < w; ++j) a[j] += row[j] - k[j];
-    }
-    for (index_t j = 0; j < w; ++j) s[j] += a[j];
-  }
-}
+using Vec = typename Lanes<T>::type;
 
 template <typename T>
-I2DL_INLINE void col_sum_centered_impl(const T* __restrict__ x, index_t N, index_t C, index_t w,
-                                       const T* __restrict__ m, double* __restrict__ s1, double* __restrict__ s2) {
-  T a[kColumns], b[kColumns];
+I2DL_INLINE Vec<T> load_vec(const T* p) {
+  Vec<T> v;
+  __builtin_memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// s1[j] += sum_n d, s2[j] += sum_n d^2 (want_s2) for d = x[n, j] - k[j], over the block's w columns.
+template <bool want_s2, typename T>
+I2DL_INLINE void col_sums_impl(const T* __restrict__ x, index_t N, index_t C, index_t w, const T* __restrict__ k,
+                               double* __restrict__ s1, double* __restrict__ s2) {
+  constexpr index_t L = lanes<T>(), NV = kColumns / L;
+  if (w == kColumns) {
+    Vec<T> kv[NV];
+    for (index_t v = 0; v < NV; ++v) kv[v] = load_vec(k + v * L);
+    for (index_t n0 = 0; n0 < N; n0 += kChunk) {
+      const index_t n1 = std::min(N, n0 + kChunk);
+      Vec<T> a[NV] = {}, b[NV] = {};
+      for (index_t n = n0; n < n1; ++n) {
+        const T* row = x + n * C;
+#pragma GCC unroll 8
+        for (index_t v = 0; v < NV; ++v) {
+          const Vec<T> d = load_vec(row + v * L) - kv[v];
+          a[v] += d;
+          if (want_s2) b[v] += d * d;
+        }
+      }
+      for (index_t v = 0; v < NV; ++v)
+        for (index_t l = 0; l < L; ++l) {
+          s1[v * L + l] += a[v][l];
+          if (want_s2) s2[v * L + l] += b[v][l];
+        }
+    }
+    return;
+  }
   for (index_t n0 = 0; n0 < N; n0 += kChunk) {
     const index_t n1 = std::min(N, n0 + kChunk);
-    for (index_t j = 0; j < w; ++j) a[j] = b[j] = 0;
+    T a[kColumns] = {}, b[kColumns] = {};
     for (index_t n = n0; n < n1; ++n) {
       const T* row = x + n * C;
-#pragma omp simd
       for (index_t j = 0; j < w; ++j) {
-        const T d = row[j] - m[j];
+        const T d = row[j] - k[j];
         a[j] += d;
         b[j] += d * d;
       }
     }
     for (index_t j = 0; j < w; ++j) {
       s1[j] += a[j];
-      s2[j] += b[j];
+      if (want_s2) s2[j] += b[j];
     }
   }
+}
+
+template <typename T>
+I2DL_INLINE void col_sum_shifted_impl(const T* __restrict__ x, index_t N, index_t C, index_t w,
+                                      const T* __restrict__ k, double* __restrict__ s) {
+  col_sums_impl<false>(x, N, C, w, k, s, nullptr);
+}
+
+template <typename T>
+I2DL_INLINE void col_sum_centered_impl(const T* __restrict__ x, index_t N, index_t C, index_t w,
+                                       const T* __restrict__ m, double* __restrict__ s1, double* __restrict__ s2) {
+  col_sums_impl<true>(x, N, C, w, m, s1, s2);
 }
 
 template <typename T>
@@ -211,13 +243,35 @@ I2DL_INLINE void col_affine_impl(const T* __restrict__ x, index_t N, index_t C, 
 template <typename T>
 I2DL_INLINE void col_sum_grad_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t N, index_t C, index_t w,
                                    const T* __restrict__ m, double* __restrict__ sa, double* __restrict__ sb) {
-  T a[kColumns], b[kColumns];
+  constexpr index_t L = lanes<T>(), NV = kColumns / L;
+  if (w == kColumns) {
+    Vec<T> mv[NV];
+    for (index_t v = 0; v < NV; ++v) mv[v] = load_vec(m + v * L);
+    for (index_t n0 = 0; n0 < N; n0 += kChunk) {
+      const index_t n1 = std::min(N, n0 + kChunk);
+      Vec<T> a[NV] = {}, b[NV] = {};
+      for (index_t n = n0; n < n1; ++n) {
+        const T *g = dy + n * C, *row = x + n * C;
+#pragma GCC unroll 8
+        for (index_t v = 0; v < NV; ++v) {
+          const Vec<T> gv = load_vec(g + v * L);
+          a[v] += gv;
+          b[v] += gv * (load_vec(row + v * L) - mv[v]);
+        }
+      }
+      for (index_t v = 0; v < NV; ++v)
+        for (index_t l = 0; l < L; ++l) {
+          sa[v * L + l] += a[v][l];
+          sb[v * L + l] += b[v][l];
+        }
+    }
+    return;
+  }
   for (index_t n0 = 0; n0 < N; n0 += kChunk) {
     const index_t n1 = std::min(N, n0 + kChunk);
-    for (index_t j = 0; j < w; ++j) a[j] = b[j] = 0;
+    T a[kColumns] = {}, b[kColumns] = {};
     for (index_t n = n0; n < n1; ++n) {
       const T *g = dy + n * C, *row = x + n * C;
-#pragma omp simd
       for (index_t j = 0; j < w; ++j) {
         a[j] += g[j];
         b[j] += g[j] * (row[j] - m[j]);
