@@ -24,7 +24,8 @@ def main(argv=None) -> int:
     p_train.add_argument("--batch-size", type=int, default=None)
     p_train.add_argument("--lr", type=float, default=None)
     p_train.add_argument("--seed", type=int, default=0)
-    p_train.add_argument("--model", default="lenet", choices=["lenet", "mlp"])
+    p_train.add_argument("--model", default="lenet", choices=["lenet", "lenet-bn", "mlp"],
+                         help="lenet: the digits CNN; lenet-bn: with batch norm after each conv; mlp")
     p_train.add_argument("--out", default="runs/digits", help="where the model is saved (<OUT>.safetensors: weights and config in one file)")
     p_train.add_argument("--backend", default="cpu", choices=["cpu", "reference"],
                          help="which CPU kernels run the model on the CPU")

@@ -1,6 +1,7 @@
 """Benchmark rows for the kernels: the lecture's convolution and pooling shapes (LeNet, ResNet,
-strided, 1x1, batch 1, depthwise), forward and forward+backward, on reference / cpu / torch
-(when importable)."""
+strided, 1x1, batch 1, depthwise), the normalization layers, forward and forward+backward, on
+reference / cpu / torch (when importable), with a memory-copy row as the bandwidth anchor of the
+memory-bound ones."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -95,12 +96,100 @@ def _pool_case(kind, backward):
                 bytes=float(traffic))
 
 
+NORM_SHAPES = [
+    # kind, x shape, num_groups (group norm)
+    ("batch_norm", (64, 64, 32, 32), None),
+    ("batch_norm", (256, 1024), None),
+    ("layer_norm", (4096, 512), None),
+    ("group_norm", (32, 256, 16, 16), 32),
+    ("instance_norm", (32, 64, 32, 32), 64),
+]
+
+
+def _norm_case(kind, xs, groups, backward, training=True):
+    C = xs[1] if kind != "layer_norm" else xs[-1]
+
+    def make():
+        rng = np.random.default_rng(0)
+        return {"x": rng.standard_normal(xs, dtype=np.float32), "w": rng.standard_normal(C, dtype=np.float32),
+                "b": rng.standard_normal(C, dtype=np.float32), "dy": rng.standard_normal(xs, dtype=np.float32),
+                "rm": np.zeros(C, np.float32), "rv": np.ones(C, np.float32)}
+
+    def run(kmod, a):
+        if kind == "batch_norm":
+            # fresh running statistics per call, so that every timed call (and the reference) sees the same ones
+            rm, rv = a["rm"].copy(), a["rv"].copy()
+            y, mean, inv = kmod.batch_norm_forward(a["x"], rm, rv, a["w"], a["b"], training, 0.1, 1e-5)
+            grads = kmod.batch_norm_backward(a["dy"], a["x"], mean, inv, a["w"], training) if backward else ()
+            return (y, mean, inv, rm, rv) + tuple(grads)
+        if kind == "layer_norm":
+            y, mean, inv = kmod.layer_norm_forward(a["x"], (C,), a["w"], a["b"], 1e-5)
+            grads = kmod.layer_norm_backward(a["dy"], a["x"], mean, inv, (C,), a["w"]) if backward else ()
+        else:
+            y, mean, inv = kmod.group_norm_forward(a["x"], groups, a["w"], a["b"], 1e-5)
+            grads = kmod.group_norm_backward(a["dy"], a["x"], mean, inv, groups, a["w"]) if backward else ()
+        return (y, mean, inv) + tuple(grads)
+
+    def torch_inputs(torch, a):
+        t = {k: torch.from_numpy(v.copy()) for k, v in a.items()}
+        for k in ("x", "w", "b"):
+            t[k].requires_grad_(True)
+        return t
+
+    def torch_run(torch, t):
+        F = torch.nn.functional
+        if kind == "batch_norm":
+            y = F.batch_norm(t["x"], t["rm"], t["rv"], t["w"], t["b"], training, 0.1, 1e-5)
+        elif kind == "layer_norm":
+            y = F.layer_norm(t["x"], (C,), t["w"], t["b"], 1e-5)
+        elif kind == "group_norm":
+            y = F.group_norm(t["x"], groups, t["w"], t["b"], 1e-5)
+        else:
+            y = F.instance_norm(t["x"], None, None, t["w"], t["b"], True, 0.1, 1e-5)
+        if backward:
+            for k in ("x", "w", "b"):
+                t[k].grad = None
+            y.backward(t["dy"])
+
+    n = int(np.prod(xs))
+    traffic = 4 * n * (2 + (3 if backward else 0))  # forward reads x, writes y; backward reads dy, x, writes dx
+    shape = "x".join(map(str, xs)) + (f" G{groups}" if kind == "group_norm" else "") + ("" if training else " eval")
+    return Case(f"{kind} {'fwd+bwd' if backward else 'fwd'}", shape, make, run, torch_run, bytes=float(traffic),
+                torch_inputs=torch_inputs)
+
+
+def _copy_case():
+    """The memory bandwidth of this run: a 64 MiB copy (read and write), the anchor of the GB/s
+    column of the memory-bound rows."""
+    n = 16 << 20
+
+    def make():
+        return {"x": np.ones(n, np.float32), "y": np.empty(n, np.float32)}
+
+    def run(kmod, a):
+        np.copyto(a["y"], a["x"], casting="unsafe")
+        return (a["y"],)
+
+    def torch_inputs(torch, a):
+        return {"x": torch.from_numpy(a["x"]), "y": torch.from_numpy(a["y"].copy())}
+
+    def torch_run(torch, t):
+        t["y"].copy_(t["x"])
+
+    return Case("memory copy (bandwidth anchor)", "64 MiB float32", make, run, torch_run, bytes=float(8 * n),
+                torch_inputs=torch_inputs, reference_timed=False)
+
+
 def kernel_cases():
-    cases = []
+    cases = [_copy_case()]
     for spec in CONV_SHAPES:
         for backward in (False, True):
             cases.append(_conv_case(*spec, backward))
     for kind in ("max", "avg"):
         for backward in (False, True):
             cases.append(_pool_case(kind, backward))
+    for kind, xs, groups in NORM_SHAPES:
+        for backward in (False, True):
+            cases.append(_norm_case(kind, xs, groups, backward))
+    cases.append(_norm_case("batch_norm", (64, 64, 32, 32), None, False, training=False))
     return cases

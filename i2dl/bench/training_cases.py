@@ -15,6 +15,11 @@ from .kernel_cases import Case
 
 def _torch_model(torch, name):
     nn = torch.nn
+    if name == "lenet-bn":  # models.DigitsCNN(batch_norm=True, dropout=0)
+        def block(cin, cout):
+            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)]
+        return nn.Sequential(*block(1, 32), *block(32, 64), nn.Flatten(), nn.Dropout(0.0), nn.Linear(256, 128),
+                             nn.ReLU(), nn.Linear(128, 10))
     if name == "lenet":
         return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84),
@@ -22,8 +27,7 @@ def _torch_model(torch, name):
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
 
 
-def _step_case(name, label, make_model):
-    shape = (64, 1, 28, 28)
+def _step_case(name, label, make_model, shape=(64, 1, 28, 28)):
 
     def make():
         rng = np.random.default_rng(0)
@@ -54,7 +58,8 @@ def _step_case(name, label, make_model):
         loss.backward()
         t["opt"].step()
 
-    return Case(f"train step {label}", "batch 64, 1x28x28", make, run, torch_run, validate_with_reference=False,
+    return Case(f"train step {label}", f"batch {shape[0]}, " + "x".join(map(str, shape[1:])), make, run, torch_run,
+                validate_with_reference=False,
                 reference_timed=True, torch_inputs=torch_inputs, validate_step=_validate_step)
 
 
@@ -111,4 +116,6 @@ def _tiny_case():
 def training_cases():
     return [_step_case("lenet", "LeNet-5", lambda: models.LeNet5()),
             _step_case("mlp", "MLP 784-256-10", lambda: models.MLP((784, 256, 10))),
+            _step_case("lenet-bn", "digits CNN + BatchNorm2d", lambda: models.DigitsCNN(dropout=0.0, batch_norm=True),
+                       shape=(64, 1, 8, 8)),
             _tiny_case()]

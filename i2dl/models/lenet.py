@@ -26,14 +26,20 @@ class LeNet5(nn.Module):
 
 class DigitsCNN(nn.Module):
     """A small LeNet-style CNN for 1x8x8 digits: two 3x3 conv blocks (same padding) with 2x2 max
-    pooling (8 -> 4 -> 2), then a two-layer classifier with dropout."""
+    pooling (8 -> 4 -> 2), then a two-layer classifier with dropout. ``batch_norm=True`` puts a
+    BatchNorm2d after each conv (whose bias it makes redundant, so the convs have none)."""
 
-    def __init__(self, in_channels=1, num_classes=10, width=32, dropout=0.25):
+    def __init__(self, in_channels=1, num_classes=10, width=32, dropout=0.25, batch_norm=False):
         super().__init__()
-        self.config = dict(in_channels=in_channels, num_classes=num_classes, width=width, dropout=dropout)
-        self.features = nn.Sequential(
-            nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.config = dict(in_channels=in_channels, num_classes=num_classes, width=width, dropout=dropout,
+                           batch_norm=batch_norm)
+
+        def block(cin, cout):
+            if batch_norm:
+                return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                        nn.MaxPool2d(2)]
+            return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+        self.features = nn.Sequential(*block(in_channels, width), *block(width, 2 * width))
         self.classifier = nn.Sequential(
             nn.Flatten(), nn.Dropout(dropout), nn.Linear(2 * width * 4, 128), nn.ReLU(),
             nn.Linear(128, num_classes, nonlinearity="linear"))

@@ -9,12 +9,14 @@ from .. import kernels, manual_seed, models, optim
 from ..data import DataLoader, digits, random_split
 from .trainer import evaluate, fit
 
-DEFAULTS = {"lenet": dict(epochs=25, batch_size=32, lr=0.02), "mlp": dict(epochs=30, batch_size=32, lr=0.05)}
+DEFAULTS = {"lenet": dict(epochs=25, batch_size=32, lr=0.02), "lenet-bn": dict(epochs=25, batch_size=32, lr=0.05),
+            "mlp": dict(epochs=30, batch_size=32, lr=0.05)}
+MODEL_NAMES = tuple(DEFAULTS)
 
 
 def build(name):
-    if name == "lenet":
-        return models.DigitsCNN()
+    if name in ("lenet", "lenet-bn"):
+        return models.DigitsCNN(batch_norm=name == "lenet-bn")
     return models.MLP(sizes=(64, 128, 10))
 
 

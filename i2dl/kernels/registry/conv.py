@@ -37,9 +37,9 @@ def _conv_samples(rng):
           desc="direct forward with groups, stride and dilation"),
         s(2, 16, 34, 34, 16, 3, 3, padding=1, desc="GEMM path, one image per block"),
         s(2, 3, 11, 11, 4, 5, 5, stride=2, padding=2, dilation=(1, 2), groups=1, desc="5x5 mixed"),
-        s(2, 16, 9, 11, 16, 3, 3, padding=1, desc="Winograd F(2x2,3x3): odd output sizes (partial tiles)"),
-        s(1, 17, 6, 7, 20, 3, 3, padding=0, bias=False, desc="Winograd, no padding, one image, no bias"),
-        s(2, 16, 5, 4, 18, 3, 3, padding=(2, 1), desc="Winograd, padding (2, 1): input gradient with padding (0, 1)"),
+        s(2, 16, 13, 15, 16, 3, 3, padding=1, desc="Winograd F(2x2,3x3): odd output sizes (partial tiles)"),
+        s(1, 17, 14, 15, 20, 3, 3, padding=0, bias=False, desc="Winograd, no padding, one image, no bias"),
+        s(2, 16, 12, 12, 18, 3, 3, padding=(2, 1), desc="Winograd, padding (2, 1): input gradient with padding (0, 1)"),
         # the strided direct conv takes whole images per thread: 16 images keep it at up to 16 threads
         s(16, 16, 5, 27, 20, 3, 3, stride=2, padding=1, desc="strided direct: 3x3 stride 2, a partial vector"),
         s(16, 16, 4, 57, 24, 3, 3, stride=2, padding=1, desc="strided direct: rows of two vectors, one partial"),
