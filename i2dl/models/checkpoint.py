@@ -67,7 +67,7 @@ def save(model, path, registry, **extra) -> Path:
         text = json.dumps(meta)
     except TypeError as e:
         raise TypeError(f"save: the model's config and the extra values must be JSON values ({e})") from None
-    state = {k: np.ascontiguousarray(v) for k, v in model.state_dict().items()}
+    state = {k: np.require(v, requirements="C") for k, v in model.state_dict().items()}  # keeps 0-d buffers 0-d
     file = checkpoint_file(path)
     write_atomically(file, to_bytes(state, metadata={_META_KEY: text}))
     return file

@@ -1,19 +1,27 @@
-"""The examples in the docstrings of F.* run and print what they say."""
+"""The examples in the docstrings of F.*, nn.* and nn.utils run and print what they say: every module
+of the two packages, found by listing them (a new family's examples are run without an edit here)."""
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
 import i2dl
 import i2dl.functional as F
+import i2dl.nn as nn
 
-MODULES = ["i2dl.functional.activation", "i2dl.functional.conv", "i2dl.functional.linear", "i2dl.functional.dropout",
-           "i2dl.functional.loss", "i2dl.functional.pool"]
+MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (F, nn) for m in pkgutil.iter_modules(pkg.__path__)]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     i2dl.manual_seed(0)
-    result = doctest.testmod(importlib.import_module(name), extraglobs={"i2dl": i2dl, "F": F},
+    result = doctest.testmod(importlib.import_module(name), extraglobs={"i2dl": i2dl, "F": F, "nn": nn},
                              optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_norm_modules_have_examples():
+    for name in ("i2dl.functional.norm", "i2dl.nn.norm", "i2dl.nn.utils"):
+        finder = doctest.DocTestFinder()
+        assert sum(len(t.examples) for t in finder.find(importlib.import_module(name))) >= 3, name

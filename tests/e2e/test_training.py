@@ -51,3 +51,25 @@ def test_cli_gpu_faces_say_why_they_cannot_run():
     for argv, face in ((["train", "--device", "cuda", "--epochs", "1"], "train"), (["bench", "--device", "cuda"], "bench")):
         with pytest.raises(SystemExit, match=rf"i2dl {face} --device cuda: .*{re.escape(reason)}"):
             main(argv)
+
+
+def test_lenet_bn_learns_the_digits_and_evaluates_with_its_running_statistics(tmp_path):
+    i2dl.manual_seed(0)
+    train, test = random_split(digits(), [0.8, 0.2], seed=0)
+    model = models.DigitsCNN(batch_norm=True)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    fit(model, opt, DataLoader(train, batch_size=32, shuffle=True, seed=0), epochs=3, progress=False)
+    _, acc = evaluate(model, DataLoader(test, batch_size=256))
+    assert acc >= 0.90
+    model.eval()
+    conv, bn = model.features[0], model.features[1]
+    assert int(bn.num_batches_tracked) > 0
+    x = i2dl.tensor(digits().arrays[0][:16])
+    z = conv(x).numpy()
+    c = (slice(None), None, None)
+    want = (z - bn.running_mean[c]) / np.sqrt(bn.running_var[c] + bn.eps) * bn.weight.numpy()[c] + bn.bias.numpy()[c]
+    np.testing.assert_allclose(bn(conv(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+    models.save(model, tmp_path / "bn")  # buffers (int64 num_batches_tracked too) go through the checkpoint
+    again = models.load(tmp_path / "bn").eval()
+    np.testing.assert_array_equal(again(x).numpy(), model(x).numpy())
+    assert int(again.features[1].num_batches_tracked) == int(bn.num_batches_tracked)

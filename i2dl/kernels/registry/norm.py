@@ -54,7 +54,10 @@ def _bn_samples(rng):
         s((6, 4), "constant input, 1d", x=lambda sh: np.full(sh, -2.0)),
         s((8, 3, 6, 6), "mean 1e4, sigma 1", x=lambda sh: 1e4 + rng.standard_normal(sh), checkable=False),
         s((64, 70), "mean 1e4, sigma 1, 1d", x=lambda sh: 1e4 + rng.standard_normal(sh), checkable=False),
-        s((3, 2, 300), "1d (N, C, L), runs longer than a chunk"),
+        s((3, 2, 300), "1d (N, C, L), runs longer than a chunk (the per-channel path)"),
+        s((4, 2, 200), "mean 1e4, sigma 1, per-channel path", x=lambda sh: 1e4 + rng.standard_normal(sh),
+          checkable=False),
+        s((3, 2, 200), "eval, per-channel path", training=False),
     ]
 
 
