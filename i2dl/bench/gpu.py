@@ -47,7 +47,11 @@ def _kernel_rows(cp, torch, sync, budget_s, log, keep):
             case.run(cuda, gpu_inputs)
             sync()
         if torch is not None:
-            t_in = {k: torch.from_numpy(v).cuda().requires_grad_(k != "dy") for k, v in inputs.items()}
+            if case.torch_inputs:  # the case's own torch inputs (which of them need a gradient), on the GPU
+                t_in = {k: v.detach().cuda().requires_grad_(v.requires_grad)
+                        for k, v in case.torch_inputs(torch, inputs).items()}
+            else:
+                t_in = {k: torch.from_numpy(v).cuda().requires_grad_(k != "dy") for k, v in inputs.items()}
 
             def theirs():
                 case.torch_run(torch, t_in)
