@@ -298,10 +298,11 @@ I2DL_INLINE void col_grad_apply_impl(const T* __restrict__ dy, const T* __restri
 
 // ----------------------------------------------------------------------------- streaming stores
 
-// Outputs from this size on are written with non-temporal stores: they cannot stay in the 32 MiB
-// L3 next to their inputs anyway, and a normal store first reads each line it writes (the
-// read-for-ownership), a third more DRAM traffic. Measured on BatchNorm2d (64, 64, 32, 32), 2
-// threads: forward + backward from 3.9 ms to see bench/ (glibc's memcpy switches at a similar size).
+// Outputs from this size on (half the 32 MiB L3 of the machines measured) are written with
+// non-temporal stores: they cannot stay in cache next to their input anyway, and a normal store
+// first reads each line it writes (the read-for-ownership), a third more DRAM traffic. Measured,
+// 2 threads: BatchNorm2d (64, 64, 32, 32) forward + backward 3.9 -> 2.7 ms; but at 4 MiB the
+// GroupNorm (32, 256, 16, 16) forward went from 0.40 to 0.51 ms, its 8 MiB output no longer in L3.
 constexpr index_t kStreamBytes = index_t(16) << 20;
 
 I2DL_INLINE void stream_store(float* p, const float* v) { _mm_stream_ps(p, _mm_loadu_ps(v)); }
@@ -465,7 +466,10 @@ void batch_norm_forward_planes(const BatchNormShape& s, const T* x, T* rm, T* rv
     const T a = static_cast<T>(inv * (weight ? static_cast<double>(weight[c]) : 1.0));
     const T b = bias ? bias[c] : T(0);
     const T mh = mean[c], ml = low_part(mv.mean, mh);
-    for (index_t n = 0; n < N; ++n) affine_out(x + (n * C + c) * S, S, mh, ml, a, b, y + (n * C + c) * S, stream);
+    for (index_t n = 0; n < N; ++n) {
+      if (!training && n + 2 < N) prefetch_run(x + ((n + 2) * C + c) * S, S);  // eval: this is x's first pass
+      affine_out(x + (n * C + c) * S, S, mh, ml, a, b, y + (n * C + c) * S, stream);
+    }
     if (stream) _mm_sfence();
   }
 }
