@@ -8,11 +8,19 @@ from .module import Module, Parameter
 
 
 class ReLU(Module):
+    """y = max(x, 0) elementwise, any shape. Reference: ``i2dl.kernels.reference.relu_forward``.
+
+    >>> nn.ReLU()(i2dl.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]"""
     def forward(self, x):
         return F.relu(x)
 
 
 class LeakyReLU(Module):
+    """y = x for x > 0, negative_slope * x otherwise; any shape.
+
+    >>> nn.LeakyReLU(0.5)(i2dl.tensor([-1.0, 2.0])).tolist()
+    [-0.5, 2.0]"""
     def __init__(self, negative_slope=0.01):
         super().__init__()
         self.negative_slope = negative_slope
@@ -36,6 +44,10 @@ class PReLU(Module):
 
 
 class ELU(Module):
+    """y = x for x > 0, alpha (e^x - 1) otherwise; any shape.
+
+    >>> nn.ELU()(i2dl.tensor([0.0, 1.0])).tolist()
+    [0.0, 1.0]"""
     def __init__(self, alpha=1.0):
         super().__init__()
         self.alpha = alpha
@@ -45,16 +57,28 @@ class ELU(Module):
 
 
 class Sigmoid(Module):
+    """y = 1 / (1 + e^-x) elementwise; any shape.
+
+    >>> nn.Sigmoid()(i2dl.tensor([0.0])).tolist()
+    [0.5]"""
     def forward(self, x):
         return F.sigmoid(x)
 
 
 class Tanh(Module):
+    """y = tanh(x) elementwise; any shape.
+
+    >>> nn.Tanh()(i2dl.tensor([0.0])).tolist()
+    [0.0]"""
     def forward(self, x):
         return F.tanh(x)
 
 
 class Swish(Module):
+    """y = x * sigmoid(beta x) elementwise; any shape.
+
+    >>> nn.Swish()(i2dl.tensor([0.0])).tolist()
+    [0.0]"""
     def __init__(self, beta=1.0):
         super().__init__()
         self.beta = beta
@@ -64,11 +88,20 @@ class Swish(Module):
 
 
 class SiLU(Swish):
+    """y = x * sigmoid(x) (Swish with beta = 1).
+
+    >>> nn.SiLU()(i2dl.tensor([0.0])).tolist()
+    [0.0]"""
     def __init__(self):
         super().__init__(1.0)
 
 
 class Maxout(Module):
+    """y = the maximum over groups of ``pieces`` consecutive entries along ``dim`` (its size / pieces
+    remain).
+
+    >>> nn.Maxout(2)(i2dl.randn(3, 6)).shape
+    (3, 3)"""
     def __init__(self, pieces, dim=1):
         super().__init__()
         self.pieces, self.dim = pieces, dim
@@ -78,6 +111,10 @@ class Maxout(Module):
 
 
 class Softmax(Module):
+    """y_i = e^(x_i) / sum_j e^(x_j) along ``dim``; any shape.
+
+    >>> round(float(nn.Softmax(dim=1)(i2dl.randn(2, 5)).numpy()[0].sum()), 5)
+    1.0"""
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
@@ -87,5 +124,9 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
+    """y_i = x_i - log sum_j e^(x_j) along ``dim``; any shape.
+
+    >>> nn.LogSoftmax(dim=1)(i2dl.randn(2, 5)).shape
+    (2, 5)"""
     def forward(self, x):
         return F.log_softmax(x, self.dim)

@@ -10,8 +10,12 @@ from .module import Module, Parameter, check_input
 
 
 class Linear(Module):
-    """y = x W^T + b; W (out_features, in_features). Initialised for the activation that follows
-    (He for ReLU-like, Xavier for tanh/sigmoid/linear); bias zeros."""
+    """y = x W^T + b; x (..., in_features) -> (..., out_features), W (out_features, in_features), b
+    (out_features,). Initialised for the activation that follows (He for ReLU-like, Xavier for
+    tanh/sigmoid/linear); bias zeros. Reference: ``i2dl.kernels.reference.linear_forward``.
+
+    >>> nn.Linear(5, 3)(i2dl.randn(4, 5)).shape
+    (4, 3)"""
 
     def __init__(self, in_features, out_features, bias=True, nonlinearity="relu", dtype=np.float32):
         super().__init__()
@@ -30,6 +34,10 @@ class Linear(Module):
 
 
 class Flatten(Module):
+    """Flattens dims start_dim.. into one: (N, C, H, W) -> (N, C*H*W) at start_dim=1.
+
+    >>> nn.Flatten()(i2dl.randn(2, 3, 4, 5)).shape
+    (2, 60)"""
     def __init__(self, start_dim=1):
         super().__init__()
         self.start_dim = check_int("Flatten", "start_dim", start_dim, -(2 ** 62))
@@ -42,5 +50,9 @@ class Flatten(Module):
 
 
 class Identity(Module):
+    """y = x (a placeholder, e.g. where a BatchNorm2d was folded into its conv).
+
+    >>> nn.Identity()(i2dl.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]"""
     def forward(self, x):
         return x

@@ -6,6 +6,12 @@ from .module import Module
 
 
 class MaxPool2d(Module):
+    """y[n, c, i, j] = max of the kernel_size window at (i*stride, j*stride) of the padded x;
+    (N, C, H, W) -> (N, C, OH, OW), stride defaults to kernel_size. Reference:
+    ``i2dl.kernels.reference.max_pool2d_forward``.
+
+    >>> nn.MaxPool2d(2)(i2dl.randn(1, 3, 8, 8)).shape
+    (1, 3, 4, 4)"""
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
@@ -18,10 +24,20 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(MaxPool2d):
+    """y = the mean of each kernel_size window (padding counted as zeros); (N, C, H, W) -> (N, C, OH, OW).
+    Reference: ``i2dl.kernels.reference.avg_pool2d_forward``.
+
+    >>> nn.AvgPool2d(2)(i2dl.randn(1, 3, 8, 8)).shape
+    (1, 3, 4, 4)"""
     def forward(self, x):
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class GlobalAvgPool2d(Module):
+    """y[n, c] = the mean over H x W; (N, C, H, W) -> (N, C, 1, 1). Reference:
+    ``i2dl.kernels.reference.global_avg_pool2d_forward``.
+
+    >>> nn.GlobalAvgPool2d()(i2dl.randn(2, 3, 4, 4)).shape
+    (2, 3, 1, 1)"""
     def forward(self, x):
         return F.global_avg_pool2d(x)

@@ -4,6 +4,7 @@ import doctest
 import importlib
 import pkgutil
 
+import numpy as np
 import pytest
 
 import i2dl
@@ -16,7 +17,7 @@ MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (F, nn) for m in pkgutil.iter_m
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     i2dl.manual_seed(0)
-    result = doctest.testmod(importlib.import_module(name), extraglobs={"i2dl": i2dl, "F": F, "nn": nn},
+    result = doctest.testmod(importlib.import_module(name), extraglobs={"i2dl": i2dl, "F": F, "nn": nn, "np": np},
                              optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
 
