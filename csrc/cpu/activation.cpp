@@ -2,12 +2,10 @@
 // where a parallel region costs more than it saves).
 #include "i2dl/activation.h"
 
-#include <omp.h>
+#include "i2dl/parallel.h"
 
 namespace i2dl {
 namespace detail {
-
-constexpr index_t kParallelFrom = 1 << 15;
 
 template <typename T>
 I2DL_INLINE void relu_forward_impl(index_t n, const T* __restrict__ x, T* __restrict__ y) {
@@ -24,27 +22,16 @@ I2DL_CLONES void relu_forward_chunk(index_t n, const double* x, double* y) { rel
 I2DL_CLONES void relu_backward_chunk(index_t n, const float* dy, const float* y, float* dx) { relu_backward_impl(n, dy, y, dx); }
 I2DL_CLONES void relu_backward_chunk(index_t n, const double* dy, const double* y, double* dx) { relu_backward_impl(n, dy, y, dx); }
 
-// Splits [0, n) into one contiguous chunk per thread.
-template <typename F>
-void for_chunks(index_t n, F&& f) {
-#pragma omp parallel if (n >= kParallelFrom)
-  {
-    const index_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-    const index_t begin = n * t / threads, end = n * (t + 1) / threads;
-    if (end > begin) f(begin, end - begin);
-  }
-}
-
 }  // namespace detail
 
 template <typename T>
 void relu_forward(index_t n, const T* x, T* y) {
-  detail::for_chunks(n, [&](index_t b, index_t c) { detail::relu_forward_chunk(c, x + b, y + b); });
+  parallel_chunks(n, [&](index_t b, index_t c) { detail::relu_forward_chunk(c, x + b, y + b); });
 }
 
 template <typename T>
 void relu_backward(index_t n, const T* dy, const T* y, T* dx) {
-  detail::for_chunks(n, [&](index_t b, index_t c) { detail::relu_backward_chunk(c, dy + b, y + b, dx + b); });
+  parallel_chunks(n, [&](index_t b, index_t c) { detail::relu_backward_chunk(c, dy + b, y + b, dx + b); });
 }
 
 template void relu_forward<float>(index_t, const float*, float*);

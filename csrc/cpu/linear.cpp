@@ -1,13 +1,14 @@
 #include "i2dl/linear.h"
 
 #include "i2dl/blas.h"
+#include "i2dl/parallel.h"
 
 namespace i2dl {
 
 template <typename T>
 void sum_rows(index_t rows, index_t cols, const T* a, T* out) {
   // rows outer, columns inner: contiguous and vectorised; bands of columns split across threads
-#pragma omp parallel for schedule(static) if (rows * cols > 32768)
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelFrom)
   for (index_t j0 = 0; j0 < cols; j0 += 64) {
     const index_t j1 = j0 + 64 < cols ? j0 + 64 : cols;
     for (index_t j = j0; j < j1; ++j) out[j] = T(0);
@@ -22,7 +23,7 @@ template <typename T>
 void linear_forward(index_t M, index_t K, index_t N, const T* x, const T* w, const T* b, T* y) {
   if (b) {
     // y starts as the broadcast bias; the GEMM accumulates onto it (beta = 1)
-#pragma omp parallel for schedule(static) if (M * N > 32768)
+#pragma omp parallel for schedule(static) if (M * N >= kParallelFrom)
     for (index_t i = 0; i < M; ++i)
       for (index_t j = 0; j < N; ++j) y[i * N + j] = b[j];
   }

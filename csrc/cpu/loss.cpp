@@ -3,12 +3,13 @@
 // only when there is enough work to pay for waking them.
 #include "i2dl/loss.h"
 
+#include "i2dl/parallel.h"
+
 #include <cmath>
 
 namespace i2dl {
 
 namespace {
-constexpr index_t kParallelElements = 1 << 15;
 
 template <typename T>
 T row_max(const T* z, index_t C) {
@@ -35,7 +36,7 @@ double row_exp_sum(const T* row, index_t C, T m, T* out = nullptr) {
 // at |z| = 1e30 keep their log k (log sum + m - z_y loses it to rounding: 1e30 + log 2 == 1e30).
 template <typename T>
 void cross_entropy_forward(index_t N, index_t C, const T* z, const std::int64_t* labels, T* loss) {
-#pragma omp parallel for schedule(static) if (N * C >= kParallelElements)
+#pragma omp parallel for schedule(static) if (N * C >= kParallelFrom)
   for (index_t i = 0; i < N; ++i) {
     const T* row = z + i * C;
     const T m = row_max(row, C);
@@ -47,7 +48,7 @@ void cross_entropy_forward(index_t N, index_t C, const T* z, const std::int64_t*
 // reference does): dloss * p - dloss at the label would make inf - inf = NaN for dloss = inf.
 template <typename T>
 void cross_entropy_backward(index_t N, index_t C, const T* dloss, const T* z, const std::int64_t* labels, T* dz) {
-#pragma omp parallel for schedule(static) if (N * C >= kParallelElements)
+#pragma omp parallel for schedule(static) if (N * C >= kParallelFrom)
   for (index_t i = 0; i < N; ++i) {
     const T* row = z + i * C;
     T* out = dz + i * C;

@@ -22,7 +22,6 @@ namespace i2dl {
 namespace {
 
 constexpr index_t kChunk = 256;           // elements summed in T before the sum moves to double
-constexpr index_t kParallelFrom = 1 << 15;  // elements below which one thread does the work
 constexpr index_t kColumns = 64;          // channels per block of batch norm's (N, C) path
 
 // ----------------------------------------------------------------------------- contiguous runs

@@ -2,6 +2,8 @@
 // split the parameter into contiguous chunks (small parameters stay on one thread).
 #include "i2dl/optim.h"
 
+#include "i2dl/parallel.h"
+
 #include <omp.h>
 
 #include <cmath>
@@ -52,12 +54,9 @@ I2DL_CLONES void sgd_chunk(index_t n, double* p, const double* g, double* v, con
 
 template <typename T>
 void sgd_step(index_t n, T* param, const T* grad, T* velocity, const SgdConfig& c) {
-#pragma omp parallel if (n >= (1 << 15))
-  {
-    const index_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-    const index_t b = n * t / threads, e = n * (t + 1) / threads;
-    if (e > b) detail::sgd_chunk(e - b, param + b, grad + b, velocity ? velocity + b : nullptr, c);
-  }
+  parallel_chunks(n, [&](index_t b, index_t count) {
+    detail::sgd_chunk(count, param + b, grad + b, velocity ? velocity + b : nullptr, c);
+  });
 }
 
 template void sgd_step<float>(index_t, float*, const float*, float*, const SgdConfig&);
