@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from i2dl import kernels
-from i2dl.kernels.registry import REGISTRY, cast_inputs
+from i2dl.kernels.registry import INPLACE_REGISTRY, REGISTRY, cast_inputs
 
 from conftest import ALL_BACKENDS, device_mover
 
@@ -144,3 +144,53 @@ def test_x_shape_is_checked_before_anything_is_allocated(backend, x_shape, error
                  lambda: k.max_pool2d_backward(np.zeros((2, 3, 4, 4)), np.zeros((2, 3, 4, 4), np.int64), x_shape)):
         with pytest.raises(error, match=pattern):
             call()
+
+
+INPLACE_KINDS = [(spec, kind) for spec in INPLACE_REGISTRY for kind in ("dtype", "noncontiguous", "shape", "read-only")]
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("spec,kind", INPLACE_KINDS, ids=[f"{s.name}-{k}" for s, k in INPLACE_KINDS])
+def test_inplace_generic_bad_input(spec, kind, backend):
+    """The in-place kernels (optimizer steps) get the same generic family: every float array of a
+    valid sample with the wrong dtype, strided, of another shape (all but the first, which sets the
+    shape) and, for the arrays the kernel writes, read-only."""
+    sample = spec.samples(np.random.default_rng(0))[spec.full_sample]
+    move = device_mover(backend)
+    k = kernels.get(backend)
+    tried = 0
+    for i, name in enumerate(sample.inputs):
+        arrays = cast_inputs(sample.inputs, np.float64, move)
+        a = arrays[name]
+        if kind == "dtype":
+            bad, err, pattern = a.astype(np.int32), TypeError, rf"'{name}' must have dtype"
+        elif kind == "noncontiguous":
+            bad, err, pattern = non_contiguous(a), ValueError, rf"'{name}' must be C-contiguous"
+        elif kind == "shape":
+            if i == 0:
+                continue
+            bad, err, pattern = a.reshape(-1)[:-1].copy(), ValueError, rf"'{name}' must have shape"
+        else:
+            if name not in spec.updated or move is not None:  # CuPy arrays cannot be made read-only
+                continue
+            bad = a.copy()
+            bad.setflags(write=False)
+            err, pattern = ValueError, rf"'{name}' must be writable"
+        if bad is None:
+            continue
+        tried += 1
+        with pytest.raises(err, match=pattern):
+            spec.call(k, {**arrays, name: bad}, sample.params)
+    assert tried > 0 or (kind == "read-only" and move is not None)
+
+
+INPLACE_SPECIFIC = [(spec, bad) for spec in INPLACE_REGISTRY for bad in spec.bad_inputs()]
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("spec,bad", INPLACE_SPECIFIC, ids=[f"{s.name}-{b.desc}" for s, b in INPLACE_SPECIFIC])
+def test_inplace_specific_bad_input(spec, bad, backend):
+    sample = spec.samples(np.random.default_rng(0))[spec.full_sample]
+    arrays, params = bad.mutate(cast_inputs(sample.inputs, np.float64, device_mover(backend)), sample.params)
+    with pytest.raises(bad.error, match=bad.match):
+        spec.call(kernels.get(backend), arrays, params)

@@ -1,5 +1,5 @@
 """The in-place kernels of the registry: every backend against the reference, every sample, both
-dtypes; bad input; denormal flushing."""
+dtypes; denormal flushing. (Their bad input: tests/kernels/test_kernel_bad_input.py, from the rows.)"""
 import numpy as np
 import pytest
 
@@ -32,24 +32,6 @@ def test_inplace_cross_check_detects_a_wrong_update():
 
     errors = cross_check_inplace(spec, Perturbed(), spec.samples(np.random.default_rng(0))[0], np.float64)
     assert errors["param"] > 1e-4
-
-
-@pytest.mark.parametrize("backend", ["reference", "cpu"])
-def test_sgd_step_bad_input(backend):
-    k = kernels.get(backend)
-    p = np.zeros((3, 4), np.float32)
-    with pytest.raises(TypeError, match=r"sgd_step_: argument 'grad' must have dtype float32"):
-        k.sgd_step_(p, np.zeros((3, 4)), None, 0.1)
-    with pytest.raises(ValueError, match=r"argument 'grad' must have shape \(3, 4\)"):
-        k.sgd_step_(p, np.zeros((4, 3), np.float32), None, 0.1)
-    with pytest.raises(ValueError, match=r"'velocity' is required when momentum"):
-        k.sgd_step_(p, np.zeros((3, 4), np.float32), None, 0.1, momentum=0.9)
-    with pytest.raises(ValueError, match=r"'param' must be C-contiguous"):
-        k.sgd_step_(np.zeros((4, 3), np.float32).T, np.zeros((3, 4), np.float32), None, 0.1)
-    ro = np.zeros((3, 4), np.float32)
-    ro.setflags(write=False)
-    with pytest.raises(ValueError, match=r"'param' must be writable"):
-        k.sgd_step_(ro, np.zeros((3, 4), np.float32), None, 0.1)
 
 
 @pytest.mark.parametrize("backend", ["reference"] + COMPILED_BACKENDS)

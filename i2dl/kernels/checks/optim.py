@@ -31,3 +31,5 @@ def check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, we
             raise ValueError(f"{fn}: argument 'velocity' is required when momentum != 0")
         check_float_array(fn, "velocity", velocity, like=param, like_name="param")
         check_shape(fn, "velocity", velocity, param.shape)
+        if not getattr(velocity.flags, "writeable", True):
+            raise ValueError(f"{fn}: output argument 'velocity' must be writable, got a read-only array")

@@ -65,6 +65,8 @@ class InplaceSpec:
     call: Callable
     updated: Tuple[str, ...]
     dtypes: Tuple = DTYPES
+    bad_inputs: Callable[[], List[BadInput]] = lambda: []  # stage "call": mutate(arrays, params)
+    full_sample: int = 0  # a sample whose call reads every array: the one the bad-input families mutate
 
 
 def _rn(rng, *shape):

@@ -1,7 +1,7 @@
 """The in-place rows: optimizer steps."""
 from __future__ import annotations
 
-from .core import InplaceSpec, Sample, _rn
+from .core import BadInput, InplaceSpec, Sample, _rn
 
 
 def _sgd_samples(rng):
@@ -22,5 +22,12 @@ def _sgd_samples(rng):
 
 SGD_STEP = InplaceSpec(
     name="sgd_step_", kernel="sgd_step_", samples=_sgd_samples,
-    call=lambda k, a, p: k.sgd_step_(a["param"], a["grad"], a["velocity"], **p), updated=("param", "velocity"))
+    call=lambda k, a, p: k.sgd_step_(a["param"], a["grad"], a["velocity"], **p), updated=("param", "velocity"),
+    full_sample=2,  # momentum 0.9: the velocity is read
+    bad_inputs=lambda: [
+        BadInput("momentum without a velocity", "call", lambda a, p: ({**a, "velocity": None}, {**p, "momentum": 0.9}),
+                 ValueError, r"'velocity' is required when momentum != 0"),
+        BadInput("lr a string", "call", lambda a, p: (a, {**p, "lr": "0.1"}), TypeError, r"'lr' must be a real number"),
+        BadInput("nesterov not a bool", "call", lambda a, p: (a, {**p, "nesterov": 1}), TypeError,
+                 r"'nesterov' must be a bool")])
 
