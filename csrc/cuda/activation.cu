@@ -19,16 +19,12 @@ __global__ void relu_backward_kernel(index_t n, const T* __restrict__ dy, const 
 
 template <typename T>
 std::string relu_forward(index_t n, const T* x, T* y, void* stream) {
-  if (n == 0) return "";
-  relu_forward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(n, x, y);
-  return launch_status("relu_forward");
+  return launch("relu_forward", n, relu_forward_kernel<T>, stream, n, x, y);
 }
 
 template <typename T>
 std::string relu_backward(index_t n, const T* dy, const T* y, T* dx, void* stream) {
-  if (n == 0) return "";
-  relu_backward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(n, dy, y, dx);
-  return launch_status("relu_backward");
+  return launch("relu_backward", n, relu_backward_kernel<T>, stream, n, dy, y, dx);
 }
 
 template std::string relu_forward<float>(index_t, const float*, float*, void*);

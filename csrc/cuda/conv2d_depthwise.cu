@@ -90,26 +90,20 @@ __global__ void direct_backward_weight_kernel(Conv2dShape s, const T* __restrict
 template <typename T>
 std::string conv2d_direct_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y, void* stream) {
   const index_t total = s.N * s.O * s.OH * s.OW;
-  if (total == 0) return "";
-  direct_forward_kernel<T><<<grid_for(total), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, x, w, b, y);
-  return launch_status("conv2d_direct_forward");
+  return launch("conv2d_direct_forward", total, direct_forward_kernel<T>, stream, s, x, w, b, y);
 }
 
 template <typename T>
 std::string conv2d_direct_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx, void* stream) {
   const index_t total = s.N * s.C * s.H * s.W;
-  if (total == 0) return "";
-  direct_backward_input_kernel<T><<<grid_for(total), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, dy, w, dx);
-  return launch_status("conv2d_direct_backward_input");
+  return launch("conv2d_direct_backward_input", total, direct_backward_input_kernel<T>, stream, s, dy, w, dx);
 }
 
 template <typename T>
 std::string conv2d_direct_backward_weight(const Conv2dShape& s, const T* dy, const T* x, T* dw, void* stream) {
   const index_t elements = s.O * (s.C / s.groups) * s.KH * s.KW;
-  if (elements == 0) return "";
-  const unsigned blocks = static_cast<unsigned>(elements < 65535 * 32 ? elements : 65535 * 32);
-  direct_backward_weight_kernel<T><<<blocks, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, dy, x, dw);
-  return launch_status("conv2d_direct_backward_weight");
+  return launch_blocks("conv2d_direct_backward_weight", elements < 65535 * 32 ? elements : 65535 * 32,
+                       direct_backward_weight_kernel<T>, stream, s, dy, x, dw);
 }
 
 #define I2DL_INSTANTIATE(T)                                                                                       \

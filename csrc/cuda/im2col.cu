@@ -50,24 +50,18 @@ __global__ void add_channel_bias_kernel(index_t N, index_t O, index_t P, const T
 template <typename T>
 std::string im2col(const Conv2dShape& s, const T* x, index_t group, index_t n0, index_t count, T* col, void* stream) {
   const index_t total = count * (s.C / s.groups) * s.KH * s.KW * s.OH * s.OW;
-  if (total == 0) return "";
-  im2col_kernel<T><<<grid_for(total), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, x, group, n0, count, col);
-  return launch_status("im2col");
+  return launch("im2col", total, im2col_kernel<T>, stream, s, x, group, n0, count, col);
 }
 
 template <typename T>
 std::string col2im(const Conv2dShape& s, const T* col, index_t group, index_t n0, index_t count, T* dx, void* stream) {
   const index_t total = count * (s.C / s.groups) * s.H * s.W;
-  if (total == 0) return "";
-  col2im_kernel<T><<<grid_for(total), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, col, group, n0, count, dx);
-  return launch_status("col2im");
+  return launch("col2im", total, col2im_kernel<T>, stream, s, col, group, n0, count, dx);
 }
 
 template <typename T>
 std::string add_channel_bias(index_t N, index_t O, index_t P, const T* b, T* y, void* stream) {
-  if (N * O * P == 0) return "";
-  add_channel_bias_kernel<T><<<grid_for(N * O * P), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(N, O, P, b, y);
-  return launch_status("add_channel_bias");
+  return launch("add_channel_bias", N * O * P, add_channel_bias_kernel<T>, stream, N, O, P, b, y);
 }
 
 #define I2DL_INSTANTIATE(T)                                                                                        \

@@ -22,6 +22,23 @@ inline std::string launch_status(const char* kernel) {
   return std::string(kernel) + ": " + cudaGetErrorString(err);
 }
 
+// The one launch of a grid-stride kernel over n elements: enqueued on `stream` (nothing for n == 0),
+// checked, "" or "name: the CUDA error" returned for the binding to raise.
+template <typename... Params, typename... Args>
+std::string launch(const char* name, index_t n, void (*kernel)(Params...), void* stream, Args... args) {
+  if (n <= 0) return "";
+  kernel<<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(args...);
+  return launch_status(name);
+}
+
+// The same with `blocks` blocks of kThreads threads (one block per channel, set or plane).
+template <typename... Params, typename... Args>
+std::string launch_blocks(const char* name, index_t blocks, void (*kernel)(Params...), void* stream, Args... args) {
+  if (blocks <= 0) return "";
+  kernel<<<static_cast<unsigned>(blocks), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(args...);
+  return launch_status(name);
+}
+
 // The transposed tap inversion of an input gradient, along one axis: the output position o whose
 // tap k reads input position i (o * S = i + P - k * D), or -1 where no output does.
 __device__ __forceinline__ index_t tap_source(index_t i, index_t k, index_t S, index_t P, index_t D, index_t O) {

@@ -47,18 +47,13 @@ __global__ void cross_entropy_backward_kernel(index_t N, index_t C, const T* __r
 
 template <typename T>
 std::string cross_entropy_forward(index_t N, index_t C, const T* z, const std::int64_t* labels, T* loss, void* stream) {
-  if (N == 0) return "";
-  cross_entropy_forward_kernel<T><<<grid_for(N), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(N, C, z, labels, loss);
-  return launch_status("cross_entropy_forward");
+  return launch("cross_entropy_forward", N, cross_entropy_forward_kernel<T>, stream, N, C, z, labels, loss);
 }
 
 template <typename T>
 std::string cross_entropy_backward(index_t N, index_t C, const T* dloss, const T* z, const std::int64_t* labels, T* dz,
                                    void* stream) {
-  if (N == 0) return "";
-  cross_entropy_backward_kernel<T><<<grid_for(N), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(N, C, dloss, z,
-                                                                                                  labels, dz);
-  return launch_status("cross_entropy_backward");
+  return launch("cross_entropy_backward", N, cross_entropy_backward_kernel<T>, stream, N, C, dloss, z, labels, dz);
 }
 
 #define I2DL_INSTANTIATE(T)                                                                                      \

@@ -200,53 +200,41 @@ __global__ void group_norm_input_grad_kernel(GroupNormShape s, const T* __restri
   }
 }
 
-inline cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
-inline unsigned blocks(index_t n) { return static_cast<unsigned>(n); }
-
 }  // namespace
 
 template <typename T>
 std::string batch_norm_forward(const BatchNormShape& s, const T* x, T* running_mean, T* running_var, const T* weight,
                                const T* bias, bool training, double momentum, double eps, T* y, T* mean, T* invstd,
                                void* stream) {
-  if (s.C == 0) return "";
-  batch_norm_forward_kernel<T><<<blocks(s.C), kThreads, 0, as_stream(stream)>>>(
-      s, x, running_mean, running_var, weight, bias, training, momentum, eps, y, mean, invstd);
-  return launch_status("batch_norm_forward");
+  return launch_blocks("batch_norm_forward", s.C, batch_norm_forward_kernel<T>, stream, s, x, running_mean,
+                       running_var, weight, bias, training, momentum, eps, y, mean, invstd);
 }
 
 template <typename T>
 std::string batch_norm_backward(const BatchNormShape& s, const T* dy, const T* x, const T* mean, const T* invstd,
                                 const T* weight, bool training, T* dx, T* dweight, T* dbias, void* stream) {
-  if (s.C == 0) return "";
-  batch_norm_backward_kernel<T><<<blocks(s.C), kThreads, 0, as_stream(stream)>>>(s, dy, x, mean, invstd, weight,
-                                                                                  training, dx, dweight, dbias);
-  return launch_status("batch_norm_backward");
+  return launch_blocks("batch_norm_backward", s.C, batch_norm_backward_kernel<T>, stream, s, dy, x, mean, invstd,
+                       weight, training, dx, dweight, dbias);
 }
 
 template <typename T>
 std::string group_norm_forward(const GroupNormShape& s, const T* x, const T* weight, const T* bias, double eps,
                                T* running_mean, T* running_var, double momentum, T* y, T* mean, T* invstd,
                                void* stream) {
-  const index_t sets = s.N * s.G;
-  if (sets == 0) return "";
-  const unsigned grid = running_mean ? blocks(s.G) : blocks(sets < 65535LL * 32 ? sets : 65535LL * 32);
-  group_norm_forward_kernel<T><<<grid, kThreads, 0, as_stream(stream)>>>(s, x, weight, bias, eps, running_mean,
-                                                                         running_var, momentum, y, mean, invstd);
-  return launch_status("group_norm_forward");
+  // with running statistics one block per group visits the images in order (see the kernel)
+  const index_t sets = s.N * s.G, grid = running_mean ? (sets ? s.G : 0) : (sets < 65535LL * 32 ? sets : 65535LL * 32);
+  return launch_blocks("group_norm_forward", grid, group_norm_forward_kernel<T>, stream, s, x, weight, bias, eps,
+                       running_mean, running_var, momentum, y, mean, invstd);
 }
 
 template <typename T>
 std::string group_norm_backward(const GroupNormShape& s, const T* dy, const T* x, const T* mean, const T* invstd,
                                 const T* weight, T* dx, T* dweight, T* dbias, void* stream) {
-  if (s.C == 0) return "";
-  group_norm_param_grad_kernel<T><<<blocks(s.C), kThreads, 0, as_stream(stream)>>>(s, dy, x, mean, invstd, dweight,
-                                                                                    dbias);
-  std::string status = launch_status("group_norm_backward (parameter gradients)");
-  if (!status.empty() || s.N == 0) return status;
-  group_norm_input_grad_kernel<T><<<blocks(s.N * s.G), kThreads, 0, as_stream(stream)>>>(s, dy, x, mean, invstd,
-                                                                                          weight, dx);
-  return launch_status("group_norm_backward");
+  std::string status = launch_blocks("group_norm_backward (parameter gradients)", s.C,
+                                     group_norm_param_grad_kernel<T>, stream, s, dy, x, mean, invstd, dweight, dbias);
+  if (!status.empty()) return status;
+  return launch_blocks("group_norm_backward", s.N * s.G, group_norm_input_grad_kernel<T>, stream, s, dy, x, mean,
+                       invstd, weight, dx);
 }
 
 #define I2DL_INSTANTIATE(T)                                                                                        \

@@ -25,11 +25,8 @@ __global__ void sgd_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g
 template <typename T>
 std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,
                      double weight_decay, bool nesterov, bool first_step, void* stream) {
-  if (n == 0) return "";
-  sgd_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      n, p, g, v, T(lr), T(momentum), T(1 - dampening), T(weight_decay), nesterov, first_step,
-      std::numeric_limits<T>::min());
-  return launch_status("sgd_step_");
+  return launch("sgd_step_", n, sgd_kernel<T>, stream, n, p, g, v, T(lr), T(momentum), T(1 - dampening),
+                T(weight_decay), nesterov, first_step, std::numeric_limits<T>::min());
 }
 
 template std::string sgd_step<float>(index_t, float*, const float*, float*, double, double, double, double, bool, bool, void*);

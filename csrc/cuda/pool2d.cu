@@ -101,49 +101,37 @@ __global__ void global_avg_backward_kernel(index_t planes, index_t plane_size, c
 template <typename T>
 std::string max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx, void* stream) {
   const index_t n = s.N * s.C * s.OH * s.OW;
-  if (n == 0) return "";
-  max_pool_forward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, x, y, idx);
-  return launch_status("max_pool2d_forward");
+  return launch("max_pool2d_forward", n, max_pool_forward_kernel<T>, stream, s, x, y, idx);
 }
 
 template <typename T>
 std::string max_pool2d_backward(const Pool2dShape& s, const T* dy, const std::int64_t* idx, T* dx, void* stream) {
   // dx must arrive zeroed
   const index_t n = s.N * s.C * s.OH * s.OW;
-  if (n == 0) return "";
-  max_pool_backward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, dy, idx, dx);
-  return launch_status("max_pool2d_backward");
+  return launch("max_pool2d_backward", n, max_pool_backward_kernel<T>, stream, s, dy, idx, dx);
 }
 
 template <typename T>
 std::string avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, void* stream) {
   const index_t n = s.N * s.C * s.OH * s.OW;
-  if (n == 0) return "";
-  avg_pool_forward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, x, y);
-  return launch_status("avg_pool2d_forward");
+  return launch("avg_pool2d_forward", n, avg_pool_forward_kernel<T>, stream, s, x, y);
 }
 
 template <typename T>
 std::string avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, void* stream) {
   const index_t n = s.N * s.C * s.H * s.W;
-  if (n == 0) return "";
-  avg_pool_backward_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(s, dy, dx);
-  return launch_status("avg_pool2d_backward");
+  return launch("avg_pool2d_backward", n, avg_pool_backward_kernel<T>, stream, s, dy, dx);
 }
 
 template <typename T>
 std::string global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y, void* stream) {
-  if (planes == 0) return "";
-  global_avg_forward_kernel<T><<<(unsigned)planes, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(plane_size, x, y);
-  return launch_status("global_avg_pool2d_forward");
+  return launch_blocks("global_avg_pool2d_forward", planes, global_avg_forward_kernel<T>, stream, plane_size, x, y);
 }
 
 template <typename T>
 std::string global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy, T* dx, void* stream) {
-  if (planes * plane_size == 0) return "";
-  global_avg_backward_kernel<T><<<grid_for(planes * plane_size), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      planes, plane_size, dy, dx);
-  return launch_status("global_avg_pool2d_backward");
+  return launch("global_avg_pool2d_backward", planes * plane_size, global_avg_backward_kernel<T>, stream, planes,
+                plane_size, dy, dx);
 }
 
 #define I2DL_INSTANTIATE(T)                                                                                  \
