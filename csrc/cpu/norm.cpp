@@ -481,7 +481,7 @@ template <typename T>
 void batch_norm_forward_columns(const BatchNormShape& s, const T* x, T* rm, T* rv, const T* weight, const T* bias,
                                 bool training, double momentum, double eps, T* y, T* mean, T* invstd) {
   const index_t N = s.N, C = s.C, blocks = (C + kColumns - 1) / kColumns;
-#pragma omp parallel for schedule(dynamic, 1) if (N * C >= kParallelFrom)
+#pragma omp parallel for schedule(static) if (N * C >= kParallelFrom)
   for (index_t blk = 0; blk < blocks; ++blk) {
     const index_t c0 = blk * kColumns, w = std::min(kColumns, C - c0);
     T k[kColumns], m0[kColumns], ml[kColumns], a[kColumns], b[kColumns];
@@ -564,7 +564,7 @@ template <typename T>
 void batch_norm_backward_columns(const BatchNormShape& s, const T* dy, const T* x, const T* mean, const T* invstd,
                                  const T* weight, bool training, T* dx, T* dweight, T* dbias) {
   const index_t N = s.N, C = s.C, blocks = (C + kColumns - 1) / kColumns;
-#pragma omp parallel for schedule(dynamic, 1) if (N * C >= kParallelFrom)
+#pragma omp parallel for schedule(static) if (N * C >= kParallelFrom)
   for (index_t blk = 0; blk < blocks; ++blk) {
     const index_t c0 = blk * kColumns, w = std::min(kColumns, C - c0);
     double sa[kColumns] = {}, sb[kColumns] = {};

@@ -9,7 +9,25 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .core import Launch, check_bool, check_float_array, check_int, check_real, check_shape, launches
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fit(x, arrays, shape):
+    """The common case in a few attribute reads: every given array a C-contiguous NumPy array of
+    x's dtype and of ``shape`` (None where absent). Anything else takes the checks that explain."""
+    for a in arrays:
+        if a is not None and not (type(a) is np.ndarray and a.dtype == x.dtype and a.shape == shape
+                                  and a.flags.c_contiguous):
+            return False
+    return True
+
+
+def _fast_x(x):
+    return type(x) is np.ndarray and x.dtype in _FLOATS and x.flags.c_contiguous and x.ndim >= 2
 
 
 def _optional(fn, name, a, x, shape):
@@ -50,12 +68,18 @@ def _running(fn, x, C, running_mean, running_var, momentum):
 def check_batch_norm_forward(x, running_mean=None, running_var=None, weight=None, bias=None, training=True,
                              momentum=0.1, eps=1e-5):
     fn = "batch_norm_forward"
-    N, C, S = _ncs(fn, x)
-    training = check_bool(fn, "training", training)
-    momentum = _running(fn, x, C, running_mean, running_var, momentum)
-    eps = check_real(fn, "eps", eps, minimum=0)
-    _optional(fn, "weight", weight, x, (C,))
-    _optional(fn, "bias", bias, x, (C,))
+    if (_fast_x(x) and type(training) is bool and type(momentum) is float and type(eps) is float and eps >= 0
+            and (running_mean is None) == (running_var is None)
+            and _fit(x, (running_mean, running_var, weight, bias), (int(x.shape[1]),))
+            and (running_mean is None or (running_mean.flags.writeable and running_var.flags.writeable))):
+        N, C, S = int(x.shape[0]), int(x.shape[1]), math.prod(x.shape[2:])
+    else:
+        N, C, S = _ncs(fn, x)
+        training = check_bool(fn, "training", training)
+        momentum = _running(fn, x, C, running_mean, running_var, momentum)
+        eps = check_real(fn, "eps", eps, minimum=0)
+        _optional(fn, "weight", weight, x, (C,))
+        _optional(fn, "bias", bias, x, (C,))
     if training and N * S == 1:
         raise ValueError(f"{fn}: expected more than 1 value per channel when training, got x of shape {tuple(x.shape)}")
     if not training and running_mean is None:
@@ -69,14 +93,18 @@ def check_batch_norm_forward(x, running_mean=None, running_var=None, weight=None
 @launches
 def check_batch_norm_backward(dy, x, mean, invstd, weight=None, training=True):
     fn = "batch_norm_backward"
-    N, C, S = _ncs(fn, x)
-    check_float_array(fn, "dy", dy, like=x)
-    check_shape(fn, "dy", dy, x.shape)
-    for name, a in (("mean", mean), ("invstd", invstd)):
-        check_float_array(fn, name, a, 1, like=x)
-        check_shape(fn, name, a, (C,))
-    _optional(fn, "weight", weight, x, (C,))
-    training = check_bool(fn, "training", training)
+    if (_fast_x(x) and type(training) is bool and _fit(x, (dy,), x.shape)
+            and _fit(x, (mean, invstd, weight), (int(x.shape[1]),)) and mean is not None and invstd is not None):
+        N, C, S = int(x.shape[0]), int(x.shape[1]), math.prod(x.shape[2:])
+    else:
+        N, C, S = _ncs(fn, x)
+        check_float_array(fn, "dy", dy, like=x)
+        check_shape(fn, "dy", dy, x.shape)
+        for name, a in (("mean", mean), ("invstd", invstd)):
+            check_float_array(fn, name, a, 1, like=x)
+            check_shape(fn, name, a, (C,))
+        _optional(fn, "weight", weight, x, (C,))
+        training = check_bool(fn, "training", training)
     return Launch({"dy": dy, "x": x, "mean": mean, "invstd": invstd, "weight": weight},
                   {"dx": (x.shape, x.dtype), "dweight": ((C,), x.dtype), "dbias": ((C,), x.dtype)},
                   {"N": N, "C": C, "S": S, "training": training}, ("dx", "dweight", "dbias"))
