@@ -34,9 +34,10 @@ void relu_backward(index_t n, const T* dy, const T* y, T* dx) {
   parallel_chunks(n, [&](index_t b, index_t c) { detail::relu_backward_chunk(c, dy + b, y + b, dx + b); });
 }
 
-template void relu_forward<float>(index_t, const float*, float*);
-template void relu_forward<double>(index_t, const double*, double*);
-template void relu_backward<float>(index_t, const float*, const float*, float*);
-template void relu_backward<double>(index_t, const double*, const double*, double*);
+#define I2DL_ACTIVATION_INSTANTIATE(T) \
+  template void relu_forward<T>(index_t, const T*, T*); \
+  template void relu_backward<T>(index_t, const T*, const T*, T*);
+I2DL_FOR_FLOATS(I2DL_ACTIVATION_INSTANTIATE)
+#undef I2DL_ACTIVATION_INSTANTIATE
 
 }  // namespace i2dl

@@ -374,11 +374,11 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   }
 }
 
-template Conv2dAlgorithms conv2d_algorithms<float>(const Conv2dShape&, bool);
-template Conv2dAlgorithms conv2d_algorithms<double>(const Conv2dShape&, bool);
-template void conv2d_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
-template void conv2d_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template void conv2d_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);
-template void conv2d_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*, double*);
+#define I2DL_CONV2D_INSTANTIATE(T) \
+  template Conv2dAlgorithms conv2d_algorithms<T>(const Conv2dShape&, bool); \
+  template void conv2d_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
+  template void conv2d_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*, T*);
+I2DL_FOR_FLOATS(I2DL_CONV2D_INSTANTIATE)
+#undef I2DL_CONV2D_INSTANTIATE
 
 }  // namespace i2dl

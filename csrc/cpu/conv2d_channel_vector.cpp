@@ -129,8 +129,7 @@ I2DL_INLINE void weight_grad_taps_impl(const Conv2dShape& s, index_t image_size,
                               const T* bias, index_t oh, T* y_row, index_t plane) {                             \
     output_row_impl(s, rows, cols, buf, wt, bias, oh, y_row, plane);                                             \
   }
-I2DL_CV_CLONES(float)
-I2DL_CV_CLONES(double)
+I2DL_FOR_FLOATS(I2DL_CV_CLONES)
 #undef I2DL_CV_CLONES
 
 }  // namespace
@@ -219,14 +218,12 @@ void conv2d_channel_vector_weight_grad(const Conv2dShape& s, const T* dy, const 
   }
 }
 
-template bool uses_channel_vector_forward<float>(const Conv2dShape&);
-template bool uses_channel_vector_forward<double>(const Conv2dShape&);
-template bool uses_channel_vector_weight_grad<float>(const Conv2dShape&);
-template bool uses_channel_vector_weight_grad<double>(const Conv2dShape&);
-template void conv2d_channel_vector_weight_grad<float>(const Conv2dShape&, const float*, const float*, float*);
-template void conv2d_channel_vector_weight_grad<double>(const Conv2dShape&, const double*, const double*, double*);
-template void conv2d_channel_vector_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
-template void conv2d_channel_vector_forward<double>(const Conv2dShape&, const double*, const double*, const double*,
-                                                    double*);
+#define I2DL_CONV2D_CHANNEL_VECTOR_INSTANTIATE(T) \
+  template bool uses_channel_vector_forward<T>(const Conv2dShape&); \
+  template bool uses_channel_vector_weight_grad<T>(const Conv2dShape&); \
+  template void conv2d_channel_vector_weight_grad<T>(const Conv2dShape&, const T*, const T*, T*); \
+  template void conv2d_channel_vector_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*);
+I2DL_FOR_FLOATS(I2DL_CONV2D_CHANNEL_VECTOR_INSTANTIATE)
+#undef I2DL_CONV2D_CHANNEL_VECTOR_INSTANTIATE
 
 }  // namespace i2dl

@@ -203,8 +203,7 @@ I2DL_INLINE void scatter_input_grad_plane_impl(const Conv2dShape& s, const T* __
   I2DL_CLONES void scatter_input_grad_plane(const Conv2dShape& s, const T* dy, const T* w, T* dxbuf, index_t cols) { \
     scatter_input_grad_plane_impl(s, dy, w, dxbuf, cols);                                                            \
   }
-I2DL_DW_CLONES(float)
-I2DL_DW_CLONES(double)
+I2DL_FOR_FLOATS(I2DL_DW_CLONES)
 #undef I2DL_DW_CLONES
 
 // The zero-padded input plane: every tap of every output (and of the last, partial lane block) in bounds.
@@ -360,11 +359,11 @@ void conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
   guard.rethrow();
 }
 
-template void conv2d_depthwise_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
-template void conv2d_depthwise_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template void conv2d_small_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
-template void conv2d_small_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template void conv2d_depthwise_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*, float*);
-template void conv2d_depthwise_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*, double*);
+#define I2DL_CONV2D_DEPTHWISE_INSTANTIATE(T) \
+  template void conv2d_depthwise_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
+  template void conv2d_small_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
+  template void conv2d_depthwise_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*, T*);
+I2DL_FOR_FLOATS(I2DL_CONV2D_DEPTHWISE_INSTANTIATE)
+#undef I2DL_CONV2D_DEPTHWISE_INSTANTIATE
 
 }  // namespace i2dl

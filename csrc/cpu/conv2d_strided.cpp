@@ -401,8 +401,7 @@ I2DL_INLINE void place_grad_impl(const Conv2dShape& s, const PaddedGrad& g, inde
                                const index_t* xoff, index_t pairs, T* dwt) {                                   \
     weight_grad_rows(s, dyt, opad, xph, cols, xoff, pairs, dwt);                                               \
   }
-I2DL_STRIDED_CLONES(float)
-I2DL_STRIDED_CLONES(double)
+I2DL_FOR_FLOATS(I2DL_STRIDED_CLONES)
 #undef I2DL_STRIDED_CLONES
 
 }  // namespace
@@ -599,12 +598,11 @@ void conv2d_strided_backward(const Conv2dShape& s, const T* dy, const T* x, cons
   sum_transposed(partial, parts, pairs, opad, s.O, dw);
 }
 
-template bool uses_strided_direct<float>(const Conv2dShape&);
-template bool uses_strided_direct<double>(const Conv2dShape&);
-template void conv2d_strided_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
-template void conv2d_strided_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template void conv2d_strided_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
-template void conv2d_strided_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*,
-                                              double*);
+#define I2DL_CONV2D_STRIDED_INSTANTIATE(T) \
+  template bool uses_strided_direct<T>(const Conv2dShape&); \
+  template void conv2d_strided_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
+  template void conv2d_strided_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*);
+I2DL_FOR_FLOATS(I2DL_CONV2D_STRIDED_INSTANTIATE)
+#undef I2DL_CONV2D_STRIDED_INSTANTIATE
 
 }  // namespace i2dl

@@ -334,8 +334,7 @@ I2DL_INLINE void grad_tiles_impl(const T* Y, index_t nt, T* scratch, T* dM, inde
   I2DL_CLONES void grad_tiles(const T* Y, index_t nt, T* scratch, T* dM, index_t ldm) {                            \
     grad_tiles_impl(Y, nt, scratch, dM, ldm);                                                                      \
   }
-I2DL_WINOGRAD_CLONES(float)
-I2DL_WINOGRAD_CLONES(double)
+I2DL_FOR_FLOATS(I2DL_WINOGRAD_CLONES)
 #undef I2DL_WINOGRAD_CLONES
 
 }  // namespace detail
@@ -486,9 +485,10 @@ bool conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
   return finite && all_finite(dw, O * C * 9);
 }
 
-template bool conv2d_winograd_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
-template bool conv2d_winograd_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
-template bool conv2d_winograd_backward<float>(const Conv2dShape&, const float*, const float*, const float*, float*, float*);
-template bool conv2d_winograd_backward<double>(const Conv2dShape&, const double*, const double*, const double*, double*, double*);
+#define I2DL_CONV2D_WINOGRAD_INSTANTIATE(T) \
+  template bool conv2d_winograd_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
+  template bool conv2d_winograd_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*);
+I2DL_FOR_FLOATS(I2DL_CONV2D_WINOGRAD_INSTANTIATE)
+#undef I2DL_CONV2D_WINOGRAD_INSTANTIATE
 
 }  // namespace i2dl

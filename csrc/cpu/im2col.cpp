@@ -159,9 +159,10 @@ void col2im_add(const Conv2dShape& s, const T* col, index_t group, const ColumnB
   }
 }
 
-template void im2col<float>(const Conv2dShape&, const float*, index_t, const ColumnBlock&, float*);
-template void im2col<double>(const Conv2dShape&, const double*, index_t, const ColumnBlock&, double*);
-template void col2im_add<float>(const Conv2dShape&, const float*, index_t, const ColumnBlock&, float*);
-template void col2im_add<double>(const Conv2dShape&, const double*, index_t, const ColumnBlock&, double*);
+#define I2DL_IM2COL_INSTANTIATE(T) \
+  template void im2col<T>(const Conv2dShape&, const T*, index_t, const ColumnBlock&, T*); \
+  template void col2im_add<T>(const Conv2dShape&, const T*, index_t, const ColumnBlock&, T*);
+I2DL_FOR_FLOATS(I2DL_IM2COL_INSTANTIATE)
+#undef I2DL_IM2COL_INSTANTIATE
 
 }  // namespace i2dl

@@ -41,7 +41,6 @@ void linear_backward(index_t M, index_t K, index_t N, const T* dy, const T* x, c
   template void sum_rows<T>(index_t, index_t, const T*, T*);                                        \
   template void linear_forward<T>(index_t, index_t, index_t, const T*, const T*, const T*, T*);     \
   template void linear_backward<T>(index_t, index_t, index_t, const T*, const T*, const T*, T*, T*, T*);
-I2DL_LINEAR_INSTANTIATE(float)
-I2DL_LINEAR_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_LINEAR_INSTANTIATE)
 
 }  // namespace i2dl

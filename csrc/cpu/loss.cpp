@@ -60,9 +60,10 @@ void cross_entropy_backward(index_t N, index_t C, const T* dloss, const T* z, co
   }
 }
 
-template void cross_entropy_forward<float>(index_t, index_t, const float*, const std::int64_t*, float*);
-template void cross_entropy_forward<double>(index_t, index_t, const double*, const std::int64_t*, double*);
-template void cross_entropy_backward<float>(index_t, index_t, const float*, const float*, const std::int64_t*, float*);
-template void cross_entropy_backward<double>(index_t, index_t, const double*, const double*, const std::int64_t*, double*);
+#define I2DL_LOSS_INSTANTIATE(T) \
+  template void cross_entropy_forward<T>(index_t, index_t, const T*, const std::int64_t*, T*); \
+  template void cross_entropy_backward<T>(index_t, index_t, const T*, const T*, const std::int64_t*, T*);
+I2DL_FOR_FLOATS(I2DL_LOSS_INSTANTIATE)
+#undef I2DL_LOSS_INSTANTIATE
 
 }  // namespace i2dl

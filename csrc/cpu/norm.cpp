@@ -398,8 +398,7 @@ void stream_copy(T* dst, const T* src, index_t n) {
                                   const T* k1, const T* k2, const T* k3, T* dx) {                                \
     col_grad_apply_impl(dy, x, N, C, w, m, k1, k2, k3, dx);                                                      \
   }
-I2DL_NORM_LOOPS(float)
-I2DL_NORM_LOOPS(double)
+I2DL_FOR_FLOATS(I2DL_NORM_LOOPS)
 #undef I2DL_NORM_LOOPS
 
 // The same loops writing through an L1-resident buffer and non-temporal stores (`stream`), for
@@ -744,8 +743,7 @@ I2DL_INLINE void rows_grad_apply_impl(const T* __restrict__ dy, const T* __restr
                                    const T* m, const T* k1, const T* k2, const T* k3, T* dx) {                     \
     rows_grad_apply_impl(dy, x, n0, n1, C, S, m, k1, k2, k3, dx);                                                  \
   }
-I2DL_ROWS_LOOPS(float)
-I2DL_ROWS_LOOPS(double)
+I2DL_FOR_FLOATS(I2DL_ROWS_LOOPS)
 #undef I2DL_ROWS_LOOPS
 
 // The chunks' partials (chunks x width, in chunk order) summed into out[width]: the same order at
@@ -965,8 +963,7 @@ I2DL_INLINE void sets_backward_impl(const T* __restrict__ dy, const T* __restric
                                  bool stream) {                                                                     \
     sets_backward_impl(dy, x, i0, i1, Cg, S, G, mean, invstd, w, pdw, pdb, dx, stream);                             \
   }
-I2DL_SET_RANGES(float)
-I2DL_SET_RANGES(double)
+I2DL_FOR_FLOATS(I2DL_SET_RANGES)
 #undef I2DL_SET_RANGES
 
 // ------------------------------------------------------ layer norm: ranges of rows in one call
@@ -1041,8 +1038,7 @@ I2DL_INLINE void rows_backward_impl(const T* __restrict__ dy, const T* __restric
                                  double* pdb, index_t C, T* dx) {                                                   \
     rows_backward_impl(dy, x, i0, i1, Cg, G, mean, invstd, w, fdw, fdb, pdw, pdb, C, dx);                           \
   }
-I2DL_ROW_RANGES(float)
-I2DL_ROW_RANGES(double)
+I2DL_FOR_FLOATS(I2DL_ROW_RANGES)
 #undef I2DL_ROW_RANGES
 
 }  // namespace
@@ -1147,8 +1143,7 @@ void group_norm_backward(const GroupNormShape& s, const T* dy, const T* x, const
                                       T*, T*, T*);                                                                 \
   template void group_norm_backward<T>(const GroupNormShape&, const T*, const T*, const T*, const T*, const T*,    \
                                        T*, T*, T*);
-I2DL_NORM_INSTANTIATE(float)
-I2DL_NORM_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_NORM_INSTANTIATE)
 #undef I2DL_NORM_INSTANTIATE
 
 }  // namespace i2dl

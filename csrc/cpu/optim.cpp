@@ -59,7 +59,9 @@ void sgd_step(index_t n, T* param, const T* grad, T* velocity, const SgdConfig& 
   });
 }
 
-template void sgd_step<float>(index_t, float*, const float*, float*, const SgdConfig&);
-template void sgd_step<double>(index_t, double*, const double*, double*, const SgdConfig&);
+#define I2DL_OPTIM_INSTANTIATE(T) \
+  template void sgd_step<T>(index_t, T*, const T*, T*, const SgdConfig&);
+I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)
+#undef I2DL_OPTIM_INSTANTIATE
 
 }  // namespace i2dl

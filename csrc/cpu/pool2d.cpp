@@ -225,8 +225,7 @@ inline bool is_2x2_stride_2(const Pool2dShape& s) {
     else                                                                                                     \
       avg_pool_plane_backward_impl(s, dy, dx);                                                               \
   }
-I2DL_POOL_CLONES(float)
-I2DL_POOL_CLONES(double)
+I2DL_FOR_FLOATS(I2DL_POOL_CLONES)
 #undef I2DL_POOL_CLONES
 
 }  // namespace detail
@@ -293,7 +292,6 @@ void global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy,
   template void avg_pool2d_backward<T>(const Pool2dShape&, const T*, T*);                               \
   template void global_avg_pool2d_forward<T>(index_t, index_t, const T*, T*);                           \
   template void global_avg_pool2d_backward<T>(index_t, index_t, const T*, T*);
-I2DL_POOL_INSTANTIATE(float)
-I2DL_POOL_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_POOL_INSTANTIATE)
 
 }  // namespace i2dl

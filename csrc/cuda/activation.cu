@@ -27,9 +27,10 @@ std::string relu_backward(index_t n, const T* dy, const T* y, T* dx, void* strea
   return launch("relu_backward", n, relu_backward_kernel<T>, stream, n, dy, y, dx);
 }
 
-template std::string relu_forward<float>(index_t, const float*, float*, void*);
-template std::string relu_forward<double>(index_t, const double*, double*, void*);
-template std::string relu_backward<float>(index_t, const float*, const float*, float*, void*);
-template std::string relu_backward<double>(index_t, const double*, const double*, double*, void*);
+#define I2DL_ACTIVATION_INSTANTIATE(T) \
+  template std::string relu_forward<T>(index_t, const T*, T*, void*); \
+  template std::string relu_backward<T>(index_t, const T*, const T*, T*, void*);
+I2DL_FOR_FLOATS(I2DL_ACTIVATION_INSTANTIATE)
+#undef I2DL_ACTIVATION_INSTANTIATE
 
 }  // namespace i2dl::cuda

@@ -110,8 +110,7 @@ std::string conv2d_direct_backward_weight(const Conv2dShape& s, const T* dy, con
   template std::string conv2d_direct_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, void*);   \
   template std::string conv2d_direct_backward_input<T>(const Conv2dShape&, const T*, const T*, T*, void*);      \
   template std::string conv2d_direct_backward_weight<T>(const Conv2dShape&, const T*, const T*, T*, void*);
-I2DL_INSTANTIATE(float)
-I2DL_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_INSTANTIATE)
 #undef I2DL_INSTANTIATE
 
 }  // namespace i2dl::cuda

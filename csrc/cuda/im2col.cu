@@ -68,8 +68,7 @@ std::string add_channel_bias(index_t N, index_t O, index_t P, const T* b, T* y, 
   template std::string im2col<T>(const Conv2dShape&, const T*, index_t, index_t, index_t, T*, void*);            \
   template std::string col2im<T>(const Conv2dShape&, const T*, index_t, index_t, index_t, T*, void*);            \
   template std::string add_channel_bias<T>(index_t, index_t, index_t, const T*, T*, void*);
-I2DL_INSTANTIATE(float)
-I2DL_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_INSTANTIATE)
 #undef I2DL_INSTANTIATE
 
 }  // namespace i2dl::cuda

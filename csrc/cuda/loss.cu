@@ -59,8 +59,7 @@ std::string cross_entropy_backward(index_t N, index_t C, const T* dloss, const T
 #define I2DL_INSTANTIATE(T)                                                                                      \
   template std::string cross_entropy_forward<T>(index_t, index_t, const T*, const std::int64_t*, T*, void*);  \
   template std::string cross_entropy_backward<T>(index_t, index_t, const T*, const T*, const std::int64_t*, T*, void*);
-I2DL_INSTANTIATE(float)
-I2DL_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_INSTANTIATE)
 #undef I2DL_INSTANTIATE
 
 }  // namespace i2dl::cuda

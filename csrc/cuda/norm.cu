@@ -246,8 +246,7 @@ std::string group_norm_backward(const GroupNormShape& s, const T* dy, const T* x
                                              double, T*, T*, T*, void*);                                          \
   template std::string group_norm_backward<T>(const GroupNormShape&, const T*, const T*, const T*, const T*,      \
                                               const T*, T*, T*, T*, void*);
-I2DL_INSTANTIATE(float)
-I2DL_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_INSTANTIATE)
 #undef I2DL_INSTANTIATE
 
 }  // namespace i2dl::cuda

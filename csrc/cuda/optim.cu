@@ -29,7 +29,9 @@ std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double moment
                 T(weight_decay), nesterov, first_step, std::numeric_limits<T>::min());
 }
 
-template std::string sgd_step<float>(index_t, float*, const float*, float*, double, double, double, double, bool, bool, void*);
-template std::string sgd_step<double>(index_t, double*, const double*, double*, double, double, double, double, bool, bool, void*);
+#define I2DL_OPTIM_INSTANTIATE(T) \
+  template std::string sgd_step<T>(index_t, T*, const T*, T*, double, double, double, double, bool, bool, void*);
+I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)
+#undef I2DL_OPTIM_INSTANTIATE
 
 }  // namespace i2dl::cuda

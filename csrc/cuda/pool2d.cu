@@ -141,8 +141,7 @@ std::string global_avg_pool2d_backward(index_t planes, index_t plane_size, const
   template std::string avg_pool2d_backward<T>(const Pool2dShape&, const T*, T*, void*);                      \
   template std::string global_avg_pool2d_forward<T>(index_t, index_t, const T*, T*, void*);                  \
   template std::string global_avg_pool2d_backward<T>(index_t, index_t, const T*, T*, void*);
-I2DL_INSTANTIATE(float)
-I2DL_INSTANTIATE(double)
+I2DL_FOR_FLOATS(I2DL_INSTANTIATE)
 #undef I2DL_INSTANTIATE
 
 }  // namespace i2dl::cuda

@@ -16,3 +16,8 @@ using index_t = std::int64_t;
 #define I2DL_CLONES
 #endif
 #define I2DL_INLINE inline __attribute__((always_inline))
+
+// Instantiates (or clones) a family's templates for both float types, the one spelling of it:
+//   #define I2DL_POOL_INSTANTIATE(T) template void max_pool2d_forward<T>(...);
+//   I2DL_FOR_FLOATS(I2DL_POOL_INSTANTIATE)
+#define I2DL_FOR_FLOATS(MACRO) MACRO(float) MACRO(double)
