@@ -186,13 +186,24 @@ I2DL_INLINE void sum_grad_row_impl(const T* __restrict__ dy, const T* __restrict
   for (index_t c0 = 0; c0 < D; c0 += kChunk) {
     const index_t c1 = std::min(D, c0 + kChunk);
     T a = 0, b = 0;
+    if (w) {
 #pragma omp simd reduction(+ : a, b)
-    for (index_t c = c0; c < c1; ++c) {
-      const T g = dy[c], d = x[c] - m, wg = w ? w[c] * g : g;
-      pdb[c] += g;
-      pdw[c] += g * d * inv;
-      a += wg;
-      b += wg * d;
+      for (index_t c = c0; c < c1; ++c) {
+        const T g = dy[c], d = x[c] - m, wg = w[c] * g;
+        pdb[c] += g;
+        pdw[c] += g * d * inv;
+        a += wg;
+        b += wg * d;
+      }
+    } else {  // a loop of its own: with the choice inside, the loop without a weight ran at half speed
+#pragma omp simd reduction(+ : a, b)
+      for (index_t c = c0; c < c1; ++c) {
+        const T g = dy[c], d = x[c] - m;
+        pdb[c] += g;
+        pdw[c] += g * d * inv;
+        a += g;
+        b += g * d;
+      }
     }
     A += a;
     B += b;
