@@ -32,6 +32,33 @@ static void sgd_step(py::handle param_, py::handle grad_, py::handle velocity_, 
   });
 }
 
+// _C.adam_step_: every argument by keyword (the generated adapter's Launch, checks/optim.py); each
+// array checked against n before its pointer is taken.
+static void adam_step(py::handle param_, py::handle grad_, py::handle exp_avg_, py::handle exp_avg_sq_,
+                      py::handle max_exp_avg_sq_, int64_t n, int64_t step, double lr, double beta1, double beta2,
+                      double eps, double weight_decay, bool amsgrad, bool maximize, bool decoupled_weight_decay) {
+  const char* fn = "adam_step_";
+  py::array param = require_float_count(param_, fn, "param", n, nullptr, nullptr, true);
+  py::array grad = require_float_count(grad_, fn, "grad", n, &param, "param");
+  py::array m = require_float_count(exp_avg_, fn, "exp_avg", n, &param, "param", true);
+  py::array v = require_float_count(exp_avg_sq_, fn, "exp_avg_sq", n, &param, "param", true);
+  py::array vmax;
+  if (amsgrad) {
+    if (max_exp_avg_sq_.is_none())
+      throw py::value_error(std::string(fn) + ": argument 'max_exp_avg_sq' is required with amsgrad");
+    vmax = require_float_count(max_exp_avg_sq_, fn, "max_exp_avg_sq", n, &param, "param", true);
+  }
+  if (step < 1) throw py::value_error(std::string(fn) + ": argument 'step' must be >= 1, got " + std::to_string(step));
+  const AdamConfig c{lr, beta1, beta2, eps, weight_decay, step, amsgrad, maximize, decoupled_weight_decay};
+  with_float_type(param, [&](auto zero) {
+    using T = decltype(zero);
+    T *p = mut_ptr<T>(param), *mp = mut_ptr<T>(m), *vp = mut_ptr<T>(v), *vmp = amsgrad ? mut_ptr<T>(vmax) : nullptr;
+    const T* g = ptr<T>(grad);
+    ComputeScope scope;
+    i2dl::adam_step<T>(n, p, g, mp, vp, vmp, c);
+  });
+}
+
 // The step's scalars as one struct with named fields, keyword-only: a config cannot be passed in
 // the wrong order, and a float never turns into a bool on the way (pybind11 would convert it).
 I2DL_BIND_FAMILY(optim) {
@@ -50,6 +77,11 @@ I2DL_BIND_FAMILY(optim) {
       .def_readonly("first_step", &SgdConfig::first_step);
   m.def("sgd_step_", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("velocity"), py::arg("config"),
         "Updates param (and velocity) in place; see i2dl.kernels.reference.sgd_step_.");
+  m.def("adam_step_", &adam_step, py::kw_only(), py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
+        py::arg("exp_avg_sq"), py::arg("max_exp_avg_sq").none(true), py::arg("n"), py::arg("step"), py::arg("lr"),
+        py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("amsgrad").noconvert(),
+        py::arg("maximize").noconvert(), py::arg("decoupled_weight_decay").noconvert(),
+        "Updates param, exp_avg, exp_avg_sq (and max_exp_avg_sq) in place; see i2dl.kernels.reference.adam_step_.");
 }
 
 }  // namespace i2dl::bind

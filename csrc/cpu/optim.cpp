@@ -50,6 +50,62 @@ I2DL_INLINE void sgd_chunk_impl(index_t n, T* p, const T* g, T* v, const SgdConf
 I2DL_CLONES void sgd_chunk(index_t n, float* p, const float* g, float* v, const SgdConfig& c) { sgd_chunk_impl(n, p, g, v, c); }
 I2DL_CLONES void sgd_chunk(index_t n, double* p, const double* g, double* v, const SgdConfig& c) { sgd_chunk_impl(n, p, g, v, c); }
 
+// Adam's per-step constants, computed once in double.
+struct AdamScalars {
+  double step_size, inv_bc2_sqrt;
+};
+inline AdamScalars adam_scalars(const AdamConfig& c) {
+  return {c.lr / (1.0 - std::pow(c.beta1, double(c.step))), 1.0 / std::sqrt(1.0 - std::pow(c.beta2, double(c.step)))};
+}
+
+// One pass: read p, g, m, v (vmax), write p, m, v (vmax). The weight-decay, maximize and amsgrad
+// choices are template parameters, so the loop body holds none of them.
+template <bool WD, bool DECOUPLED, bool MAX, bool AMS, typename T>
+I2DL_INLINE void adam_chunk_impl(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m,
+                                 T* __restrict__ v, T* __restrict__ vmax, const AdamConfig& c) {
+  const AdamScalars k = adam_scalars(c);
+  const T b1c = T(1 - c.beta1), b2 = T(c.beta2), b2c = T(1 - c.beta2), eps = T(c.eps), wd = T(c.weight_decay);
+  const T decay = T(1 - c.lr * c.weight_decay), step_size = T(k.step_size), inv_bc2 = T(k.inv_bc2_sqrt);
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) {
+    T gi = MAX ? -g[i] : g[i];
+    T pi = p[i];
+    if (WD && DECOUPLED) pi *= decay;
+    if (WD && !DECOUPLED) gi += wd * pi;
+    const T mi = m[i] + b1c * (gi - m[i]);
+    T vi = b2 * v[i] + b2c * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    if (AMS) {
+      vi = vmax[i] > vi ? vmax[i] : vi;
+      vmax[i] = vi;
+    }
+    p[i] = pi - step_size * mi / (std::sqrt(vi) * inv_bc2 + eps);
+  }
+}
+
+template <typename T>
+I2DL_INLINE void adam_chunk_dispatch(index_t n, T* p, const T* g, T* m, T* v, T* vmax, const AdamConfig& c) {
+  const bool wd = c.weight_decay != 0;  // 0: skipped, not multiplied (a NaN parameter stays out of g)
+  const int key = (wd ? 8 : 0) | (c.decoupled_weight_decay ? 4 : 0) | (c.maximize ? 2 : 0) | (c.amsgrad ? 1 : 0);
+  switch (key) {
+#define I2DL_ADAM_CASE(K)                                                                             \
+  case K:                                                                                             \
+    return adam_chunk_impl<(K & 8) != 0, (K & 4) != 0, (K & 2) != 0, (K & 1) != 0>(n, p, g, m, v, vmax, c);
+    I2DL_ADAM_CASE(0) I2DL_ADAM_CASE(1) I2DL_ADAM_CASE(2) I2DL_ADAM_CASE(3) I2DL_ADAM_CASE(4) I2DL_ADAM_CASE(5)
+    I2DL_ADAM_CASE(6) I2DL_ADAM_CASE(7) I2DL_ADAM_CASE(8) I2DL_ADAM_CASE(9) I2DL_ADAM_CASE(10) I2DL_ADAM_CASE(11)
+    I2DL_ADAM_CASE(12) I2DL_ADAM_CASE(13) I2DL_ADAM_CASE(14) I2DL_ADAM_CASE(15)
+#undef I2DL_ADAM_CASE
+  }
+}
+
+#define I2DL_ADAM_CLONES(T)                                                                               \
+  I2DL_CLONES void adam_chunk(index_t n, T* p, const T* g, T* m, T* v, T* vmax, const AdamConfig& c) {  \
+    adam_chunk_dispatch(n, p, g, m, v, vmax, c);                                                          \
+  }
+I2DL_FOR_FLOATS(I2DL_ADAM_CLONES)
+#undef I2DL_ADAM_CLONES
+
 }  // namespace detail
 
 template <typename T>
@@ -59,8 +115,17 @@ void sgd_step(index_t n, T* param, const T* grad, T* velocity, const SgdConfig& 
   });
 }
 
-#define I2DL_OPTIM_INSTANTIATE(T) \
-  template void sgd_step<T>(index_t, T*, const T*, T*, const SgdConfig&);
+template <typename T>
+void adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, const AdamConfig& c) {
+  parallel_chunks(n, [&](index_t b, index_t count) {
+    detail::adam_chunk(count, param + b, grad + b, exp_avg + b, exp_avg_sq + b,
+                       max_exp_avg_sq ? max_exp_avg_sq + b : nullptr, c);
+  });
+}
+
+#define I2DL_OPTIM_INSTANTIATE(T)                                          \
+  template void sgd_step<T>(index_t, T*, const T*, T*, const SgdConfig&); \
+  template void adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&);
 I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)
 #undef I2DL_OPTIM_INSTANTIATE
 

@@ -2,6 +2,7 @@
 #include "i2dl/optim.h"
 #include "launch.cuh"
 
+#include <cmath>
 #include <limits>
 
 namespace i2dl::cuda {
@@ -22,6 +23,39 @@ __global__ void sgd_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g
   }
 }
 
+// Adam / AdamW: the CPU's formulas (csrc/cpu/optim.cpp), one thread per element.
+template <typename T>
+__global__ void adam_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ m,
+                            T* __restrict__ v, T* __restrict__ vmax, T b1c, T b2, T b2c, T eps, T wd, T decay,
+                            T step_size, T inv_bc2, bool use_wd, bool decoupled, bool maximize) {
+  I2DL_GRID_STRIDE(i, n) {
+    T gi = maximize ? -g[i] : g[i];
+    T pi = p[i];
+    if (use_wd && decoupled) pi *= decay;
+    if (use_wd && !decoupled) gi += wd * pi;
+    const T mi = m[i] + b1c * (gi - m[i]);
+    T vi = b2 * v[i] + b2c * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    if (vmax) {
+      vi = vmax[i] > vi ? vmax[i] : vi;
+      vmax[i] = vi;
+    }
+    p[i] = pi - step_size * mi / (sqrt(vi) * inv_bc2 + eps);
+  }
+}
+
+template <typename T>
+std::string adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
+                      const AdamConfig& c, void* stream) {
+  const double step_size = c.lr / (1.0 - std::pow(c.beta1, double(c.step)));
+  const double inv_bc2 = 1.0 / std::sqrt(1.0 - std::pow(c.beta2, double(c.step)));
+  return launch("adam_step_", n, adam_kernel<T>, stream, n, param, grad, exp_avg, exp_avg_sq,
+                c.amsgrad ? max_exp_avg_sq : static_cast<T*>(nullptr), T(1 - c.beta1), T(c.beta2), T(1 - c.beta2),
+                T(c.eps), T(c.weight_decay), T(1 - c.lr * c.weight_decay), T(step_size), T(inv_bc2),
+                c.weight_decay != 0, c.decoupled_weight_decay, c.maximize);
+}
+
 template <typename T>
 std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,
                      double weight_decay, bool nesterov, bool first_step, void* stream) {
@@ -29,8 +63,9 @@ std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double moment
                 T(weight_decay), nesterov, first_step, std::numeric_limits<T>::min());
 }
 
-#define I2DL_OPTIM_INSTANTIATE(T) \
-  template std::string sgd_step<T>(index_t, T*, const T*, T*, double, double, double, double, bool, bool, void*);
+#define I2DL_OPTIM_INSTANTIATE(T)                                                                                \
+  template std::string sgd_step<T>(index_t, T*, const T*, T*, double, double, double, double, bool, bool, void*); \
+  template std::string adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&, void*);
 I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)
 #undef I2DL_OPTIM_INSTANTIATE
 

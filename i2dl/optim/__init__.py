@@ -1,3 +1,4 @@
-"""``i2dl.optim``: optimizers."""
+"""``i2dl.optim``: optimizers (SGD, Adam, AdamW) on the fused in-place kernels of each backend."""
+from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .sgd import SGD

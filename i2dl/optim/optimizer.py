@@ -1,6 +1,8 @@
 """The optimizer base: parameter groups with their hyper-parameters, zero_grad, state."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..ops import xp_of
 
 
@@ -28,3 +30,55 @@ class Optimizer:
 
     def step(self):
         raise NotImplementedError
+
+    # ---------------------------------------------------------------- state, as PyTorch lays it out
+    def _params(self):
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def state_dict(self):
+        """{"state": {index: {name: array or int}}, "param_groups": [{hyper-parameters, "params": [index]}]},
+        the parameters numbered in group order (PyTorch's layout and state names); arrays are copies
+        on the CPU."""
+        index = {id(p): i for i, p in enumerate(self._params())}
+        state = {}
+        for pid, st in self.state.items():
+            if pid in index:
+                state[index[pid]] = {k: (np.array(v.get() if hasattr(v, "get") else v, copy=True)
+                                         if hasattr(v, "shape") else v) for k, v in st.items()}
+        groups, start = [], 0
+        for group in self.param_groups:
+            g = {k: v for k, v in group.items() if k != "params"}
+            g["params"] = list(range(start, start + len(group["params"])))
+            start += len(group["params"])
+            groups.append(g)
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restores hyper-parameters and state saved by ``state_dict`` (into arrays on each parameter's
+        device and of its dtype), so that training resumes exactly where it stopped."""
+        fn = f"{type(self).__name__}.load_state_dict"
+        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            raise ValueError(f"{fn}: the state has {len(groups) if isinstance(groups, list) else 'no'} parameter "
+                             f"groups, this optimizer {len(self.param_groups)}")
+        for own, saved in zip(self.param_groups, groups):
+            if len(saved.get("params", ())) != len(own["params"]):
+                raise ValueError(f"{fn}: a parameter group of {len(own['params'])} parameters got a saved group of "
+                                 f"{len(saved.get('params', ()))}")
+        params = self._params()
+        self.state = {}
+        for i, st in state_dict.get("state", {}).items():
+            p = params[int(i)]
+            restored = {}
+            for k, v in st.items():
+                if hasattr(v, "shape"):
+                    if tuple(np.shape(v)) != tuple(p.shape):
+                        raise ValueError(f"{fn}: state '{k}' of parameter {i} has shape {tuple(np.shape(v))}, the "
+                                         f"parameter {tuple(p.shape)}")
+                    a = np.array(v, dtype=p.dtype, copy=True)
+                    restored[k] = a if isinstance(p.data, np.ndarray) else xp_of(p.data).asarray(a)
+                else:
+                    restored[k] = v
+            self.state[id(p)] = restored
+        for own, saved in zip(self.param_groups, groups):
+            own.update({k: v for k, v in saved.items() if k != "params"})

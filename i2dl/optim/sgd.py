@@ -44,9 +44,10 @@ class SGD(Optimizer):
                 grad = p.grad if p.grad.flags.c_contiguous else p.grad.copy()
                 velocity, first = None, False
                 if mu:
-                    velocity = self.state.get(id(p))
+                    state = self.state.setdefault(id(p), {})
+                    velocity = state.get("momentum_buffer")
                     if velocity is None:
-                        velocity = self.state[id(p)] = xp_of(p.data).zeros_like(p.data)
+                        velocity = state["momentum_buffer"] = xp_of(p.data).zeros_like(p.data)
                         first = True
                 k.sgd_step_(p.data, grad, velocity, lr, mu, group["dampening"], group["nesterov"],
                             group["weight_decay"], first)

@@ -1,4 +1,4 @@
-"""The examples in the docstrings of F.*, nn.* and nn.utils run and print what they say: every module
+"""The examples in the docstrings of F.*, nn.*, nn.utils and optim.* run and print what they say: every module
 of the two packages, found by listing them (a new family's examples are run without an edit here)."""
 import doctest
 import importlib
@@ -10,14 +10,15 @@ import pytest
 import i2dl
 import i2dl.functional as F
 import i2dl.nn as nn
+from i2dl import optim
 
-MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (F, nn) for m in pkgutil.iter_modules(pkg.__path__)]
+MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (F, nn, optim) for m in pkgutil.iter_modules(pkg.__path__)]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     i2dl.manual_seed(0)
-    result = doctest.testmod(importlib.import_module(name), extraglobs={"i2dl": i2dl, "F": F, "nn": nn, "np": np},
+    result = doctest.testmod(importlib.import_module(name), extraglobs={"i2dl": i2dl, "F": F, "nn": nn, "np": np, "optim": optim},
                              optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
 

@@ -33,4 +33,4 @@ def test_zero_grad_without_none_writes_zeros_over_nan():
     m.weight.data[...] = np.nan                    # a NaN parameter does not poison the first velocity
     m.weight.grad = np.ones((1, 2), np.float32)
     opt.step()
-    assert np.all(np.isfinite(opt.state[id(m.weight)]))
+    assert np.all(np.isfinite(opt.state[id(m.weight)]["momentum_buffer"]))

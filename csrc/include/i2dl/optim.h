@@ -19,6 +19,18 @@ struct SgdConfig {
 template <typename T>
 void sgd_step(index_t n, T* param, const T* grad, T* velocity, const SgdConfig& c);
 
+struct AdamConfig {
+  double lr, beta1, beta2, eps, weight_decay;
+  index_t step;  // t >= 1
+  bool amsgrad, maximize, decoupled_weight_decay;
+};
+
+// Adam / AdamW at step t (see i2dl/kernels/reference/optim.py): g = +-grad; decay p (decoupled) or
+// g += wd p; m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2; (amsgrad: vmax = max(vmax, v), used as v);
+// p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). vmax may be null without amsgrad.
+template <typename T>
+void adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, const AdamConfig& c);
+
 }  // namespace i2dl
 
 // The CUDA launchers (csrc/cuda/): device pointers (CuPy's arr.data.ptr), `stream` a cudaStream_t
@@ -29,5 +41,8 @@ namespace i2dl::cuda {
 template <typename T>
 std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,
                      double weight_decay, bool nesterov, bool first_step, void* stream);
+template <typename T>
+std::string adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
+                      const AdamConfig& c, void* stream);
 
 }  // namespace i2dl::cuda

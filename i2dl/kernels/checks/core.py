@@ -161,6 +161,8 @@ class Launch:
 
     def result(self, allocated):
         """The kernel's return value from the allocated outputs (and the in-place arrays)."""
+        if not self.returns:  # an in-place kernel: its result is in its arrays
+            return None
         found = [allocated[k] if k in allocated else self.arrays[k] for k in self.returns]
         return found[0] if len(found) == 1 else tuple(found)
 

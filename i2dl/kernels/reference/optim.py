@@ -10,12 +10,22 @@ SGD with momentum, Nesterov and weight decay (PyTorch's rule)::
 After a momentum update, velocities below the smallest normal number are flushed to zero: where
 a gradient stays 0 (a dead ReLU) v decays into denormals, whose arithmetic is ~30x slower on
 CPUs, while their effect on the parameter is far below its resolution.
+
+Adam (Kingma & Ba) with PyTorch's rule and state names, at step t >= 1 (counted before the call)::
+
+    g = -grad if maximize else grad
+    p = p * (1 - lr * wd)                   decoupled weight decay (AdamW)
+    g = g + wd * p                          L2 weight decay (Adam)
+    m = m + (1 - beta1) * (g - m)           exp_avg: the first moment
+    v = beta2 * v + (1 - beta2) * g^2       exp_avg_sq: the second moment
+    v_max = max(v_max, v)                   max_exp_avg_sq, with amsgrad (and v_max replaces v below)
+    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_sgd_step_
+from ..checks import check_adam_step_, check_sgd_step_
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
@@ -33,3 +43,26 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
         velocity[np.abs(velocity) < np.finfo(velocity.dtype).tiny] = 0
     step = g + momentum * velocity if nesterov else velocity
     param -= (lr * step).astype(param.dtype)
+
+
+def adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, step=1, lr=1e-3, beta1=0.9, beta2=0.999,
+               eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False, decoupled_weight_decay=False):
+    """Updates param, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad) in place."""
+    check_adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
+                     amsgrad, maximize, decoupled_weight_decay)
+    dt = param.dtype
+    g = -grad.astype(np.float64) if maximize else grad.astype(np.float64)
+    p = param.astype(np.float64)
+    if weight_decay:
+        if decoupled_weight_decay:
+            p = p * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * p
+    m = exp_avg + (1 - beta1) * (g - exp_avg)
+    v = beta2 * exp_avg_sq + (1 - beta2) * g * g
+    exp_avg[...], exp_avg_sq[...] = m.astype(dt), v.astype(dt)
+    if amsgrad:
+        max_exp_avg_sq[...] = np.maximum(max_exp_avg_sq, v).astype(dt)
+        v = max_exp_avg_sq.astype(np.float64)
+    denom = np.sqrt(v) / np.sqrt(1 - beta2 ** step) + eps
+    param[...] = (p - lr / (1 - beta1 ** step) * m / denom).astype(dt)

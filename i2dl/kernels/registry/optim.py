@@ -1,6 +1,8 @@
 """The in-place rows: optimizer steps."""
 from __future__ import annotations
 
+import numpy as np
+
 from .core import BadInput, InplaceSpec, Sample, _rn
 
 
@@ -31,3 +33,35 @@ SGD_STEP = InplaceSpec(
         BadInput("nesterov not a bool", "call", lambda a, p: (a, {**p, "nesterov": 1}), TypeError,
                  r"'nesterov' must be a bool")])
 
+
+
+def _adam_samples(rng):
+    out = []
+    shape = (300, 257)
+    for step, wd, amsgrad, maximize, decoupled in [(1, 0.0, False, False, False), (10, 0.0, False, False, False),
+                                                   (3, 1e-2, False, False, False), (3, 1e-2, False, False, True),
+                                                   (5, 0.0, True, False, False), (2, 1e-2, True, True, True),
+                                                   (1000, 0.0, False, True, False)]:
+        arrays = {"param": _rn(rng, *shape), "grad": _rn(rng, *shape), "exp_avg": 0.1 * _rn(rng, *shape),
+                  "exp_avg_sq": rng.random(shape), "max_exp_avg_sq": rng.random(shape)}
+        params = dict(step=step, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=wd, amsgrad=amsgrad,
+                      maximize=maximize, decoupled_weight_decay=decoupled)
+        out.append(Sample(arrays, params, f"{params}"))
+    out.append(Sample({"param": _rn(rng, 7), "grad": _rn(rng, 7), "exp_avg": np.zeros(7), "exp_avg_sq": np.zeros(7),
+                       "max_exp_avg_sq": np.zeros(7)}, dict(step=1, lr=0.1), "7 elements, zero state (the first step)"))
+    return out
+
+
+ADAM_STEP = InplaceSpec(
+    name="adam_step_", kernel="adam_step_", samples=_adam_samples,
+    call=lambda k, a, p: k.adam_step_(a["param"], a["grad"], a["exp_avg"], a["exp_avg_sq"], a["max_exp_avg_sq"], **p),
+    updated=("param", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    full_sample=4,  # amsgrad: max_exp_avg_sq is read
+    bad_inputs=lambda: [
+        BadInput("amsgrad without max_exp_avg_sq", "call", lambda a, p: ({**a, "max_exp_avg_sq": None}, p),
+                 ValueError, r"'max_exp_avg_sq' is required"),
+        BadInput("beta1 of 1", "call", lambda a, p: (a, {**p, "beta1": 1.0}), ValueError,
+                 r"'beta1' must be in \[0, 1\), got 1.0"),
+        BadInput("step 0", "call", lambda a, p: (a, {**p, "step": 0}), ValueError, r"'step' must be >= 1"),
+        BadInput("amsgrad not a bool", "call", lambda a, p: (a, {**p, "amsgrad": 1}), TypeError,
+                 r"'amsgrad' must be a bool")])
