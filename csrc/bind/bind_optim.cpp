@@ -59,6 +59,84 @@ static void adam_step(py::handle param_, py::handle grad_, py::handle exp_avg_, 
   });
 }
 
+// _C.adam_multi_step_: lists of one length; element i of each checked against params[i] (dtype of
+// params[0], C-contiguous, the same element count, writable where the step writes), by name and index.
+static void adam_multi_step(py::sequence params, py::sequence grads, py::sequence exp_avgs, py::sequence exp_avg_sqs,
+                            py::object max_exp_avg_sqs, int64_t step, double lr, double beta1, double beta2,
+                            double eps, double weight_decay, bool amsgrad, bool maximize,
+                            bool decoupled_weight_decay) {
+  const char* fn = "adam_multi_step_";
+  const size_t n = params.size();
+  const bool ams = amsgrad && !max_exp_avg_sqs.is_none();
+  if (amsgrad && !ams) throw py::value_error(std::string(fn) + ": argument 'max_exp_avg_sqs' is required with amsgrad");
+  py::sequence vmaxes = ams ? py::reinterpret_borrow<py::sequence>(max_exp_avg_sqs) : py::sequence(py::list());
+  for (auto [name, seq] : {std::pair<const char*, py::sequence*>{"grads", &grads}, {"exp_avgs", &exp_avgs},
+                           {"exp_avg_sqs", &exp_avg_sqs}, {"max_exp_avg_sqs", &vmaxes}}) {
+    if ((seq != &vmaxes || ams) && seq->size() != n)
+      throw py::value_error(std::string(fn) + ": argument '" + name + "' must have " + std::to_string(n) +
+                            " arrays (one per parameter), got " + std::to_string(seq->size()));
+  }
+  if (step < 1) throw py::value_error(std::string(fn) + ": argument 'step' must be >= 1, got " + std::to_string(step));
+  std::vector<py::array> keep;  // the arrays stay referenced while their pointers are used
+  keep.reserve(5 * n);
+  // The common case first, without a string: every element a C-contiguous ndarray of params[0]'s
+  // dtype and params[i]'s size, writable where written (300 tensors: 0.9 -> see bench/ ms). Anything
+  // else takes the checks below, which name the list and the index.
+  bool fast = n > 0;
+  py::dtype dt;
+  for (size_t i = 0; fast && i < n; ++i) {
+    py::sequence* seqs[5] = {&params, &grads, &exp_avgs, &exp_avg_sqs, &vmaxes};
+    py::ssize_t count = 0;
+    for (size_t s = 0; fast && s < (ams ? 5u : 4u); ++s) {
+      py::handle h = (*seqs[s])[i];
+      if (!py::isinstance<py::array>(h)) { fast = false; break; }
+      py::array a = py::reinterpret_borrow<py::array>(h);
+      if (i == 0 && s == 0) {
+        dt = a.dtype();
+        fast = dt.equal(py::dtype::of<float>()) || dt.equal(py::dtype::of<double>());
+      }
+      if (s == 0) count = a.size();
+      fast = fast && a.dtype().equal(dt) && (a.flags() & py::array::c_style) && a.size() == count &&
+             (s == 1 || a.writeable());
+      if (fast) keep.push_back(a);
+    }
+  }
+  if (!fast) {
+    keep.clear();
+    auto name_of = [](const char* list, size_t i) { return std::string(list) + "[" + std::to_string(i) + "]"; };
+    py::array first;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string pn = name_of("params", i);
+      py::array p = i == 0 ? require_float(params[i], fn, pn.c_str(), -1, nullptr, nullptr, true)
+                           : require_float(params[i], fn, pn.c_str(), -1, &first, "params[0]", true);
+      if (i == 0) first = p;
+      keep.push_back(p);
+      const int64_t count = p.size();
+      const std::string g = name_of("grads", i), m = name_of("exp_avgs", i), v = name_of("exp_avg_sqs", i),
+                        vm = name_of("max_exp_avg_sqs", i);
+      keep.push_back(require_float_count(grads[i], fn, g.c_str(), count, &p, pn.c_str()));
+      keep.push_back(require_float_count(exp_avgs[i], fn, m.c_str(), count, &p, pn.c_str(), true));
+      keep.push_back(require_float_count(exp_avg_sqs[i], fn, v.c_str(), count, &p, pn.c_str(), true));
+      if (ams) keep.push_back(require_float_count(vmaxes[i], fn, vm.c_str(), count, &p, pn.c_str(), true));
+    }
+  }
+  py::array first = n ? keep[0] : py::array();
+  const AdamConfig c{lr, beta1, beta2, eps, weight_decay, step, amsgrad, maximize, decoupled_weight_decay};
+  if (n == 0) return;
+  with_float_type(first, [&](auto zero) {
+    using T = decltype(zero);
+    std::vector<AdamTensor<T>> ts(n);
+    const size_t per = ams ? 5 : 4;
+    for (size_t i = 0; i < n; ++i) {
+      py::array* a = &keep[i * per];
+      ts[i] = {a[0].size(), mut_ptr<T>(a[0]), ptr<T>(a[1]), mut_ptr<T>(a[2]), mut_ptr<T>(a[3]),
+               ams ? mut_ptr<T>(a[4]) : nullptr};
+    }
+    ComputeScope scope;
+    i2dl::adam_multi_step<T>(ts, c);
+  });
+}
+
 // The step's scalars as one struct with named fields, keyword-only: a config cannot be passed in
 // the wrong order, and a float never turns into a bool on the way (pybind11 would convert it).
 I2DL_BIND_FAMILY(optim) {
@@ -82,6 +160,11 @@ I2DL_BIND_FAMILY(optim) {
         py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("amsgrad").noconvert(),
         py::arg("maximize").noconvert(), py::arg("decoupled_weight_decay").noconvert(),
         "Updates param, exp_avg, exp_avg_sq (and max_exp_avg_sq) in place; see i2dl.kernels.reference.adam_step_.");
+  m.def("adam_multi_step_", &adam_multi_step, py::kw_only(), py::arg("params"), py::arg("grads"), py::arg("exp_avgs"),
+        py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs").none(true), py::arg("step"), py::arg("lr"),
+        py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("amsgrad").noconvert(),
+        py::arg("maximize").noconvert(), py::arg("decoupled_weight_decay").noconvert(),
+        "adam_step_ on every parameter of the lists, in one call; see i2dl.kernels.reference.adam_multi_step_.");
 }
 
 }  // namespace i2dl::bind

@@ -6,8 +6,10 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace i2dl {
 namespace detail {
@@ -76,8 +78,8 @@ I2DL_INLINE void adam_chunk_impl(index_t n, T* __restrict__ p, const T* __restri
     T vi = b2 * v[i] + b2c * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    if (AMS) {
-      vi = vmax[i] > vi ? vmax[i] : vi;
+    if (AMS) {  // max propagating NaN, as torch.maximum (and np.maximum) do
+      vi = (vmax[i] > vi || vmax[i] != vmax[i]) ? vmax[i] : vi;
       vmax[i] = vi;
     }
     p[i] = pi - step_size * mi / (std::sqrt(vi) * inv_bc2 + eps);
@@ -123,9 +125,31 @@ void adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T*
   });
 }
 
-#define I2DL_OPTIM_INSTANTIATE(T)                                          \
-  template void sgd_step<T>(index_t, T*, const T*, T*, const SgdConfig&); \
-  template void adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&);
+template <typename T>
+void adam_multi_step(const std::vector<AdamTensor<T>>& tensors, const AdamConfig& c) {
+  index_t total = 0;
+  for (const auto& t : tensors) total += t.n;
+  // each thread takes [begin, end) of the concatenated length, in pieces of the tensors it spans
+  parallel_chunks(total, [&](index_t begin, index_t count) {
+    const index_t end = begin + count;
+    index_t at = 0;
+    for (const auto& t : tensors) {
+      const index_t lo = std::max(begin, at), hi = std::min(end, at + t.n);
+      if (lo < hi) {
+        const index_t o = lo - at;
+        detail::adam_chunk(hi - lo, t.param + o, t.grad + o, t.exp_avg + o, t.exp_avg_sq + o,
+                           t.max_exp_avg_sq ? t.max_exp_avg_sq + o : nullptr, c);
+      }
+      at += t.n;
+      if (at >= end) break;
+    }
+  });
+}
+
+#define I2DL_OPTIM_INSTANTIATE(T)                                                   \
+  template void sgd_step<T>(index_t, T*, const T*, T*, const SgdConfig&);          \
+  template void adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&); \
+  template void adam_multi_step<T>(const std::vector<AdamTensor<T>>&, const AdamConfig&);
 I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)
 #undef I2DL_OPTIM_INSTANTIATE
 

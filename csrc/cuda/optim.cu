@@ -37,8 +37,8 @@ __global__ void adam_kernel(index_t n, T* __restrict__ p, const T* __restrict__ 
     T vi = b2 * v[i] + b2c * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    if (vmax) {
-      vi = vmax[i] > vi ? vmax[i] : vi;
+    if (vmax) {  // max propagating NaN, as the CPU's
+      vi = (vmax[i] > vi || vmax[i] != vmax[i]) ? vmax[i] : vi;
       vmax[i] = vi;
     }
     p[i] = pi - step_size * mi / (sqrt(vi) * inv_bc2 + eps);

@@ -121,6 +121,15 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
                              bool(first_step)))
 
 
+def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None, step=1, lr=1e-3, beta1=0.9,
+                     beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
+                     decoupled_weight_decay=False):
+    scalars = _checks.check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1,
+                                             beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
+    _C.adam_multi_step_(params=list(params), grads=list(grads), exp_avgs=list(exp_avgs), exp_avg_sqs=list(exp_avg_sqs),
+                        max_exp_avg_sqs=list(max_exp_avg_sqs) if amsgrad else None, **scalars)
+
+
 @functools.lru_cache(maxsize=64)
 def _sgd_config(lr, momentum, dampening, nesterov, weight_decay, first_step):
     """The bound config, built once per combination (an optimizer steps every parameter of a group

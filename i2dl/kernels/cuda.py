@@ -298,6 +298,17 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
     m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, config, stream)
 
 
+def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None, step=1, lr=1e-3, beta1=0.9,
+                     beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
+                     decoupled_weight_decay=False):
+    """One launch per parameter on the current stream (the launches queue without waiting)."""
+    _checks.check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps,
+                                   weight_decay, amsgrad, maximize, decoupled_weight_decay)
+    for i in range(len(params)):
+        adam_step_(params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i] if amsgrad else None, step,
+                   lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
+
+
 def _generated(name):
     """The adapter of a kernel whose check returns a :class:`~i2dl.kernels.checks.core.Launch`:
     check, allocate the outputs it names (CuPy), launch ``_C_cuda.<name>`` with every argument by

@@ -5,9 +5,9 @@ state names (``step``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``)::
     theta <- theta - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
 Adam adds ``weight_decay * theta`` to g (L2); AdamW decays theta by ``1 - lr * weight_decay``
-first (decoupled). Each parameter is updated by the fused in-place kernel ``adam_step_`` of its
-backend (one pass over the parameter, its gradient and its state; see
-``i2dl.kernels.reference.adam_step_``).
+first (decoupled). A step is one call of the fused in-place kernel ``adam_multi_step_`` per
+parameter group (and backend, dtype and step count): one pass over every parameter, its gradient
+and its state (see ``i2dl.kernels.reference.adam_step_``).
 """
 from __future__ import annotations
 
@@ -56,22 +56,38 @@ class Adam(Optimizer):
                 loss = closure()
         for group in self.param_groups:
             b1, b2 = group["betas"]
+            # one multi-tensor call per (backend, dtype, step count): the GIL released once and the
+            # threads spread over the parameters' total length, not one call per tensor
+            batches, amsgrad, states = {}, group["amsgrad"], self.state
             for p in group["params"]:
-                if p.grad is None or not p.requires_grad:
+                grad = p.grad
+                if grad is None or not p.requires_grad:
                     continue
-                grad = p.grad if p.grad.flags.c_contiguous else p.grad.copy()
-                state = self.state.setdefault(id(p), {})
-                if not state:
-                    xp = xp_of(p.data)
-                    state["step"] = 0
-                    state["exp_avg"], state["exp_avg_sq"] = xp.zeros_like(p.data), xp.zeros_like(p.data)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = xp.zeros_like(p.data)
-                state["step"] += 1
-                kernels.for_array(p.data).adam_step_(
-                    p.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"), state["step"],
-                    group["lr"], b1, b2, group["eps"], group["weight_decay"], group["amsgrad"], group["maximize"],
-                    group["decoupled_weight_decay"])
+                data = p.data
+                if not grad.flags.c_contiguous:
+                    grad = grad.copy()
+                state = states.get(id(p))
+                if state is None:
+                    xp = xp_of(data)
+                    state = states[id(p)] = {"step": 0, "exp_avg": xp.zeros_like(data),
+                                             "exp_avg_sq": xp.zeros_like(data)}
+                if amsgrad and "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = xp_of(data).zeros_like(data)
+                step = state["step"] = state["step"] + 1
+                key = (type(data), data.dtype, step)
+                lists = batches.get(key)
+                if lists is None:
+                    lists = batches[key] = (kernels.for_array(data), [], [], [], [], [])
+                lists[1].append(data)
+                lists[2].append(grad)
+                lists[3].append(state["exp_avg"])
+                lists[4].append(state["exp_avg_sq"])
+                if amsgrad:
+                    lists[5].append(state["max_exp_avg_sq"])
+            for (_, _, step), (k, params, grads, exp_avgs, exp_avg_sqs, maxes) in batches.items():
+                k.adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, maxes if amsgrad else None, step,
+                                   group["lr"], b1, b2, group["eps"], group["weight_decay"], group["amsgrad"],
+                                   group["maximize"], group["decoupled_weight_decay"])
         return loss
 
 

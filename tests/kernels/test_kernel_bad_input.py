@@ -162,20 +162,21 @@ def test_inplace_generic_bad_input(spec, kind, backend):
     for i, name in enumerate(sample.inputs):
         arrays = cast_inputs(sample.inputs, np.float64, move)
         a = arrays[name]
+        quoted = re.escape(f"'{name}'")  # names such as params[0]
         if kind == "dtype":
-            bad, err, pattern = a.astype(np.int32), TypeError, rf"'{name}' must have dtype"
+            bad, err, pattern = a.astype(np.int32), TypeError, rf"{quoted} must have dtype"
         elif kind == "noncontiguous":
-            bad, err, pattern = non_contiguous(a), ValueError, rf"'{name}' must be C-contiguous"
+            bad, err, pattern = non_contiguous(a), ValueError, rf"{quoted} must be C-contiguous"
         elif kind == "shape":
-            if i == 0:
+            if name in (spec.shape_from or tuple(sample.inputs)[:1]):
                 continue
-            bad, err, pattern = a.reshape(-1)[:-1].copy(), ValueError, rf"'{name}' must have shape"
+            bad, err, pattern = a.reshape(-1)[:-1].copy(), ValueError, rf"{quoted} must have shape"
         else:
             if name not in spec.updated or move is not None:  # CuPy arrays cannot be made read-only
                 continue
             bad = a.copy()
             bad.setflags(write=False)
-            err, pattern = ValueError, rf"'{name}' must be writable"
+            err, pattern = ValueError, rf"{quoted} must be writable"
         if bad is None:
             continue
         tried += 1
@@ -194,3 +195,14 @@ def test_inplace_specific_bad_input(spec, bad, backend):
     arrays, params = bad.mutate(cast_inputs(sample.inputs, np.float64, device_mover(backend)), sample.params)
     with pytest.raises(bad.error, match=bad.match):
         spec.call(kernels.get(backend), arrays, params)
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu"])
+def test_multi_tensor_lists_of_other_lengths_are_named(backend):
+    k = kernels.get(backend)
+    p = [np.zeros(3, np.float32), np.zeros(2, np.float32)]
+    with pytest.raises(ValueError, match=r"adam_multi_step_: argument 'exp_avgs' must have 2 arrays \(one per "
+                                         r"parameter\), got 1"):
+        k.adam_multi_step_(p, [a.copy() for a in p], [p[0].copy()], [a.copy() for a in p])
+    with pytest.raises(TypeError, match=r"adam_multi_step_: argument 'grads\[1\]' must have dtype float32"):
+        k.adam_multi_step_(p, [p[0].copy(), np.zeros(2)], [a.copy() for a in p], [a.copy() for a in p])

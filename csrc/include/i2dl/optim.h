@@ -1,6 +1,7 @@
 // Optimizer steps: update parameters and their state in place, in one pass over memory.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "i2dl/common.h"
 
@@ -30,6 +31,20 @@ struct AdamConfig {
 // p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). vmax may be null without amsgrad.
 template <typename T>
 void adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, const AdamConfig& c);
+
+// One parameter of a multi-tensor step: its length and arrays.
+template <typename T>
+struct AdamTensor {
+  index_t n;
+  T* param;
+  const T* grad;
+  T *exp_avg, *exp_avg_sq, *max_exp_avg_sq;
+};
+
+// adam_step on every tensor of the list in one call: the threads split the list's total length
+// (a model of many small tensors keeps both cores busy and pays one call).
+template <typename T>
+void adam_multi_step(const std::vector<AdamTensor<T>>& tensors, const AdamConfig& c);
 
 }  // namespace i2dl
 

@@ -1,6 +1,8 @@
 """The contracts of the in-place optimizer steps."""
 from __future__ import annotations
 
+import numpy as np
+
 from .core import Launch, check_bool, check_float_array, check_int, check_real, check_shape, launches
 
 
@@ -51,16 +53,9 @@ def check_adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, step
                      eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False, decoupled_weight_decay=False):
     """Adam's (and AdamW's) arrays, all of param's dtype and shape, and its scalars; see the reference."""
     fn = "adam_step_"
-    step = check_int(fn, "step", step, 1)
-    lr = check_real(fn, "lr", lr, minimum=0)
-    eps = check_real(fn, "eps", eps, minimum=0)
-    weight_decay = check_real(fn, "weight_decay", weight_decay, minimum=0)
-    for name, value in (("beta1", beta1), ("beta2", beta2)):
-        v = check_real(fn, name, value, minimum=0)
-        if not v < 1:
-            raise ValueError(f"{fn}: argument '{name}' must be in [0, 1), got {value!r}")
-    amsgrad, maximize = check_bool(fn, "amsgrad", amsgrad), check_bool(fn, "maximize", maximize)
-    decoupled = check_bool(fn, "decoupled_weight_decay", decoupled_weight_decay)
+    sizes = check_adam_step_scalars(fn, step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                                    decoupled_weight_decay)
+    amsgrad = sizes["amsgrad"]
     check_float_array(fn, "param", param)
     if not getattr(param.flags, "writeable", True):
         raise ValueError(f"{fn}: output argument 'param' must be writable, got a read-only array")
@@ -71,7 +66,60 @@ def check_adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, step
     if amsgrad:
         _state(fn, "max_exp_avg_sq", max_exp_avg_sq, param)
     return Launch({"param": param, "grad": grad, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq,
-                   "max_exp_avg_sq": max_exp_avg_sq if amsgrad else None}, {},
-                  {"n": int(param.size), "step": step, "lr": lr, "beta1": float(beta1), "beta2": float(beta2),
-                   "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
-                   "decoupled_weight_decay": decoupled}, ())
+                   "max_exp_avg_sq": max_exp_avg_sq if amsgrad else None}, {}, {"n": int(param.size), **sizes}, ())
+
+
+def check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None, step=1, lr=1e-3, beta1=0.9,
+                           beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
+                           decoupled_weight_decay=False):
+    """The multi-tensor Adam: lists of one length, element i of every list of params[i]'s dtype and
+    shape (all params of one dtype and device), and Adam's scalars. Errors name the list and index."""
+    fn = "adam_multi_step_"
+    lists = [("params", params), ("grads", grads), ("exp_avgs", exp_avgs), ("exp_avg_sqs", exp_avg_sqs)]
+    if amsgrad:
+        lists.append(("max_exp_avg_sqs", max_exp_avg_sqs))
+    for name, value in lists:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{fn}: argument '{name}' must be a list of arrays, got {type(value).__name__}")
+    n = len(params)
+    for name, value in lists[1:]:
+        if len(value) != n:
+            raise ValueError(f"{fn}: argument '{name}' must have {n} arrays (one per parameter), got {len(value)}")
+    if n:
+        p0 = params[0]
+        check_float_array(fn, "params[0]", p0)
+    for i in range(n):
+        p = params[i]
+        fast = type(p) is np.ndarray and p.dtype == p0.dtype and p.flags.c_contiguous and p.flags.writeable
+        for name, value in lists[1:]:
+            a = value[i]
+            fast = (fast and type(a) is np.ndarray and a.dtype == p.dtype and a.shape == p.shape and a.flags.c_contiguous
+                    and (name == "grads" or a.flags.writeable))
+        if fast:
+            continue
+        check_float_array(fn, f"params[{i}]", p, like=p0, like_name="params[0]")
+        if not getattr(p.flags, "writeable", True):
+            raise ValueError(f"{fn}: output argument 'params[{i}]' must be writable, got a read-only array")
+        check_float_array(fn, f"grads[{i}]", grads[i], like=p, like_name=f"params[{i}]")
+        check_shape(fn, f"grads[{i}]", grads[i], p.shape)
+        for name, value in lists[2:]:
+            _state(fn, f"{name}[{i}]", value[i], p)
+    return check_adam_step_scalars(fn, step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                                   decoupled_weight_decay)
+
+
+def check_adam_step_scalars(fn, step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled):
+    """Adam's scalars, checked and as the binding takes them (by keyword)."""
+    step = check_int(fn, "step", step, 1)
+    lr = check_real(fn, "lr", lr, minimum=0)
+    eps = check_real(fn, "eps", eps, minimum=0)
+    weight_decay = check_real(fn, "weight_decay", weight_decay, minimum=0)
+    betas = []
+    for name, value in (("beta1", beta1), ("beta2", beta2)):
+        v = check_real(fn, name, value, minimum=0)
+        if not v < 1:
+            raise ValueError(f"{fn}: argument '{name}' must be in [0, 1), got {value!r}")
+        betas.append(v)
+    return dict(step=step, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps, weight_decay=weight_decay,
+                amsgrad=check_bool(fn, "amsgrad", amsgrad), maximize=check_bool(fn, "maximize", maximize),
+                decoupled_weight_decay=check_bool(fn, "decoupled_weight_decay", decoupled))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_adam_step_, check_sgd_step_
+from ..checks import check_adam_multi_step_, check_adam_step_, check_sgd_step_
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
@@ -66,3 +66,15 @@ def adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, step=1, lr
         v = max_exp_avg_sq.astype(np.float64)
     denom = np.sqrt(v) / np.sqrt(1 - beta2 ** step) + eps
     param[...] = (p - lr / (1 - beta1 ** step) * m / denom).astype(dt)
+
+
+def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None, step=1, lr=1e-3, beta1=0.9,
+                     beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
+                     decoupled_weight_decay=False):
+    """``adam_step_`` on every parameter of a list (one call; the compiled backends spread their
+    threads over the list's total length)."""
+    check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps,
+                           weight_decay, amsgrad, maximize, decoupled_weight_decay)
+    for i in range(len(params)):
+        adam_step_(params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i] if amsgrad else None, step,
+                   lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)

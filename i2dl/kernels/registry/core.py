@@ -67,6 +67,7 @@ class InplaceSpec:
     dtypes: Tuple = DTYPES
     bad_inputs: Callable[[], List[BadInput]] = lambda: []  # stage "call": mutate(arrays, params)
     full_sample: int = 0  # a sample whose call reads every array: the one the bad-input families mutate
+    shape_from: Tuple[str, ...] = ()  # the arrays whose shapes set the others' (default: the first)
 
 
 def _rn(rng, *shape):

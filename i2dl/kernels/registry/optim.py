@@ -65,3 +65,36 @@ ADAM_STEP = InplaceSpec(
         BadInput("step 0", "call", lambda a, p: (a, {**p, "step": 0}), ValueError, r"'step' must be >= 1"),
         BadInput("amsgrad not a bool", "call", lambda a, p: (a, {**p, "amsgrad": 1}), TypeError,
                  r"'amsgrad' must be a bool")])
+
+
+_MULTI_LISTS = ("params", "grads", "exp_avgs", "exp_avg_sqs", "max_exp_avg_sqs")
+_MULTI_SHAPES = [(300, 257), (7,), (1000,), (64, 65)]  # a thread's chunk straddles tensors
+
+
+def _adam_multi_samples(rng):
+    out = []
+    for step, wd, amsgrad, decoupled in [(1, 0.0, False, False), (4, 1e-2, True, False), (3, 1e-2, True, True)]:
+        arrays = {}
+        for i, shape in enumerate(_MULTI_SHAPES):
+            arrays.update({f"params[{i}]": _rn(rng, *shape), f"grads[{i}]": _rn(rng, *shape),
+                           f"exp_avgs[{i}]": 0.1 * _rn(rng, *shape), f"exp_avg_sqs[{i}]": rng.random(shape),
+                           f"max_exp_avg_sqs[{i}]": rng.random(shape)})
+        params = dict(step=step, lr=1e-2, weight_decay=wd, amsgrad=amsgrad, decoupled_weight_decay=decoupled)
+        out.append(Sample(arrays, params, f"{len(_MULTI_SHAPES)} tensors, {params}"))
+    return out
+
+
+def _lists(a):
+    return [[a[f"{name}[{i}]"] for i in range(len(_MULTI_SHAPES))] for name in _MULTI_LISTS]
+
+
+ADAM_MULTI_STEP = InplaceSpec(
+    name="adam_multi_step_", kernel="adam_multi_step_", samples=_adam_multi_samples,
+    call=lambda k, a, p: k.adam_multi_step_(*_lists(a), **p),
+    updated=tuple(f"{name}[{i}]" for name in ("params", "exp_avgs", "exp_avg_sqs", "max_exp_avg_sqs")
+                  for i in range(len(_MULTI_SHAPES))),
+    full_sample=1,  # amsgrad: every list is read
+    shape_from=tuple(f"params[{i}]" for i in range(len(_MULTI_SHAPES))),
+    bad_inputs=lambda: [
+        BadInput("step 0", "call", lambda a, p: (a, {**p, "step": 0}), ValueError, r"'step' must be >= 1"),
+        BadInput("beta2 negative", "call", lambda a, p: (a, {**p, "beta2": -0.1}), ValueError, r"'beta2' must be >= 0")])
