@@ -14,6 +14,27 @@ DEFAULTS = {"lenet": dict(epochs=25, batch_size=32, lr=0.02), "lenet-bn": dict(e
 MODEL_NAMES = tuple(DEFAULTS)
 
 
+# Adam's learning rate where --lr is not given (SGD's come from DEFAULTS)
+ADAM_LR = 2e-3
+
+
+def build_optimizer(name, model, cfg):
+    if name == "sgd":
+        return optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9, weight_decay=1e-4)
+    lr = cfg.get("adam_lr", ADAM_LR)
+    return (optim.Adam if name == "adam" else optim.AdamW)(model.parameters(), lr=lr)
+
+
+def build_scheduler(name, optimizer, epochs):
+    if name == "step":
+        return optim.lr_scheduler.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.5)
+    if name == "exponential":
+        return optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+    if name == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    return None
+
+
 def build(name):
     if name in ("lenet", "lenet-bn"):
         return models.DigitsCNN(batch_norm=name == "lenet-bn")
@@ -31,6 +52,9 @@ def main(args) -> int:
     for key in ("epochs", "batch_size", "lr"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
+    if getattr(args, "optimizer", "sgd") != "sgd":
+        cfg["adam_lr"] = args.lr if getattr(args, "lr", None) is not None else ADAM_LR
+        cfg.pop("lr")
     manual_seed(args.seed)
     data = digits()
     train_set, val_set, test_set = random_split(data, [0.7, 0.15, 0.15], seed=args.seed)
@@ -42,10 +66,12 @@ def main(args) -> int:
     test_loader = DataLoader(test_set, batch_size=256)
     model = build(args.model).to(device)
     print(model)
-    optimizer = optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9, weight_decay=1e-4)
+    optimizer = build_optimizer(getattr(args, "optimizer", "sgd"), model, cfg)
+    scheduler = build_scheduler(getattr(args, "scheduler", "none"), optimizer, cfg["epochs"])
     start = time.perf_counter()
     with kernels.use_backend(args.backend):
-        history = fit(model, optimizer, train_loader, val_loader, epochs=cfg["epochs"], device=device)
+        history = fit(model, optimizer, train_loader, val_loader, epochs=cfg["epochs"], device=device,
+                      scheduler=scheduler)
         test_loss, test_acc = evaluate(model, test_loader, device=device)
     seconds = time.perf_counter() - start
     best_val = max(h["val_acc"] for h in history)

@@ -73,3 +73,13 @@ def test_lenet_bn_learns_the_digits_and_evaluates_with_its_running_statistics(tm
     again = models.load(tmp_path / "bn").eval()
     np.testing.assert_array_equal(again(x).numpy(), model(x).numpy())
     assert int(again.features[1].num_batches_tracked) == int(bn.num_batches_tracked)
+
+
+def test_cli_trains_with_adam_and_a_schedule(tmp_path, capsys):
+    from i2dl.cli import main
+    assert main(["train", "--epochs", "3", "--optimizer", "adam", "--scheduler", "cosine",
+                 "--out", str(tmp_path / "adam")]) == 0
+    out = capsys.readouterr().out
+    line = [l for l in out.splitlines() if l.startswith("test accuracy: ")]
+    assert line and float(line[-1].split()[-1].rstrip("%")) > 80.0
+    assert models.read_metadata(tmp_path / "adam")["adam_lr"] == 2e-3
