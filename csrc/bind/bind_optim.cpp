@@ -137,6 +137,52 @@ static void adam_multi_step(py::sequence params, py::sequence grads, py::sequenc
   });
 }
 
+// _C.rmsprop_step_ / _C.adagrad_step_: every argument by keyword (the Launch of checks/optim.py).
+static void rmsprop_step(py::handle param_, py::handle grad_, py::handle square_avg_, py::handle grad_avg_,
+                         py::handle momentum_buffer_, int64_t n, double lr, double alpha, double eps,
+                         double weight_decay, double momentum, bool centered, bool maximize) {
+  const char* fn = "rmsprop_step_";
+  py::array param = require_float_count(param_, fn, "param", n, nullptr, nullptr, true);
+  py::array grad = require_float_count(grad_, fn, "grad", n, &param, "param");
+  py::array s = require_float_count(square_avg_, fn, "square_avg", n, &param, "param", true);
+  py::array a, b;
+  if (centered) {
+    if (grad_avg_.is_none()) throw py::value_error(std::string(fn) + ": argument 'grad_avg' is required when centered");
+    a = require_float_count(grad_avg_, fn, "grad_avg", n, &param, "param", true);
+  }
+  if (momentum > 0) {
+    if (momentum_buffer_.is_none())
+      throw py::value_error(std::string(fn) + ": argument 'momentum_buffer' is required when momentum > 0");
+    b = require_float_count(momentum_buffer_, fn, "momentum_buffer", n, &param, "param", true);
+  }
+  const RmspropConfig c{lr, alpha, eps, weight_decay, momentum, centered, maximize};
+  with_float_type(param, [&](auto zero) {
+    using T = decltype(zero);
+    T *pp = mut_ptr<T>(param), *sp = mut_ptr<T>(s), *ap = centered ? mut_ptr<T>(a) : nullptr,
+      *bp = momentum > 0 ? mut_ptr<T>(b) : nullptr;
+    const T* g = ptr<T>(grad);
+    ComputeScope scope;
+    i2dl::rmsprop_step<T>(n, pp, g, sp, ap, bp, c);
+  });
+}
+
+static void adagrad_step(py::handle param_, py::handle grad_, py::handle state_sum_, int64_t n, int64_t step,
+                         double lr, double lr_decay, double weight_decay, double eps, bool maximize) {
+  const char* fn = "adagrad_step_";
+  py::array param = require_float_count(param_, fn, "param", n, nullptr, nullptr, true);
+  py::array grad = require_float_count(grad_, fn, "grad", n, &param, "param");
+  py::array s = require_float_count(state_sum_, fn, "state_sum", n, &param, "param", true);
+  if (step < 1) throw py::value_error(std::string(fn) + ": argument 'step' must be >= 1, got " + std::to_string(step));
+  const AdagradConfig c{lr, lr_decay, weight_decay, eps, step, maximize};
+  with_float_type(param, [&](auto zero) {
+    using T = decltype(zero);
+    T *pp = mut_ptr<T>(param), *sp = mut_ptr<T>(s);
+    const T* g = ptr<T>(grad);
+    ComputeScope scope;
+    i2dl::adagrad_step<T>(n, pp, g, sp, c);
+  });
+}
+
 // The step's scalars as one struct with named fields, keyword-only: a config cannot be passed in
 // the wrong order, and a float never turns into a bool on the way (pybind11 would convert it).
 I2DL_BIND_FAMILY(optim) {
@@ -160,6 +206,13 @@ I2DL_BIND_FAMILY(optim) {
         py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("amsgrad").noconvert(),
         py::arg("maximize").noconvert(), py::arg("decoupled_weight_decay").noconvert(),
         "Updates param, exp_avg, exp_avg_sq (and max_exp_avg_sq) in place; see i2dl.kernels.reference.adam_step_.");
+  m.def("rmsprop_step_", &rmsprop_step, py::kw_only(), py::arg("param"), py::arg("grad"), py::arg("square_avg"),
+        py::arg("grad_avg").none(true), py::arg("momentum_buffer").none(true), py::arg("n"), py::arg("lr"),
+        py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"), py::arg("momentum"), py::arg("centered").noconvert(),
+        py::arg("maximize").noconvert(), "RMSprop in place; see i2dl.kernels.reference.rmsprop_step_.");
+  m.def("adagrad_step_", &adagrad_step, py::kw_only(), py::arg("param"), py::arg("grad"), py::arg("state_sum"),
+        py::arg("n"), py::arg("step"), py::arg("lr"), py::arg("lr_decay"), py::arg("weight_decay"), py::arg("eps"),
+        py::arg("maximize").noconvert(), "Adagrad in place; see i2dl.kernels.reference.adagrad_step_.");
   m.def("adam_multi_step_", &adam_multi_step, py::kw_only(), py::arg("params"), py::arg("grads"), py::arg("exp_avgs"),
         py::arg("exp_avg_sqs"), py::arg("max_exp_avg_sqs").none(true), py::arg("step"), py::arg("lr"),
         py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("amsgrad").noconvert(),

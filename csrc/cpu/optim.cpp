@@ -108,6 +108,84 @@ I2DL_INLINE void adam_chunk_dispatch(index_t n, T* p, const T* g, T* m, T* v, T*
 I2DL_FOR_FLOATS(I2DL_ADAM_CLONES)
 #undef I2DL_ADAM_CLONES
 
+// RMSprop's loop; the choices (weight decay, centered, momentum, maximize) are template parameters.
+template <bool WD, bool CENTERED, bool MOM, bool MAX, typename T>
+I2DL_INLINE void rmsprop_chunk_impl(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ s,
+                                    T* __restrict__ a, T* __restrict__ b, const RmspropConfig& c) {
+  const T lr = T(c.lr), al = T(c.alpha), alc = T(1 - c.alpha), eps = T(c.eps), wd = T(c.weight_decay),
+          mu = T(c.momentum);
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) {
+    T gi = MAX ? -g[i] : g[i];
+    if (WD) gi += wd * p[i];
+    const T si = al * s[i] + alc * gi * gi;
+    s[i] = si;
+    T d;
+    if (CENTERED) {
+      const T ai = a[i] + alc * (gi - a[i]);
+      a[i] = ai;
+      d = std::sqrt(si - ai * ai) + eps;
+    } else {
+      d = std::sqrt(si) + eps;
+    }
+    if (MOM) {
+      const T bi = mu * b[i] + gi / d;
+      b[i] = bi;
+      p[i] -= lr * bi;
+    } else {
+      p[i] -= lr * gi / d;
+    }
+  }
+}
+
+template <typename T>
+I2DL_INLINE void rmsprop_chunk_dispatch(index_t n, T* p, const T* g, T* s, T* a, T* b, const RmspropConfig& c) {
+  const int key = (c.weight_decay != 0 ? 8 : 0) | (c.centered ? 4 : 0) | (c.momentum > 0 ? 2 : 0) | (c.maximize ? 1 : 0);
+  switch (key) {
+#define I2DL_RMSPROP_CASE(K)                                                                          \
+  case K:                                                                                             \
+    return rmsprop_chunk_impl<(K & 8) != 0, (K & 4) != 0, (K & 2) != 0, (K & 1) != 0>(n, p, g, s, a, b, c);
+    I2DL_RMSPROP_CASE(0) I2DL_RMSPROP_CASE(1) I2DL_RMSPROP_CASE(2) I2DL_RMSPROP_CASE(3) I2DL_RMSPROP_CASE(4)
+    I2DL_RMSPROP_CASE(5) I2DL_RMSPROP_CASE(6) I2DL_RMSPROP_CASE(7) I2DL_RMSPROP_CASE(8) I2DL_RMSPROP_CASE(9)
+    I2DL_RMSPROP_CASE(10) I2DL_RMSPROP_CASE(11) I2DL_RMSPROP_CASE(12) I2DL_RMSPROP_CASE(13) I2DL_RMSPROP_CASE(14)
+    I2DL_RMSPROP_CASE(15)
+#undef I2DL_RMSPROP_CASE
+  }
+}
+
+template <bool WD, bool MAX, typename T>
+I2DL_INLINE void adagrad_chunk_impl(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ s,
+                                    const AdagradConfig& c) {
+  const T clr = T(c.lr / (1.0 + double(c.step - 1) * c.lr_decay)), eps = T(c.eps), wd = T(c.weight_decay);
+#pragma omp simd
+  for (index_t i = 0; i < n; ++i) {
+    T gi = MAX ? -g[i] : g[i];
+    if (WD) gi += wd * p[i];
+    const T si = s[i] + gi * gi;
+    s[i] = si;
+    p[i] -= clr * gi / (std::sqrt(si) + eps);
+  }
+}
+
+template <typename T>
+I2DL_INLINE void adagrad_chunk_dispatch(index_t n, T* p, const T* g, T* s, const AdagradConfig& c) {
+  const bool wd = c.weight_decay != 0;
+  if (wd && c.maximize) return adagrad_chunk_impl<true, true>(n, p, g, s, c);
+  if (wd) return adagrad_chunk_impl<true, false>(n, p, g, s, c);
+  if (c.maximize) return adagrad_chunk_impl<false, true>(n, p, g, s, c);
+  adagrad_chunk_impl<false, false>(n, p, g, s, c);
+}
+
+#define I2DL_RMSPROP_ADAGRAD_CLONES(T)                                                                          \
+  I2DL_CLONES void rmsprop_chunk(index_t n, T* p, const T* g, T* s, T* a, T* b, const RmspropConfig& c) {      \
+    rmsprop_chunk_dispatch(n, p, g, s, a, b, c);                                                                \
+  }                                                                                                             \
+  I2DL_CLONES void adagrad_chunk(index_t n, T* p, const T* g, T* s, const AdagradConfig& c) {                   \
+    adagrad_chunk_dispatch(n, p, g, s, c);                                                                      \
+  }
+I2DL_FOR_FLOATS(I2DL_RMSPROP_ADAGRAD_CLONES)
+#undef I2DL_RMSPROP_ADAGRAD_CLONES
+
 }  // namespace detail
 
 template <typename T>
@@ -122,6 +200,22 @@ void adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T*
   parallel_chunks(n, [&](index_t b, index_t count) {
     detail::adam_chunk(count, param + b, grad + b, exp_avg + b, exp_avg_sq + b,
                        max_exp_avg_sq ? max_exp_avg_sq + b : nullptr, c);
+  });
+}
+
+template <typename T>
+void rmsprop_step(index_t n, T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
+                  const RmspropConfig& c) {
+  parallel_chunks(n, [&](index_t b, index_t count) {
+    detail::rmsprop_chunk(count, param + b, grad + b, square_avg + b, grad_avg ? grad_avg + b : nullptr,
+                          momentum_buffer ? momentum_buffer + b : nullptr, c);
+  });
+}
+
+template <typename T>
+void adagrad_step(index_t n, T* param, const T* grad, T* state_sum, const AdagradConfig& c) {
+  parallel_chunks(n, [&](index_t b, index_t count) {
+    detail::adagrad_chunk(count, param + b, grad + b, state_sum + b, c);
   });
 }
 
@@ -149,7 +243,9 @@ void adam_multi_step(const std::vector<AdamTensor<T>>& tensors, const AdamConfig
 #define I2DL_OPTIM_INSTANTIATE(T)                                                   \
   template void sgd_step<T>(index_t, T*, const T*, T*, const SgdConfig&);          \
   template void adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&); \
-  template void adam_multi_step<T>(const std::vector<AdamTensor<T>>&, const AdamConfig&);
+  template void adam_multi_step<T>(const std::vector<AdamTensor<T>>&, const AdamConfig&);           \
+  template void rmsprop_step<T>(index_t, T*, const T*, T*, T*, T*, const RmspropConfig&);            \
+  template void adagrad_step<T>(index_t, T*, const T*, T*, const AdagradConfig&);
 I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)
 #undef I2DL_OPTIM_INSTANTIATE
 

@@ -56,6 +56,62 @@ std::string adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg
                 c.weight_decay != 0, c.decoupled_weight_decay, c.maximize);
 }
 
+// RMSprop and Adagrad: the CPU's formulas, one thread per element.
+template <typename T>
+__global__ void rmsprop_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ s,
+                               T* __restrict__ a, T* __restrict__ b, T lr, T al, T alc, T eps, T wd, T mu,
+                               bool use_wd, bool maximize) {
+  I2DL_GRID_STRIDE(i, n) {
+    T gi = maximize ? -g[i] : g[i];
+    if (use_wd) gi += wd * p[i];
+    const T si = al * s[i] + alc * gi * gi;
+    s[i] = si;
+    T d;
+    if (a) {
+      const T ai = a[i] + alc * (gi - a[i]);
+      a[i] = ai;
+      d = sqrt(si - ai * ai) + eps;
+    } else {
+      d = sqrt(si) + eps;
+    }
+    if (b) {
+      const T bi = mu * b[i] + gi / d;
+      b[i] = bi;
+      p[i] -= lr * bi;
+    } else {
+      p[i] -= lr * gi / d;
+    }
+  }
+}
+
+template <typename T>
+__global__ void adagrad_kernel(index_t n, T* __restrict__ p, const T* __restrict__ g, T* __restrict__ s, T clr, T eps,
+                               T wd, bool use_wd, bool maximize) {
+  I2DL_GRID_STRIDE(i, n) {
+    T gi = maximize ? -g[i] : g[i];
+    if (use_wd) gi += wd * p[i];
+    const T si = s[i] + gi * gi;
+    s[i] = si;
+    p[i] -= clr * gi / (sqrt(si) + eps);
+  }
+}
+
+template <typename T>
+std::string rmsprop_step(index_t n, T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
+                         const RmspropConfig& c, void* stream) {
+  return launch("rmsprop_step_", n, rmsprop_kernel<T>, stream, n, param, grad, square_avg,
+                c.centered ? grad_avg : static_cast<T*>(nullptr), c.momentum > 0 ? momentum_buffer : static_cast<T*>(nullptr),
+                T(c.lr), T(c.alpha), T(1 - c.alpha), T(c.eps), T(c.weight_decay), T(c.momentum), c.weight_decay != 0,
+                c.maximize);
+}
+
+template <typename T>
+std::string adagrad_step(index_t n, T* param, const T* grad, T* state_sum, const AdagradConfig& c, void* stream) {
+  return launch("adagrad_step_", n, adagrad_kernel<T>, stream, n, param, grad, state_sum,
+                T(c.lr / (1.0 + double(c.step - 1) * c.lr_decay)), T(c.eps), T(c.weight_decay), c.weight_decay != 0,
+                c.maximize);
+}
+
 template <typename T>
 std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double momentum, double dampening,
                      double weight_decay, bool nesterov, bool first_step, void* stream) {
@@ -65,7 +121,9 @@ std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double moment
 
 #define I2DL_OPTIM_INSTANTIATE(T)                                                                                \
   template std::string sgd_step<T>(index_t, T*, const T*, T*, double, double, double, double, bool, bool, void*); \
-  template std::string adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&, void*);
+  template std::string adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&, void*);             \
+  template std::string rmsprop_step<T>(index_t, T*, const T*, T*, T*, T*, const RmspropConfig&, void*);       \
+  template std::string adagrad_step<T>(index_t, T*, const T*, T*, const AdagradConfig&, void*);
 I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)
 #undef I2DL_OPTIM_INSTANTIATE
 

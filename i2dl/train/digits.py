@@ -14,15 +14,15 @@ DEFAULTS = {"lenet": dict(epochs=25, batch_size=32, lr=0.02), "lenet-bn": dict(e
 MODEL_NAMES = tuple(DEFAULTS)
 
 
-# Adam's learning rate where --lr is not given (SGD's come from DEFAULTS)
-ADAM_LR = 2e-3
+# The adaptive optimizers' learning rates where --lr is not given (SGD's come from DEFAULTS)
+ADAPTIVE_LR = {"adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3, "adagrad": 2e-2}
+ADAPTIVE = {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
 
 
 def build_optimizer(name, model, cfg):
     if name == "sgd":
         return optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9, weight_decay=1e-4)
-    lr = cfg.get("adam_lr", ADAM_LR)
-    return (optim.Adam if name == "adam" else optim.AdamW)(model.parameters(), lr=lr)
+    return ADAPTIVE[name](model.parameters(), lr=cfg["lr"])
 
 
 def build_scheduler(name, optimizer, epochs):
@@ -52,9 +52,10 @@ def main(args) -> int:
     for key in ("epochs", "batch_size", "lr"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
-    if getattr(args, "optimizer", "sgd") != "sgd":
-        cfg["adam_lr"] = args.lr if getattr(args, "lr", None) is not None else ADAM_LR
-        cfg.pop("lr")
+    name = getattr(args, "optimizer", "sgd")
+    if name != "sgd" and getattr(args, "lr", None) is None:
+        cfg["lr"] = ADAPTIVE_LR[name]
+    cfg["optimizer"] = name
     manual_seed(args.seed)
     data = digits()
     train_set, val_set, test_set = random_split(data, [0.7, 0.15, 0.15], seed=args.seed)

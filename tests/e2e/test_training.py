@@ -82,4 +82,5 @@ def test_cli_trains_with_adam_and_a_schedule(tmp_path, capsys):
     out = capsys.readouterr().out
     line = [l for l in out.splitlines() if l.startswith("test accuracy: ")]
     assert line and float(line[-1].split()[-1].rstrip("%")) > 80.0
-    assert models.read_metadata(tmp_path / "adam")["adam_lr"] == 2e-3
+    meta = models.read_metadata(tmp_path / "adam")
+    assert meta["optimizer"] == "adam" and meta["lr"] == 2e-3

@@ -15,7 +15,12 @@ except ImportError:
 
 CONFIGS = [("Adam", dict(lr=1e-2)), ("Adam", dict(lr=1e-2, weight_decay=1e-2, amsgrad=True)),
            ("Adam", dict(lr=1e-2, maximize=True)), ("AdamW", dict(lr=1e-2)),
-           ("AdamW", dict(lr=1e-2, weight_decay=0.1, amsgrad=True, betas=(0.8, 0.99)))]
+           ("AdamW", dict(lr=1e-2, weight_decay=0.1, amsgrad=True, betas=(0.8, 0.99))),
+           ("RMSprop", dict(lr=1e-2)), ("RMSprop", dict(lr=1e-2, momentum=0.9, centered=True, weight_decay=1e-2)),
+           ("Adagrad", dict(lr=1e-1)), ("Adagrad", dict(lr=1e-1, lr_decay=0.1, weight_decay=1e-2,
+                                                        initial_accumulator_value=0.5))]
+STATE_KEYS = {"Adam": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), "AdamW": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+              "RMSprop": ("square_avg", "grad_avg", "momentum_buffer"), "Adagrad": ("sum",)}
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
@@ -32,8 +37,9 @@ def test_follows_pytorch_for_ten_steps(name, kwargs):
         t_opt.step()
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
     t_state = t_opt.state[theirs]
-    for key in ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if kwargs.get("amsgrad") else ()):
-        np.testing.assert_allclose(o_opt.state[id(ours)][key], t_state[key].numpy(), rtol=1e-5, atol=1e-8)
+    for key in STATE_KEYS[name]:
+        if key in t_state:
+            np.testing.assert_allclose(o_opt.state[id(ours)][key], t_state[key].numpy(), rtol=1e-5, atol=1e-7)
     assert o_opt.state[id(ours)]["step"] == int(t_state["step"])
 
 
@@ -54,7 +60,10 @@ def _train(model, opt, steps, x, y):
 
 @pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps, lr=1e-2, amsgrad=True),
                                   lambda ps: optim.AdamW(ps, lr=1e-2),
-                                  lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)], ids=["Adam", "AdamW", "SGD"])
+                                  lambda ps: optim.RMSprop(ps, lr=1e-3, momentum=0.5, centered=True),
+                                  lambda ps: optim.Adagrad(ps, lr=0.05),
+                                  lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)],
+                         ids=["Adam", "AdamW", "RMSprop", "Adagrad", "SGD"])
 def test_a_resumed_run_equals_an_uninterrupted_one_bit_for_bit(make):
     rng = np.random.default_rng(0)
     x, y = i2dl.tensor(rng.standard_normal((16, 6)).astype(np.float32)), rng.integers(0, 3, 16)

@@ -32,6 +32,28 @@ struct AdamConfig {
 template <typename T>
 void adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, const AdamConfig& c);
 
+struct RmspropConfig {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool centered, maximize;
+};
+
+// RMSprop (see i2dl/kernels/reference/optim.py): s = a s + (1 - a) g^2; centered: m += (1 - a)(g - m),
+// d = sqrt(s - m^2) + eps, else sqrt(s) + eps; momentum: b = mu b + g / d, p -= lr b; else p -= lr g / d.
+// grad_avg and momentum_buffer may be null where unused.
+template <typename T>
+void rmsprop_step(index_t n, T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
+                  const RmspropConfig& c);
+
+struct AdagradConfig {
+  double lr, lr_decay, weight_decay, eps;
+  index_t step;
+  bool maximize;
+};
+
+// Adagrad: S += g^2; p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(S) + eps).
+template <typename T>
+void adagrad_step(index_t n, T* param, const T* grad, T* state_sum, const AdagradConfig& c);
+
 // One parameter of a multi-tensor step: its length and arrays.
 template <typename T>
 struct AdamTensor {
@@ -59,5 +81,10 @@ std::string sgd_step(index_t n, T* p, const T* g, T* v, double lr, double moment
 template <typename T>
 std::string adam_step(index_t n, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
                       const AdamConfig& c, void* stream);
+template <typename T>
+std::string rmsprop_step(index_t n, T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buffer,
+                         const RmspropConfig& c, void* stream);
+template <typename T>
+std::string adagrad_step(index_t n, T* param, const T* grad, T* state_sum, const AdagradConfig& c, void* stream);
 
 }  // namespace i2dl::cuda

@@ -123,3 +123,49 @@ def check_adam_step_scalars(fn, step, lr, beta1, beta2, eps, weight_decay, amsgr
     return dict(step=step, lr=lr, beta1=betas[0], beta2=betas[1], eps=eps, weight_decay=weight_decay,
                 amsgrad=check_bool(fn, "amsgrad", amsgrad), maximize=check_bool(fn, "maximize", maximize),
                 decoupled_weight_decay=check_bool(fn, "decoupled_weight_decay", decoupled))
+
+
+@launches
+def check_rmsprop_step_(param, grad, square_avg, grad_avg=None, momentum_buffer=None, lr=1e-2, alpha=0.99, eps=1e-8,
+                        weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+    """RMSprop's arrays (grad_avg with centered, momentum_buffer with momentum > 0) and scalars."""
+    fn = "rmsprop_step_"
+    lr, eps = check_real(fn, "lr", lr, minimum=0), check_real(fn, "eps", eps, minimum=0)
+    weight_decay = check_real(fn, "weight_decay", weight_decay, minimum=0)
+    momentum, alpha = check_real(fn, "momentum", momentum, minimum=0), check_real(fn, "alpha", alpha, minimum=0)
+    centered, maximize = check_bool(fn, "centered", centered), check_bool(fn, "maximize", maximize)
+    check_float_array(fn, "param", param)
+    if not getattr(param.flags, "writeable", True):
+        raise ValueError(f"{fn}: output argument 'param' must be writable, got a read-only array")
+    check_float_array(fn, "grad", grad, like=param, like_name="param")
+    check_shape(fn, "grad", grad, param.shape)
+    _state(fn, "square_avg", square_avg, param)
+    if centered:
+        _state(fn, "grad_avg", grad_avg, param)
+    if momentum > 0:
+        _state(fn, "momentum_buffer", momentum_buffer, param)
+    return Launch({"param": param, "grad": grad, "square_avg": square_avg, "grad_avg": grad_avg if centered else None,
+                   "momentum_buffer": momentum_buffer if momentum > 0 else None}, {},
+                  {"n": int(param.size), "lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                   "momentum": momentum, "centered": centered, "maximize": maximize}, ())
+
+
+@launches
+def check_adagrad_step_(param, grad, state_sum, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
+                        maximize=False):
+    """Adagrad's arrays (``sum``, PyTorch's state name, as state_sum) and scalars."""
+    fn = "adagrad_step_"
+    step = check_int(fn, "step", step, 1)
+    lr, eps = check_real(fn, "lr", lr, minimum=0), check_real(fn, "eps", eps, minimum=0)
+    lr_decay = check_real(fn, "lr_decay", lr_decay, minimum=0)
+    weight_decay = check_real(fn, "weight_decay", weight_decay, minimum=0)
+    maximize = check_bool(fn, "maximize", maximize)
+    check_float_array(fn, "param", param)
+    if not getattr(param.flags, "writeable", True):
+        raise ValueError(f"{fn}: output argument 'param' must be writable, got a read-only array")
+    check_float_array(fn, "grad", grad, like=param, like_name="param")
+    check_shape(fn, "grad", grad, param.shape)
+    _state(fn, "state_sum", state_sum, param)
+    return Launch({"param": param, "grad": grad, "state_sum": state_sum}, {},
+                  {"n": int(param.size), "step": step, "lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
+                   "eps": eps, "maximize": maximize}, ())

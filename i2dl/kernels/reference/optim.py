@@ -20,12 +20,22 @@ Adam (Kingma & Ba) with PyTorch's rule and state names, at step t >= 1 (counted 
     v = beta2 * v + (1 - beta2) * g^2       exp_avg_sq: the second moment
     v_max = max(v_max, v)                   max_exp_avg_sq, with amsgrad (and v_max replaces v below)
     p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+RMSprop (Hinton) and Adagrad (Duchi et al.), PyTorch's rules and state names::
+
+    g = +-grad + wd * p
+    s = alpha * s + (1 - alpha) * g^2                          square_avg
+    a = a + (1 - alpha) * (g - a);  d = sqrt(s - a^2) + eps    grad_avg (centered), else d = sqrt(s) + eps
+    b = mu * b + g / d;  p = p - lr * b                        momentum_buffer (momentum > 0), else p -= lr g / d
+
+    g = +-grad + wd * p;  S = S + g^2;  p = p - lr / (1 + (t - 1) lr_decay) * g / (sqrt(S) + eps)   (Adagrad, sum)
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_adam_multi_step_, check_adam_step_, check_sgd_step_
+from ..checks import (check_adagrad_step_, check_adam_multi_step_, check_adam_step_, check_rmsprop_step_,
+                      check_sgd_step_)
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
@@ -78,3 +88,41 @@ def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None,
     for i in range(len(params)):
         adam_step_(params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i] if amsgrad else None, step,
                    lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
+
+
+def rmsprop_step_(param, grad, square_avg, grad_avg=None, momentum_buffer=None, lr=1e-2, alpha=0.99, eps=1e-8,
+                  weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+    """Updates param, square_avg (grad_avg, momentum_buffer) in place."""
+    check_rmsprop_step_(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
+                        centered, maximize)
+    dt = param.dtype
+    g = -grad.astype(np.float64) if maximize else grad.astype(np.float64)
+    if weight_decay:
+        g = g + weight_decay * param
+    s = alpha * square_avg + (1 - alpha) * g * g
+    square_avg[...] = s.astype(dt)
+    if centered:
+        a = grad_avg + (1 - alpha) * (g - grad_avg)
+        grad_avg[...] = a.astype(dt)
+        d = np.sqrt(square_avg - grad_avg.astype(np.float64) ** 2) + eps
+    else:
+        d = np.sqrt(square_avg.astype(np.float64)) + eps
+    if momentum > 0:
+        b = momentum * momentum_buffer + g / d
+        momentum_buffer[...] = b.astype(dt)
+        param[...] = (param - lr * momentum_buffer.astype(np.float64)).astype(dt)
+    else:
+        param[...] = (param - lr * g / d).astype(dt)
+
+
+def adagrad_step_(param, grad, state_sum, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
+                  maximize=False):
+    """Updates param and state_sum in place (at step t >= 1, counted before the call)."""
+    check_adagrad_step_(param, grad, state_sum, step, lr, lr_decay, weight_decay, eps, maximize)
+    dt = param.dtype
+    g = -grad.astype(np.float64) if maximize else grad.astype(np.float64)
+    if weight_decay:
+        g = g + weight_decay * param
+    state_sum[...] = (state_sum + g * g).astype(dt)
+    clr = lr / (1 + (step - 1) * lr_decay)
+    param[...] = (param - clr * g / (np.sqrt(state_sum.astype(np.float64)) + eps)).astype(dt)

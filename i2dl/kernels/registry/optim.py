@@ -98,3 +98,50 @@ ADAM_MULTI_STEP = InplaceSpec(
     bad_inputs=lambda: [
         BadInput("step 0", "call", lambda a, p: (a, {**p, "step": 0}), ValueError, r"'step' must be >= 1"),
         BadInput("beta2 negative", "call", lambda a, p: (a, {**p, "beta2": -0.1}), ValueError, r"'beta2' must be >= 0")])
+
+
+def _rmsprop_samples(rng):
+    out = []
+    shape = (300, 257)
+    for wd, momentum, centered, maximize in [(0.0, 0.0, False, False), (1e-2, 0.0, False, False),
+                                             (0.0, 0.9, False, False), (0.0, 0.0, True, False),
+                                             (1e-2, 0.9, True, True)]:
+        arrays = {"param": _rn(rng, *shape), "grad": _rn(rng, *shape), "square_avg": rng.random(shape) + 1.0,
+                  "grad_avg": 0.1 * _rn(rng, *shape), "momentum_buffer": 0.1 * _rn(rng, *shape)}
+        params = dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=wd, momentum=momentum, centered=centered,
+                      maximize=maximize)
+        out.append(Sample(arrays, params, f"{params}"))
+    return out
+
+
+RMSPROP_STEP = InplaceSpec(
+    name="rmsprop_step_", kernel="rmsprop_step_", samples=_rmsprop_samples,
+    call=lambda k, a, p: k.rmsprop_step_(a["param"], a["grad"], a["square_avg"], a["grad_avg"], a["momentum_buffer"],
+                                         **p),
+    updated=("param", "square_avg", "grad_avg", "momentum_buffer"),
+    full_sample=4,  # centered with momentum: every array is read
+    bad_inputs=lambda: [
+        BadInput("centered without grad_avg", "call", lambda a, p: ({**a, "grad_avg": None}, p), ValueError,
+                 r"'grad_avg' is required"),
+        BadInput("alpha a string", "call", lambda a, p: (a, {**p, "alpha": "0.9"}), TypeError,
+                 r"'alpha' must be a real number")])
+
+
+def _adagrad_samples(rng):
+    out = []
+    shape = (300, 257)
+    for step, lr_decay, wd, maximize in [(1, 0.0, 0.0, False), (5, 0.1, 0.0, False), (3, 0.0, 1e-2, True)]:
+        arrays = {"param": _rn(rng, *shape), "grad": _rn(rng, *shape), "state_sum": rng.random(shape)}
+        params = dict(step=step, lr=1e-2, lr_decay=lr_decay, weight_decay=wd, eps=1e-10, maximize=maximize)
+        out.append(Sample(arrays, params, f"{params}"))
+    return out
+
+
+ADAGRAD_STEP = InplaceSpec(
+    name="adagrad_step_", kernel="adagrad_step_", samples=_adagrad_samples,
+    call=lambda k, a, p: k.adagrad_step_(a["param"], a["grad"], a["state_sum"], **p),
+    updated=("param", "state_sum"),
+    bad_inputs=lambda: [
+        BadInput("step 0", "call", lambda a, p: (a, {**p, "step": 0}), ValueError, r"'step' must be >= 1"),
+        BadInput("lr_decay negative", "call", lambda a, p: (a, {**p, "lr_decay": -1.0}), ValueError,
+                 r"'lr_decay' must be >= 0")])
