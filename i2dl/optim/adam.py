@@ -12,7 +12,7 @@ and its state (see ``i2dl.kernels.reference.adam_step_``).
 from __future__ import annotations
 
 from .. import kernels
-from ..autograd import enable_grad, no_grad
+from ..autograd import no_grad
 from ..kernels.checks import check_bool, check_real
 from ..ops import xp_of
 from .optimizer import Optimizer
@@ -50,10 +50,7 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter with a gradient; ``closure`` (re-evaluating the loss) is
         called first when given, and its loss returned."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             b1, b2 = group["betas"]
             # one multi-tensor call per (backend, dtype, step count): the GIL released once and the

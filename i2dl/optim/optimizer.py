@@ -31,6 +31,15 @@ class Optimizer:
     def step(self):
         raise NotImplementedError
 
+    @staticmethod
+    def _closure_loss(closure):
+        """The loss of ``closure`` (which re-evaluates the model) with gradients on, or None."""
+        if closure is None:
+            return None
+        from ..autograd import enable_grad
+        with enable_grad():
+            return closure()
+
     # ---------------------------------------------------------------- state, as PyTorch lays it out
     def _params(self):
         return [p for group in self.param_groups for p in group["params"]]

@@ -5,7 +5,7 @@ in-place kernel ``rmsprop_step_`` / ``adagrad_step_`` of its backend (formulas:
 from __future__ import annotations
 
 from .. import kernels
-from ..autograd import enable_grad, no_grad
+from ..autograd import no_grad
 from ..kernels.checks import check_bool, check_real
 from ..ops import xp_of
 from .optimizer import Optimizer
@@ -35,10 +35,7 @@ class RMSprop(Optimizer):
 
     @no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None or not p.requires_grad:
@@ -82,10 +79,7 @@ class Adagrad(Optimizer):
 
     @no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None or not p.requires_grad:

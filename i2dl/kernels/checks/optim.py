@@ -37,6 +37,15 @@ def check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, we
             raise ValueError(f"{fn}: output argument 'velocity' must be writable, got a read-only array")
 
 
+def _param_and_grad(fn, param, grad):
+    """A writable float param and a grad of its dtype and shape (every step's first two arrays)."""
+    check_float_array(fn, "param", param)
+    if not getattr(param.flags, "writeable", True):
+        raise ValueError(f"{fn}: output argument 'param' must be writable, got a read-only array")
+    check_float_array(fn, "grad", grad, like=param, like_name="param")
+    check_shape(fn, "grad", grad, param.shape)
+
+
 def _state(fn, name, a, param, required=True):
     if a is None:
         if required:
@@ -56,11 +65,7 @@ def check_adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, step
     sizes = check_adam_step_scalars(fn, step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
                                     decoupled_weight_decay)
     amsgrad = sizes["amsgrad"]
-    check_float_array(fn, "param", param)
-    if not getattr(param.flags, "writeable", True):
-        raise ValueError(f"{fn}: output argument 'param' must be writable, got a read-only array")
-    check_float_array(fn, "grad", grad, like=param, like_name="param")
-    check_shape(fn, "grad", grad, param.shape)
+    _param_and_grad(fn, param, grad)
     _state(fn, "exp_avg", exp_avg, param)
     _state(fn, "exp_avg_sq", exp_avg_sq, param)
     if amsgrad:
@@ -134,11 +139,7 @@ def check_rmsprop_step_(param, grad, square_avg, grad_avg=None, momentum_buffer=
     weight_decay = check_real(fn, "weight_decay", weight_decay, minimum=0)
     momentum, alpha = check_real(fn, "momentum", momentum, minimum=0), check_real(fn, "alpha", alpha, minimum=0)
     centered, maximize = check_bool(fn, "centered", centered), check_bool(fn, "maximize", maximize)
-    check_float_array(fn, "param", param)
-    if not getattr(param.flags, "writeable", True):
-        raise ValueError(f"{fn}: output argument 'param' must be writable, got a read-only array")
-    check_float_array(fn, "grad", grad, like=param, like_name="param")
-    check_shape(fn, "grad", grad, param.shape)
+    _param_and_grad(fn, param, grad)
     _state(fn, "square_avg", square_avg, param)
     if centered:
         _state(fn, "grad_avg", grad_avg, param)
@@ -160,11 +161,7 @@ def check_adagrad_step_(param, grad, state_sum, step=1, lr=1e-2, lr_decay=0.0, w
     lr_decay = check_real(fn, "lr_decay", lr_decay, minimum=0)
     weight_decay = check_real(fn, "weight_decay", weight_decay, minimum=0)
     maximize = check_bool(fn, "maximize", maximize)
-    check_float_array(fn, "param", param)
-    if not getattr(param.flags, "writeable", True):
-        raise ValueError(f"{fn}: output argument 'param' must be writable, got a read-only array")
-    check_float_array(fn, "grad", grad, like=param, like_name="param")
-    check_shape(fn, "grad", grad, param.shape)
+    _param_and_grad(fn, param, grad)
     _state(fn, "state_sum", state_sum, param)
     return Launch({"param": param, "grad": grad, "state_sum": state_sum}, {},
                   {"n": int(param.size), "step": step, "lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
