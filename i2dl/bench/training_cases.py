@@ -113,8 +113,63 @@ def _tiny_case():
                 validate_with_reference=False, reference_timed=False, torch_inputs=torch_inputs)
 
 
+OPTIM_SHAPES = [
+    # optimizer, tensors, elements each, arguments, bytes moved per element (float32)
+    ("Adam", 10, 1_000_000, dict(lr=1e-3), 28),      # reads p, g, m, v; writes p, m, v
+    ("Adam", 10, 100_000, dict(lr=1e-3), 28),
+    ("Adam", 300, 4_000, dict(lr=1e-3), 28),
+    ("AdamW", 10, 1_000_000, dict(lr=1e-3), 28),
+    ("RMSprop", 10, 1_000_000, dict(lr=1e-3), 20),   # reads p, g, s; writes p, s
+    ("Adagrad", 10, 1_000_000, dict(lr=1e-2), 20),
+    ("SGD", 10, 1_000_000, dict(lr=1e-3, momentum=0.9), 20),
+]
+_OPTIMIZERS = {}  # the optimizer of each timed input set (made at its first step)
+
+
+def _optim_case(name, count, n, kwargs, bytes_per):
+    """optimizer.step() through i2dl.optim on ``count`` float32 tensors of ``n`` elements, against
+    torch.optim with fused=True (its fastest CPU path; foreach=True where it has none); validated after one step against the
+    reference backend's step."""
+    def make():
+        rng = np.random.default_rng(0)
+        a = {f"p{i}": rng.standard_normal(n, dtype=np.float32) for i in range(count)}
+        a.update({f"g{i}": (rng.standard_normal(n, dtype=np.float32) * 1e-3).astype(np.float32) for i in range(count)})
+        return a
+
+    def run(k, a):
+        key = id(a[f"p{0}"])
+        if key not in _OPTIMIZERS:
+            from ..nn import Parameter
+            params = []
+            for i in range(count):
+                p = Parameter(a[f"p{i}"])
+                p.data = a[f"p{i}"]  # the array itself, updated in place
+                p.grad = a[f"g{i}"]
+                params.append(p)
+            _OPTIMIZERS[key] = (params, getattr(optim, name)(params, **kwargs))
+        params, opt = _OPTIMIZERS[key]
+        with kernels.use_backend(k.NAME if k.NAME != "cuda" else "cpu"):
+            opt.step()
+        return tuple(p.data for p in params)
+
+    def torch_inputs(torch, a):
+        ps = [torch.tensor(a[f"p{i}"].copy(), requires_grad=True) for i in range(count)]
+        for i, p in enumerate(ps):
+            p.grad = torch.tensor(a[f"g{i}"].copy())
+        try:
+            return {"opt": getattr(torch.optim, name)(ps, fused=True, **kwargs)}
+        except (TypeError, RuntimeError):  # no fused CPU path (RMSprop): the multi-tensor one
+            return {"opt": getattr(torch.optim, name)(ps, foreach=True, **kwargs)}
+
+    def torch_run(torch, t):
+        t["opt"].step()
+
+    return Case(f"optim {name}.step()", f"{count} x {n:,}", make, run, torch_run, bytes=float(bytes_per * count * n),
+                tol=1e-5, torch_inputs=torch_inputs, reference_timed=False)
+
+
 def training_cases():
-    return [_step_case("lenet", "LeNet-5", lambda: models.LeNet5()),
+    return [_optim_case(*spec) for spec in OPTIM_SHAPES] + [_step_case("lenet", "LeNet-5", lambda: models.LeNet5()),
             _step_case("mlp", "MLP 784-256-10", lambda: models.MLP((784, 256, 10))),
             _step_case("lenet-bn", "digits CNN + BatchNorm2d", lambda: models.DigitsCNN(dropout=0.0, batch_norm=True),
                        shape=(64, 1, 8, 8)),
