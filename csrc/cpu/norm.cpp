@@ -858,6 +858,30 @@ void batch_norm_backward_rows(const BatchNormShape& s, const T* dy, const T* x, 
     rows_grad_apply(dy, x, q * per, std::min(N, (q + 1) * per), C, S, mean, k1.data(), k2.data(), k3.data(), dx);
 }
 
+// One set's statistics as the forward stores and uses them: the two-pass moments of m contiguous
+// elements, 1/sqrt(var + eps), and the mean as hi + lo in T (see affine_impl).
+template <typename T>
+struct SetStats {
+  Moments mv;
+  double inv;
+  T mu, ml;
+};
+
+template <typename T>
+I2DL_INLINE SetStats<T> set_stats_impl(const T* __restrict__ xs, index_t m, double eps) {
+  Moments mv{0.0, 0.0};
+  if (m > 0) {
+    const T k = std::isfinite(xs[0]) ? xs[0] : T(0);
+    const T m0 = static_cast<T>(k + sum_shifted_impl(xs, m, k) / m);
+    double s1 = 0, s2 = 0;
+    sum_centered_impl(xs, m, m0, s1, s2);
+    mv = finish(m0, s1, s2, m);
+  }
+  const T mu = static_cast<T>(mv.mean);
+  const T ml = std::isfinite(mv.mean) ? static_cast<T>(mv.mean - static_cast<double>(mu)) : T(0);
+  return {mv, 1.0 / std::sqrt(mv.var + eps), mu, ml};
+}
+
 // ------------------------------------------- group norm with planes (S > 1): ranges of sets
 
 // y over one channel's run, through the non-temporal path when `stream`.
@@ -894,17 +918,10 @@ I2DL_INLINE void sets_forward_impl(const T* __restrict__ x, index_t i0, index_t 
   const index_t m = Cg * S;
   for (index_t i = i0; i < i1; ++i) {
     const T* xs = x + i * m;
-    Moments mv{0.0, 0.0};
-    if (m > 0) {
-      const T k = std::isfinite(xs[0]) ? xs[0] : T(0);
-      const T m0 = static_cast<T>(k + sum_shifted_impl(xs, m, k) / m);
-      double s1 = 0, s2 = 0;
-      sum_centered_impl(xs, m, m0, s1, s2);
-      mv = finish(m0, s1, s2, m);
-    }
-    const double inv = 1.0 / std::sqrt(mv.var + eps);
-    const T mu = static_cast<T>(mv.mean);
-    const T ml = std::isfinite(mv.mean) ? static_cast<T>(mv.mean - static_cast<double>(mu)) : T(0);
+    const SetStats<T> st = set_stats_impl(xs, m, eps);
+    const Moments mv = st.mv;
+    const double inv = st.inv;
+    const T mu = st.mu, ml = st.ml;
     mean[i] = mu;
     invstd[i] = static_cast<T>(inv);
     if (stats) {
@@ -988,17 +1005,9 @@ I2DL_INLINE void rows_forward_impl(const T* __restrict__ x, index_t i0, index_t 
                                    T* __restrict__ mean, T* __restrict__ invstd, double* __restrict__ stats) {
   for (index_t i = i0; i < i1; ++i) {
     const T* xs = x + i * Cg;
-    Moments mv{0.0, 0.0};
-    if (Cg > 0) {
-      const T k = std::isfinite(xs[0]) ? xs[0] : T(0);
-      const T m0 = static_cast<T>(k + sum_shifted_impl(xs, Cg, k) / Cg);
-      double s1 = 0, s2 = 0;
-      sum_centered_impl(xs, Cg, m0, s1, s2);
-      mv = finish(m0, s1, s2, Cg);
-    }
-    const double inv = 1.0 / std::sqrt(mv.var + eps);
-    const T mu = static_cast<T>(mv.mean), iv = static_cast<T>(inv);
-    const T ml = std::isfinite(mv.mean) ? static_cast<T>(mv.mean - static_cast<double>(mu)) : T(0);
+    const SetStats<T> st = set_stats_impl(xs, Cg, eps);
+    const Moments mv = st.mv;
+    const T mu = st.mu, ml = st.ml, iv = static_cast<T>(st.inv);
     mean[i] = mu;
     invstd[i] = iv;
     if (stats) {

@@ -32,6 +32,15 @@ class Optimizer:
         raise NotImplementedError
 
     @staticmethod
+    def _with_grads(group):
+        """(parameter, its gradient as a C-contiguous array) for each parameter of ``group`` that has one."""
+        for p in group["params"]:
+            g = p.grad
+            if g is None or not p.requires_grad:
+                continue
+            yield p, (g if g.flags.c_contiguous else g.copy())
+
+    @staticmethod
     def _closure_loss(closure):
         """The loss of ``closure`` (which re-evaluates the model) with gradients on, or None."""
         if closure is None:

@@ -37,10 +37,7 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None or not p.requires_grad:
-                    continue
-                grad = p.grad if p.grad.flags.c_contiguous else p.grad.copy()
+            for p, grad in self._with_grads(group):
                 state = self.state.setdefault(id(p), {})
                 xp = xp_of(p.data)
                 if not state:
@@ -81,10 +78,7 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None or not p.requires_grad:
-                    continue
-                grad = p.grad if p.grad.flags.c_contiguous else p.grad.copy()
+            for p, grad in self._with_grads(group):
                 state = self.state[id(p)]
                 state["step"] += 1
                 kernels.for_array(p.data).adagrad_step_(

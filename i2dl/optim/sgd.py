@@ -37,11 +37,8 @@ class SGD(Optimizer):
     def step(self):
         for group in self.param_groups:
             lr, mu = group["lr"], group["momentum"]
-            for p in group["params"]:
-                if p.grad is None or not p.requires_grad:
-                    continue
+            for p, grad in self._with_grads(group):
                 k = kernels.for_array(p.data)
-                grad = p.grad if p.grad.flags.c_contiguous else p.grad.copy()
                 velocity, first = None, False
                 if mu:
                     state = self.state.setdefault(id(p), {})
