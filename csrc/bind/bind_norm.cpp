@@ -1,39 +1,12 @@
 // _C.batch_norm_* / group_norm_* / layer_norm_*: every argument by keyword, as the generated adapter
 // passes them (i2dl/kernels/checks/norm.py gives the names and sizes). Each array is checked here
 // against the sizes before its pointer is taken; an optional one may be None.
-#include <optional>
-
 #include "checks.h"
 #include "family.h"
 #include "i2dl/norm.h"
 
 namespace i2dl::bind {
 namespace {
-
-// The element count a * b * c, or a ValueError naming `what` when it overflows or exceeds 2^62.
-int64_t count_of(const char* fn, const char* what, std::initializer_list<int64_t> sizes) {
-  int64_t n = 1;
-  for (int64_t v : sizes) {
-    if (v < 0) throw py::value_error(std::string(fn) + ": size '" + what + "' must be non-negative, got " + std::to_string(v));
-    if (__builtin_mul_overflow(n, v, &n) || n > kMaxElements)
-      throw py::value_error(std::string(fn) + ": sizes '" + what + "' hold more than 2**62 elements");
-  }
-  return n;
-}
-
-struct Arrays {
-  const char* fn;
-  py::array x;
-  std::optional<py::array> get(py::handle h, const char* name, int64_t count, bool writable = false) const {
-    if (h.is_none()) return std::nullopt;
-    return require_float_count(h, fn, name, count, &x, "x", writable);
-  }
-};
-
-template <typename T>
-const T* cptr(const std::optional<py::array>& a) { return a ? ptr<T>(*a) : nullptr; }
-template <typename T>
-T* mptr(std::optional<py::array>& a) { return a ? mut_ptr<T>(*a) : nullptr; }
 
 void batch_norm_forward(py::handle x_, py::handle running_mean_, py::handle running_var_, py::handle weight_,
                         py::handle bias_, py::handle y_, py::handle mean_, py::handle invstd_, int64_t N, int64_t C,

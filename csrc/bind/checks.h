@@ -2,6 +2,8 @@
 // wrong one raises TypeError/ValueError naming the kernel, the argument, the expected and the
 // actual value. Arrays are never silently converted or copied.
 #pragma once
+#include <optional>
+#include <initializer_list>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -147,6 +149,32 @@ template <typename T>
 T* mut_ptr(py::array& a) { return static_cast<T*>(a.mutable_data()); }
 template <typename T>
 const T* ptr(const py::array& a) { return static_cast<const T*>(a.data()); }
+
+// The element count a * b * c, or a ValueError naming `what` when it overflows or exceeds 2^62.
+inline int64_t count_of(const char* fn, const char* what, std::initializer_list<int64_t> sizes) {
+  int64_t n = 1;
+  for (int64_t v : sizes) {
+    if (v < 0) throw py::value_error(std::string(fn) + ": size '" + what + "' must be non-negative, got " + std::to_string(v));
+    if (__builtin_mul_overflow(n, v, &n) || n > kMaxElements)
+      throw py::value_error(std::string(fn) + ": sizes '" + what + "' hold more than 2**62 elements");
+  }
+  return n;
+}
+
+// The arrays of one call, each checked against its element count and x's dtype; None gives nullopt.
+struct Arrays {
+  const char* fn;
+  py::array x;
+  std::optional<py::array> get(py::handle h, const char* name, int64_t count, bool writable = false) const {
+    if (h.is_none()) return std::nullopt;
+    return require_float_count(h, fn, name, count, &x, "x", writable);
+  }
+};
+
+template <typename T>
+const T* cptr(const std::optional<py::array>& a) { return a ? ptr<T>(*a) : nullptr; }
+template <typename T>
+T* mptr(std::optional<py::array>& a) { return a ? mut_ptr<T>(*a) : nullptr; }
 
 inline bool is_f32(const py::array& a) { return a.dtype().equal(py::dtype::of<float>()); }
 

@@ -325,7 +325,172 @@ def _generated(name):
         getattr(m, name)(dtype=dt, stream=stream, **pointers, **launch.sizes)
         return launch.result(out)
 
+    adapter.generated = True
     return functools.wraps(getattr(_reference, name))(adapter)
+
+
+# ------------------------------------------------------------------------------------------ recurrent
+# The steps of a sequence run here: the input projection, each step's recurrent product and the
+# weight gradients through cuBLAS (CuPy's matmul), the fused pointwise pass of each step as one
+# kernel (csrc/cuda/recurrent.cu). The layouts and saved state are the CPU kernel's.
+
+_CELL_KIND = {"lstm": 0, "gru": 1, "tanh": 2, "relu": 3}
+
+
+def _ptr(a):
+    return 0 if a is None else a.data.ptr
+
+
+def _recurrent_forward(kind, x3, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, y, gates, cs):
+    """Fills y (T, N, H), gates (T, N, 4H) or None, cs (T, N, H) or None from x3 (T, N, I)."""
+    cp, m, stream, dt = _ctx(x3)
+    T, N, I = x3.shape
+    H = w_hh.shape[1]
+    lstm, gru = kind == "lstm", kind == "gru"
+    GH = w_hh.shape[0]
+    buf = gates if gates is not None else y
+    if T * N == 0:
+        return
+    W = buf.shape[2]
+    buf.reshape(T * N, W)[:, :GH] = x3.reshape(T * N, I) @ w_ih.T
+    bi, bh = (b_ih, b_hh) if gru else (None if b_ih is None else b_ih + b_hh, None)
+    hp, cprev = h0, c0
+    for k in range(T):
+        t = T - 1 - k if reverse else k
+        g = buf[t]
+        if hp is not None:
+            if gru:
+                g[:, :2 * H] += hp @ w_hh[:2 * H].T
+                g[:, 3 * H:] = hp @ w_hh[2 * H:].T
+            else:
+                g[:, :GH] += hp @ w_hh.T
+        m.recurrent_step_forward(dtype=dt, kind=_CELL_KIND[kind], N=N, H=H, gates=g.data.ptr, b_ih=_ptr(bi),
+                                 b_hh=_ptr(bh), h_prev=_ptr(hp), c_prev=_ptr(cprev), h=y[t].data.ptr,
+                                 c=_ptr(cs[t] if lstm else None), stream=stream)
+        hp, cprev = y[t], (cs[t] if lstm else None)
+
+
+def _recurrent_backward(kind, dy3, dh_n, dc_n, x3, h0, c0, w_ih, w_hh, y, gates, cs, reverse, out):
+    """Fills ``out`` (dx (T, N, I), dh0, dc0, dw_ih, dw_hh, db_ih, db_hh; None where not wanted)."""
+    cp, m, stream, dt = _ctx(x3)
+    T, N, I = x3.shape
+    H, GH = w_hh.shape[1], w_hh.shape[0]
+    lstm, gru = kind == "lstm", kind == "gru"
+    W = 4 * H if lstm or gru else H
+    dg = cp.zeros((T, N, W), dtype=x3.dtype)
+    dh = cp.zeros((N, H), dtype=x3.dtype) if dh_n is None else dh_n.copy()
+    dc = cp.zeros((N, H), dtype=x3.dtype) if dc_n is None else dc_n.copy()
+    total = cp.empty((N, H), dtype=x3.dtype)
+    order = [T - 1 - k for k in range(T)] if reverse else list(range(T))
+    for k in range(T - 1, -1, -1):
+        t = order[k]
+        tp = order[k - 1] if k else None
+        if dy3 is not None:
+            cp.add(dh, dy3[t], out=total)
+        else:
+            total[...] = dh
+        hp = h0 if k == 0 else y[tp]
+        cprev = (c0 if k == 0 else cs[tp]) if lstm else None
+        m.recurrent_step_backward(dtype=dt, kind=_CELL_KIND[kind], N=N, H=H, dh=total.data.ptr, dc=dc.data.ptr,
+                                  gates=_ptr(gates[t] if gates is not None else None), h_prev=_ptr(hp),
+                                  c_prev=_ptr(cprev), c=_ptr(cs[t] if lstm else None),
+                                  h=_ptr(y[t] if kind not in ("lstm", "gru") else None), dgates=dg[t].data.ptr,
+                                  direct=dh.data.ptr, stream=stream)
+        if k > 0 or out["dh0"] is not None:
+            if gru:  # dh holds the direct part dh * z
+                dh += dg[t][:, :2 * H] @ w_hh[:2 * H] + dg[t][:, 3 * H:] @ w_hh[2 * H:]
+            else:
+                dh = dg[t] @ w_hh
+    if out["dh0"] is not None:
+        out["dh0"][...] = dh
+    if out.get("dc0") is not None:
+        out["dc0"][...] = dc
+    dg2, x2 = dg.reshape(T * N, W), x3.reshape(T * N, I)
+    ih = dg2[:, :GH]
+    if out["dx"] is not None:
+        out["dx"].reshape(T * N, I)[...] = ih @ w_ih
+    out["dw_ih"][...] = ih.T @ x2
+    # dw_hh = sum_t dg_hh[t]^T h_prev(t): y shifted by one step, then h0 for the first step
+    hh = cp.concatenate([dg2[:, :2 * H], dg2[:, 3 * H:]], axis=1) if gru else ih
+    hh3 = hh.reshape(T, N, GH)
+    later, prev = (hh3[:-1], y[1:]) if reverse else (hh3[1:], y[:-1] if y is not None else None)
+    dw_hh = cp.zeros((GH, H), dtype=x3.dtype)
+    if T > 1:
+        dw_hh += later.reshape(-1, GH).T @ prev.reshape(-1, H)
+    if h0 is not None and T > 0:
+        dw_hh += hh3[order[0]].T @ h0
+    out["dw_hh"][...] = dw_hh
+    if out["db_ih"] is not None:
+        out["db_ih"][...] = ih.sum(axis=0)
+        out["db_hh"][...] = hh.sum(axis=0)
+
+
+def _recurrent_outputs(launch, cp):
+    return {k: None if s is None else cp.empty(s[0], dtype=s[1]) for k, s in launch.outputs.items()}
+
+
+def _sequence(kind, name):
+    """The cuda adapters of ``name``_forward/_backward (kind 'lstm', 'gru' or 'rnn')."""
+    check_f, check_b = getattr(_checks, f"check_{name}_forward"), getattr(_checks, f"check_{name}_backward")
+    cell = name.endswith("_cell")
+    lstm = kind == "lstm"
+
+    def forward(*args, **kwargs):
+        launch = check_f(*args, **kwargs)
+        a = launch.arrays
+        _require_cupy(f"{name}_forward", "x", a["x"])
+        cp = _cupy()
+        out = _recurrent_outputs(launch, cp)
+        x3 = a["x"][None] if cell else a["x"]
+        h0, c0 = (a.get("h"), a.get("c")) if cell else (a.get("h0"), a.get("c0"))
+        sub = kind if kind != "rnn" else ("relu" if launch.sizes["relu"] else "tanh")
+        y = out["h1"][None] if cell else out["y"]
+        gates = out.get("gates")
+        cs = (out["c1"][None] if cell else out["cs"]) if lstm else None
+        _recurrent_forward(sub, x3, h0, c0, a["w_ih"], a["w_hh"], a["b_ih"], a["b_hh"],
+                           launch.sizes.get("reverse", False), y, None if gates is None else (gates[None] if cell else gates),
+                           cs)
+        if not cell:
+            T = x3.shape[0]
+            last = (0 if launch.sizes["reverse"] else T - 1) if T else None
+            out["h_n"][...] = y[last] if T else (0 if h0 is None else h0)
+            if lstm:
+                out["c_n"][...] = cs[last] if T else (0 if c0 is None else c0)
+        return launch.result(out)
+
+    def backward(*args, **kwargs):
+        launch = check_b(*args, **kwargs)
+        a = launch.arrays
+        _require_cupy(f"{name}_backward", "x", a["x"])
+        cp = _cupy()
+        out = _recurrent_outputs(launch, cp)
+        sub = kind if kind != "rnn" else ("relu" if launch.sizes["relu"] else "tanh")
+        if cell:
+            dy = a.get("dh1")
+            dy3 = None if dy is None else dy[None]
+            y = a["h1"][None] if kind == "rnn" else None
+            gates = a["gates"][None] if kind != "rnn" else None
+            cs = a["c1"][None] if lstm else None
+            names = {"dx": "dx", "dh0": "dh", "dc0": "dc"}
+            o = {k: out.get(v) for k, v in names.items()}
+            o["dx"] = None if o["dx"] is None else o["dx"][None]
+            o.update({k: out[k] for k in ("dw_ih", "dw_hh", "db_ih", "db_hh")})
+            _recurrent_backward(sub, dy3, None, a.get("dc1"), a["x"][None], a.get("h"), a.get("c"), a["w_ih"],
+                                a["w_hh"], y, gates, cs, False, o)
+        else:
+            o = dict(out)
+            o.setdefault("dc0", None)
+            _recurrent_backward(sub, a["dy"], a["dh_n"], a.get("dc_n"), a["x"], a.get("h0"), a.get("c0"), a["w_ih"],
+                                a["w_hh"], a["y"], a.get("gates"), a.get("cs"), launch.sizes["reverse"], o)
+        return launch.result(out)
+
+    ref_f, ref_b = getattr(_reference, f"{name}_forward"), getattr(_reference, f"{name}_backward")
+    return functools.wraps(ref_f)(forward), functools.wraps(ref_b)(backward)
+
+
+for _kind, _name in (("lstm", "lstm"), ("gru", "gru"), ("rnn", "rnn"), ("lstm", "lstm_cell"), ("gru", "gru_cell"),
+                     ("rnn", "rnn_cell")):
+    globals()[f"{_name}_forward"], globals()[f"{_name}_backward"] = _sequence(_kind, _name)
 
 
 globals().update({name[len("check_"):]: _generated(name[len("check_"):]) for name, f in vars(_checks).items()

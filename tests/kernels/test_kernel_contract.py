@@ -106,7 +106,10 @@ def test_generated_adapters_pass_what_the_bindings_take(monkeypatch, name):
     if importlib.util.find_spec("i2dl._C_cuda") is not None:
         import i2dl._C_cuda as m
         modules.append((m, {"dtype", "stream"}))
+    from i2dl.kernels import cuda
     for module, extra in modules:
+        if module is not _C and not getattr(getattr(cuda, name), "generated", False):
+            continue  # cuda.py writes this adapter by hand (the recurrent steps around cuBLAS)
         bound = _keyword_names(getattr(module, name))
         for launch in launches:
             assert set(launch.arrays) | set(launch.outputs) | set(launch.sizes) | extra == bound, (module.__name__, name)

@@ -1,0 +1,333 @@
+#include "i2dl/recurrent.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "i2dl/blas.h"
+#include "i2dl/linear.h"
+#include "i2dl/workspace.h"
+
+namespace i2dl {
+namespace {
+
+// ------------------------------------------------------------------------------------------ activations
+
+// exp for the float passes, spelled out so that the loops vectorise: glibc's vector expf is declared
+// only under -ffast-math, which would also let the compiler assume away the NaN and inf that must
+// propagate as in the reference. Cephes' expf: exp(x) = 2^n exp(r), n = round(x / ln 2), |r| <= ln2 / 2,
+// a degree-6 polynomial for exp(r); within 2 ulp. Beyond [-87.3, 88.3] (where 2^n leaves the normal
+// floats) the result is 0 or inf, as IEEE exp gives at -inf and +inf: sigmoid(-inf) is then exactly 0
+// and its derivative exactly 0, so 0 * inf in a later product is NaN where the reference has NaN.
+// NaN passes every comparison as false and stays NaN through the polynomial.
+I2DL_INLINE float exp_lanes(float x) {
+  const float xc = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+  const float shifted = xc * 1.44269504088896341f + 12582912.0f;  // 1.5 * 2^23: n lands in the low mantissa bits
+  const float n = shifted - 12582912.0f;
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const std::int32_t k = __builtin_bit_cast(std::int32_t, shifted) - 0x4B400000;  // n as an integer
+  const float e = p * __builtin_bit_cast(float, (k + 127) << 23);
+  return x < -87.3f ? 0.0f : (x > 88.3f ? __builtin_inff() : e);
+}
+I2DL_INLINE double exp_lanes(double x) { return std::exp(x); }
+
+template <typename T>
+I2DL_INLINE T sigmoid(T v) { return T(1) / (T(1) + exp_lanes(-v)); }
+
+// tanh v = 1 - 2 / (e^2v + 1), and below |v| = 1/8 its odd series to v^7 (the formula loses the
+// leading digits there); the series' error at 1/8 is 2e-9 relative.
+I2DL_INLINE float tanh_lanes(float v) {
+  const float v2 = v * v;
+  const float series = v * (1.0f + v2 * (-1.0f / 3 + v2 * (2.0f / 15 + v2 * (-17.0f / 315))));
+  const float formula = 1.0f - 2.0f / (exp_lanes(2.0f * v) + 1.0f);
+  return std::fabs(v) < 0.125f ? series : formula;
+}
+I2DL_INLINE double tanh_lanes(double v) { return std::tanh(v); }
+
+// ------------------------------------------------------------------------------------------ fused passes
+// One row of one step over the units [u0, u1). `g` is the row's gate buffer (4H wide for the LSTM and
+// GRU, H for the RNN), holding the pre-activations on entry to a forward pass.
+
+// LSTM: i, f, o = sigma, g = tanh of g + b; c = f c_prev + i g (i g alone without c_prev); h = o tanh(c).
+template <typename T>
+I2DL_CLONES void lstm_row_forward(index_t u0, index_t u1, index_t H, T* g, const T* b, const T* c_prev, T* c, T* h) {
+  T *gi = g, *gf = g + H, *gg = g + 2 * H, *go = g + 3 * H;
+  const T *bi = b, *bf = b + H, *bg = b + 2 * H, *bo = b + 3 * H;
+  for (index_t u = u0; u < u1; ++u) {
+    const T i = sigmoid(gi[u] + bi[u]), f = sigmoid(gf[u] + bf[u]), gt = tanh_lanes(gg[u] + bg[u]),
+            o = sigmoid(go[u] + bo[u]);
+    const T cn = c_prev ? f * c_prev[u] + i * gt : i * gt;
+    gi[u] = i, gf[u] = f, gg[u] = gt, go[u] = o;
+    c[u] = cn;
+    h[u] = o * tanh_lanes(cn);
+  }
+}
+
+// GRU: g holds [x W_ir + h W_hr, x W_iz + h W_hz, x W_in, h W_hn] (the last absent without h_prev);
+// it leaves r, z, n and h W_hn + b_hn there.
+template <typename T>
+I2DL_CLONES void gru_row_forward(index_t u0, index_t u1, index_t H, T* g, const T* bi, const T* bh, const T* h_prev,
+                                 T* h) {
+  for (index_t u = u0; u < u1; ++u) {
+    const T r = sigmoid(g[u] + bi[u] + bh[u]), z = sigmoid(g[H + u] + bi[H + u] + bh[H + u]);
+    const T hn = (h_prev ? g[3 * H + u] : T(0)) + bh[2 * H + u];
+    const T n = tanh_lanes(g[2 * H + u] + bi[2 * H + u] + r * hn);
+    g[u] = r, g[H + u] = z, g[2 * H + u] = n, g[3 * H + u] = hn;
+    h[u] = h_prev ? (T(1) - z) * n + z * h_prev[u] : (T(1) - z) * n;
+  }
+}
+
+// RNN: y = act(y + b), relu keeping NaN (v < 0 ? 0 : v, as the reference).
+template <typename T>
+I2DL_CLONES void rnn_row_forward(index_t u0, index_t u1, T* y, const T* b, bool relu) {
+  if (relu) {
+    for (index_t u = u0; u < u1; ++u) {
+      const T v = y[u] + b[u];
+      y[u] = v < T(0) ? T(0) : v;
+    }
+  } else {
+    for (index_t u = u0; u < u1; ++u) y[u] = tanh_lanes(y[u] + b[u]);
+  }
+}
+
+// LSTM backward: dh = dy + dh_next; dc += dh o (1 - tanh^2 c); the pre-activation gradients of i, f, g,
+// o into dg; dc <- dc f for the step before.
+template <typename T>
+I2DL_CLONES void lstm_row_backward(index_t u0, index_t u1, index_t H, const T* dy, const T* dh_next, T* dc,
+                                   const T* g, const T* c_prev, const T* c, T* dg) {
+  const T *gi = g, *gf = g + H, *gg = g + 2 * H, *go = g + 3 * H;
+  for (index_t u = u0; u < u1; ++u) {
+    const T dh = (dy ? dy[u] : T(0)) + dh_next[u];
+    const T i = gi[u], f = gf[u], gt = gg[u], o = go[u];
+    const T tc = tanh_lanes(c[u]);
+    const T dcu = dc[u] + dh * o * (T(1) - tc * tc);
+    dg[u] = dcu * gt * i * (T(1) - i);
+    dg[H + u] = c_prev ? dcu * c_prev[u] * f * (T(1) - f) : T(0);
+    dg[2 * H + u] = dcu * i * (T(1) - gt * gt);
+    dg[3 * H + u] = dh * tc * o * (T(1) - o);
+    dc[u] = dcu * f;
+  }
+}
+
+// GRU backward: dg = [dr, dz, dn, dn r] (pre-activations; the last is the n gate's share of w_hh);
+// direct = dh z, the part of dh_prev that does not pass through w_hh (may alias dh_next).
+template <typename T>
+I2DL_CLONES void gru_row_backward(index_t u0, index_t u1, index_t H, const T* dy, const T* dh_next, const T* g,
+                                  const T* h_prev, T* dg, T* direct) {
+  for (index_t u = u0; u < u1; ++u) {
+    const T dh = (dy ? dy[u] : T(0)) + dh_next[u];
+    const T r = g[u], z = g[H + u], n = g[2 * H + u], hn = g[3 * H + u];
+    const T dn = dh * (T(1) - z) * (T(1) - n * n);
+    const T dz = dh * ((h_prev ? h_prev[u] : T(0)) - n) * z * (T(1) - z);
+    dg[u] = dn * hn * r * (T(1) - r);
+    dg[H + u] = dz;
+    dg[2 * H + u] = dn;
+    dg[3 * H + u] = dn * r;
+    direct[u] = dh * z;
+  }
+}
+
+// RNN backward: dg = (dy + dh_next) act'(y), act' = 1 - y^2 (tanh) or [y > 0] (relu; a product, so a
+// NaN gradient stays NaN where y <= 0, as in the reference).
+template <typename T>
+I2DL_CLONES void rnn_row_backward(index_t u0, index_t u1, const T* dy, const T* dh_next, const T* y, bool relu, T* dg) {
+  for (index_t u = u0; u < u1; ++u) {
+    const T d = (dy ? dy[u] : T(0)) + dh_next[u];
+    dg[u] = relu ? d * T(y[u] > T(0)) : d * (T(1) - y[u] * y[u]);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ the step loop
+
+// Below this many flops of recurrent GEMM per step the steps run on one thread: a barrier per step
+// costs about a microsecond, a step of 2^18 flops about two.
+constexpr double kParallelStepFlops = 1 << 18;
+
+// This thread's units: one slice of whole 16-float vectors per thread (the last may be shorter or empty).
+struct Units {
+  index_t u0, u1;
+};
+Units my_units(index_t H) {
+  const index_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+  const index_t slice = std::max<index_t>(16, ((H + threads - 1) / threads + 15) / 16 * 16);
+  const index_t u0 = std::min(H, t * slice);
+  return {u0, std::min(H, u0 + slice)};
+}
+
+bool parallel_steps(const RecurrentShape& s, index_t G) {
+  return omp_get_max_threads() > 1 && !omp_in_parallel() && 2.0 * s.N * G * s.H * s.H >= kParallelStepFlops;
+}
+
+// The step processed k-th (k = 0 first).
+index_t step_at(const RecurrentShape& s, index_t k) { return s.reverse ? s.T - 1 - k : k; }
+
+index_t row_width(CellKind kind, index_t H) { return kind == CellKind::kLstm || kind == CellKind::kGru ? 4 * H : H; }
+
+template <typename T>
+void copy_or_zero(index_t n, const T* src, T* dst) {
+  if (!dst) return;
+  if (src) std::memcpy(dst, src, sizeof(T) * n);
+  else std::fill(dst, dst + n, T(0));
+}
+
+// b_ih + b_hh (or b_ih, b_hh separately for the GRU), zeros without a bias: the passes always add one.
+template <typename T>
+std::vector<T> bias_of(index_t n, const T* b) {
+  return b ? std::vector<T>(b, b + n) : std::vector<T>(n, T(0));
+}
+
+}  // namespace
+
+template <typename T>
+void recurrent_forward(CellKind kind, const RecurrentShape& s, const T* x, const T* h0, const T* c0, const T* w_ih,
+                       const T* w_hh, const T* b_ih, const T* b_hh, T* y, T* h_n, T* c_n, T* gates, T* cs) {
+  const index_t N = s.N, H = s.H, G = gate_count(kind), W = row_width(kind, H), NH = N * H;
+  const bool lstm = kind == CellKind::kLstm, gru = kind == CellKind::kGru, relu = kind == CellKind::kRnnRelu;
+  if (s.T == 0 || N == 0) {  // no step: the final states are the initial ones
+    copy_or_zero(NH, h0, h_n);
+    if (lstm) copy_or_zero(NH, c0, c_n);
+    return;
+  }
+  T* buf = gru || lstm ? gates : y;  // the RNN's pre-activations live in y itself
+  // the input projection of every step: one GEMM (T N, G H, I), into the gate columns of each row
+  gemm(false, true, s.T * N, G * H, s.I, T(1), x, s.I, w_ih, s.I, T(0), buf, W);
+  std::vector<T> bi = bias_of(G * H, b_ih), bh = bias_of(G * H, b_hh);
+  if (!gru)
+    for (index_t j = 0; j < G * H; ++j) bi[j] += bh[j];
+#pragma omp parallel if (parallel_steps(s, G))
+  {
+    const auto [u0, u1] = my_units(H);
+    const index_t nu = u1 - u0;
+    for (index_t k = 0; k < s.T; ++k) {
+      const index_t t = step_at(s, k), tp = k ? step_at(s, k - 1) : 0;
+      const T* hp = k ? y + tp * NH : h0;
+      T* gt = buf + t * N * W;
+      if (hp && nu > 0) {  // h_prev w_hh^T for this thread's units of each gate
+        if (gru) {
+          for (index_t g = 0; g < 2; ++g)
+            gemm(false, true, N, nu, H, T(1), hp, H, w_hh + (g * H + u0) * H, H, T(1), gt + g * H + u0, W);
+          gemm(false, true, N, nu, H, T(1), hp, H, w_hh + (2 * H + u0) * H, H, T(0), gt + 3 * H + u0, W);
+        } else {
+          for (index_t g = 0; g < G; ++g)
+            gemm(false, true, N, nu, H, T(1), hp, H, w_hh + (g * H + u0) * H, H, T(1), gt + g * H + u0, W);
+        }
+      }
+      for (index_t n = 0; n < N && nu > 0; ++n) {
+        const index_t row = t * N + n;
+        if (lstm) {
+          const T* cp = k ? cs + tp * NH + n * H : (c0 ? c0 + n * H : nullptr);
+          lstm_row_forward(u0, u1, H, gt + n * W, bi.data(), cp, cs + row * H, y + row * H);
+        } else if (gru) {
+          gru_row_forward(u0, u1, H, gt + n * W, bi.data(), bh.data(), hp ? hp + n * H : nullptr, y + row * H);
+        } else {
+          rnn_row_forward(u0, u1, y + row * H, bi.data(), relu);
+        }
+      }
+#pragma omp barrier
+    }
+  }
+  const index_t last = step_at(s, s.T - 1);
+  copy_or_zero(NH, y + last * NH, h_n);
+  if (lstm) copy_or_zero(NH, cs + last * NH, c_n);
+}
+
+template <typename T>
+void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, const T* dh_n, const T* dc_n, const T* x,
+                        const T* h0, const T* c0, const T* w_ih, const T* w_hh, const T* y, const T* gates,
+                        const T* cs, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh) {
+  const index_t N = s.N, H = s.H, I = s.I, G = gate_count(kind), GH = G * H, W = row_width(kind, H), NH = N * H;
+  const index_t TN = s.T * N;
+  const bool lstm = kind == CellKind::kLstm, gru = kind == CellKind::kGru, relu = kind == CellKind::kRnnRelu;
+  // dg (T, N, W): the pre-activation gradients of every step; dh_next, dc_next (N, H) the running state gradients
+  T* dg = workspace<T>(Slot::kColumns, TN * W);
+  T* dstate = workspace<T>(Slot::kGemmOut, 2 * NH);
+  T *dhn = dstate, *dcn = dstate + NH;
+  copy_or_zero(NH, dh_n, dhn);
+  copy_or_zero(NH, dc_n, dcn);
+#pragma omp parallel if (parallel_steps(s, G))
+  {
+    const auto [u0, u1] = my_units(H);
+    const index_t nu = u1 - u0;
+    for (index_t k = s.T - 1; k >= 0; --k) {
+      const index_t t = step_at(s, k), tp = k ? step_at(s, k - 1) : 0;
+      T* dgt = dg + t * N * W;
+      for (index_t n = 0; n < N && nu > 0; ++n) {
+        const index_t row = t * N + n;
+        const T* dyr = dy ? dy + row * H : nullptr;
+        if (lstm) {
+          const T* cp = k ? cs + tp * NH + n * H : (c0 ? c0 + n * H : nullptr);
+          lstm_row_backward(u0, u1, H, dyr, dhn + n * H, dcn + n * H, gates + row * W, cp, cs + row * H, dgt + n * W);
+        } else if (gru) {
+          const T* hp = k ? y + tp * NH + n * H : (h0 ? h0 + n * H : nullptr);
+          gru_row_backward(u0, u1, H, dyr, dhn + n * H, gates + row * W, hp, dgt + n * W, dhn + n * H);
+        } else {
+          rnn_row_backward(u0, u1, dyr, dhn + n * H, y + row * H, relu, dgt + n * H);
+        }
+      }
+#pragma omp barrier
+      if ((k > 0 || dh0) && nu > 0) {  // dh_prev = dgates w_hh (+ the GRU's direct part), this thread's units
+        if (gru) {
+          gemm(false, false, N, nu, 2 * H, T(1), dgt, W, w_hh + u0, H, T(1), dhn + u0, H);
+          gemm(false, false, N, nu, H, T(1), dgt + 3 * H, W, w_hh + 2 * H * H + u0, H, T(1), dhn + u0, H);
+        } else {
+          gemm(false, false, N, nu, GH, T(1), dgt, W, w_hh + u0, H, T(0), dhn + u0, H);
+        }
+      }
+    }
+  }
+  copy_or_zero(NH, dhn, dh0);
+  if (lstm) copy_or_zero(NH, dcn, dc0);
+  // over all steps at once: dx = dg_ih w_ih, dw_ih = dg_ih^T x
+  if (dx) gemm(false, false, TN, I, GH, T(1), dg, W, w_ih, I, T(0), dx, I);
+  gemm(true, false, GH, I, TN, T(1), dg, W, x, I, T(0), dw_ih, I);
+  // dw_hh = sum_t dg_hh[t]^T h_prev(t): the steps after the first against y shifted by one step, one GEMM,
+  // then the first step against h0 when there is one
+  const index_t later = s.T > 0 ? (s.T - 1) * N : 0, first = step_at(s, 0);
+  const T* dg_later = s.reverse ? dg : dg + N * W;
+  const T* y_prev = y ? (s.reverse ? y + NH : y) : nullptr;
+  auto hh = [&](index_t out_row, index_t rows, index_t col) {
+    gemm(true, false, rows, H, later, T(1), dg_later + col, W, y_prev, H, T(0), dw_hh + out_row * H, H);
+    if (h0 && s.T > 0) gemm(true, false, rows, H, N, T(1), dg + first * N * W + col, W, h0, H, T(1), dw_hh + out_row * H, H);
+  };
+  if (gru) {
+    hh(0, 2 * H, 0);      // r and z: their columns of dg
+    hh(2 * H, H, 3 * H);  // n: dn r, kept in the fourth block
+  } else {
+    hh(0, GH, 0);
+  }
+  if (db_ih || db_hh) {
+    std::vector<T> sums(W);
+    sum_rows(TN, W, dg, sums.data());
+    if (db_ih) std::copy(sums.begin(), sums.begin() + GH, db_ih);
+    if (db_hh) {
+      if (gru) {
+        std::copy(sums.begin(), sums.begin() + 2 * H, db_hh);
+        std::copy(sums.begin() + 3 * H, sums.begin() + 4 * H, db_hh + 2 * H);
+      } else {
+        std::copy(sums.begin(), sums.begin() + GH, db_hh);
+      }
+    }
+  }
+}
+
+#define I2DL_RECURRENT_INSTANTIATE(T)                                                                            \
+  template void recurrent_forward<T>(CellKind, const RecurrentShape&, const T*, const T*, const T*, const T*,    \
+                                     const T*, const T*, const T*, T*, T*, T*, T*, T*);                          \
+  template void recurrent_backward<T>(CellKind, const RecurrentShape&, const T*, const T*, const T*, const T*,   \
+                                      const T*, const T*, const T*, const T*, const T*, const T*, const T*, T*,  \
+                                      T*, T*, T*, T*, T*, T*);
+I2DL_FOR_FLOATS(I2DL_RECURRENT_INSTANTIATE)
+
+}  // namespace i2dl
