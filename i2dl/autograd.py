@@ -152,7 +152,43 @@ class Function:
             ctx.backward_fn = cls.backward
             ctx.fn_name = _grad_fn_name(cls)
             result._ctx = ctx
+        if type(out) is tuple:
+            return _outputs(result, out, record)
         return result
+
+
+class _Slots:
+    """The gradients that reached the outputs of a multi-output Function, by position (None where
+    none arrived); two partial sets add slot by slot."""
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return _Slots(tuple(b if a is None else a if b is None else a + b for a, b in zip(self.grads, other.grads)))
+
+
+def _outputs(packed, arrays, record):
+    """A Function whose forward returns a tuple of arrays gives a tuple of tensors (PyTorch's
+    ``output, (h_n, c_n)``): each output is a node whose backward puts its gradient in its slot of the
+    packed result, and the Function's backward runs once with every slot, ``backward(ctx, grads)``
+    getting a tuple with None for an output no gradient reached."""
+    n, results = len(arrays), []
+    for i, a in enumerate(arrays):
+        r = GraphTensor._wrap(a, record and a is not None)
+        if r.requires_grad:
+            c = Context()
+            c.seq, c.parents, c.needs_input_grad = next(_creation_counter), (packed,), (True,)
+            c.backward_fn = functools.partial(_slot_backward, i, n)
+            c.fn_name = packed._ctx.fn_name
+            r._ctx = c
+        results.append(r)
+    return tuple(results)
+
+
+def _slot_backward(i, n, ctx, grad):
+    return _Slots(tuple(grad if j == i else None for j in range(n)))
 
 
 _grad_fn_names = {}
@@ -197,11 +233,15 @@ def backward(root, grad, retain_graph: bool = False) -> None:
         if g is None:
             continue
         ctx = t._ctx
-        in_grads = ctx.backward_fn(ctx, g)
+        in_grads = ctx.backward_fn(ctx, g.grads if type(g) is _Slots else g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         for p, pg, needed in zip(ctx.parents, in_grads, ctx.needs_input_grad):
             if not needed or pg is None:  # needed: p is a Tensor that required grad when recorded
+                continue
+            if type(pg) is _Slots:  # to the packed result of a multi-output Function
+                prev = grads.get(id(p))
+                grads[id(p)] = pg if prev is None else prev + pg
                 continue
             dt = p.data.dtype
             if pg.dtype is not dt and pg.dtype != dt:  # a gradient has its tensor's dtype (float32 x float64 ops)

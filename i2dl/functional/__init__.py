@@ -1,5 +1,5 @@
 """``i2dl.functional`` (import as ``F``): differentiable ops on Tensors, PyTorch's names, one module
-per family (linear, conv, pool, dropout, activation, loss, norm)."""
+per family (linear, conv, pool, dropout, activation, loss, norm, recurrent)."""
 from .activation import elu, leaky_relu, log_softmax, maxout, prelu, relu, sigmoid, silu, softmax, swish, tanh
 from .conv import conv2d
 from .dropout import dropout, dropout2d
@@ -8,3 +8,4 @@ from .norm import batch_norm, group_norm, instance_norm, layer_norm
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_loss,
                    l1_loss, l1_regularization, l2_regularization, mse_loss, multi_margin_loss)
 from .pool import avg_pool2d, global_avg_pool2d, max_pool2d
+from .recurrent import gru_cell, gru_layer, lstm_cell, lstm_layer, rnn_cell, rnn_layer

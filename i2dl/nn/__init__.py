@@ -1,5 +1,5 @@
 """``i2dl.nn``: Module, Parameter, layers by family (linear, conv, pool, dropout, activation, loss,
-norm), containers, init, utils."""
+norm, recurrent), containers, init, utils."""
 from . import init, utils
 from .activation import ELU, LeakyReLU, LogSoftmax, Maxout, PReLU, ReLU, Sigmoid, SiLU, Softmax, Swish, Tanh
 from .container import ModuleList, Sequential
@@ -10,3 +10,4 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Los
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell

@@ -12,7 +12,7 @@ import i2dl.functional as F
 import i2dl.nn as nn
 from i2dl import optim
 
-MODULES = [f"{pkg.__name__}.{m.name}" for pkg in (F, nn, optim) for m in pkgutil.iter_modules(pkg.__path__)]
+MODULES = [m.name for pkg in (F, nn, optim) for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -24,6 +24,6 @@ def test_docstring_examples(name):
 
 
 def test_norm_modules_have_examples():
-    for name in ("i2dl.functional.norm", "i2dl.nn.norm", "i2dl.nn.utils"):
+    for name in ("i2dl.functional.norm", "i2dl.nn.norm", "i2dl.nn.utils.fusion", "i2dl.nn.utils.rnn", "i2dl.nn.recurrent"):
         finder = doctest.DocTestFinder()
         assert sum(len(t.examples) for t in finder.find(importlib.import_module(name))) >= 3, name

@@ -5,11 +5,11 @@ import copy
 
 import numpy as np
 
-from .container import Sequential
-from .conv import Conv2d
-from .linear import Identity
-from .module import Module, Parameter
-from .norm import BatchNorm2d
+from ..container import Sequential
+from ..conv import Conv2d
+from ..linear import Identity
+from ..module import Module, Parameter
+from ..norm import BatchNorm2d
 
 
 def fuse_conv_bn_eval(conv: Conv2d, bn: BatchNorm2d) -> Conv2d:
