@@ -10,13 +10,20 @@ from . import _C, __version__
 from .kernels import cuda as cuda_backend
 
 
+def _coretype_note():
+    """OpenBLAS picks its kernels for the CPU unless OPENBLAS_CORETYPE names them (honoured as set)."""
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    return f" (OPENBLAS_CORETYPE={core} in the environment)" if core else " (detected)"
+
+
 def info_lines():
     lines = [
         f"i2dl {__version__}",
         f"python {platform.python_version()} on {platform.machine()}, numpy {np.__version__}",
         f"compiler: {_C.compiler()}, OpenMP {_C.openmp_version()}",
         f"CPU kernels: per-ISA clone in use: {_C.isa_clone()}",
-        f"BLAS: {_C.blas_config()}, single-threaded; GEMMs split over {_C.blas_num_threads()} OpenMP threads",
+        f"GEMM: OpenBLAS ({_C.blas_config()}), running its {_C.blas_core()} kernels"
+        f"{_coretype_note()}, single-threaded; GEMMs split over {_C.blas_num_threads()} OpenMP threads",
         f"OpenMP threads: {_C.get_num_threads()} (cores visible: {os.cpu_count()})",
         "malloc: large freed blocks kept for reuse (I2DL_MALLOC_TUNING=0 turns this off)" if _C.malloc_tuned()
         else "malloc: default behaviour",

@@ -15,6 +15,7 @@ I2DL_BIND_FAMILY(runtime) {
   m.def("get_num_threads", &i2dl::get_num_threads);
   m.def("blas_num_threads", &i2dl::blas_num_threads);
   m.def("blas_config", &i2dl::blas_config);
+  m.def("blas_core", &i2dl::blas_core);
   m.def("isa_clone", &i2dl::isa_clone);
   m.def("malloc_tuned", &i2dl::malloc_tuned);
   m.def("compiler", []() { return std::string(I2DL_COMPILER); });

@@ -57,96 +57,147 @@ I2DL_INLINE float tanh_lanes(float v) {
 I2DL_INLINE double tanh_lanes(double v) { return std::tanh(v); }
 
 // ------------------------------------------------------------------------------------------ fused passes
-// One row of one step over the units [u0, u1). `g` is the row's gate buffer (4H wide for the LSTM and
-// GRU, H for the RNN), holding the pre-activations on entry to a forward pass.
+// One row of one step over n units. The gate blocks of a row (4H wide for the LSTM and GRU, H for the
+// RNN) arrive as separate __restrict pointers, as do the states: with a dozen pointers that might
+// overlap GCC needs more run-time alias checks than it will emit and leaves the loop scalar
+// (measured: the LSTM's pass was 40 % of a forward). Each pass is also compiled once with and once
+// without the previous state (Prev), so that no load sits under a condition inside the loop; the file
+// is compiled with -fno-trapping-math so that the activations' selects become blends.
+#define I2DL_R __restrict__
 
-// LSTM: i, f, o = sigma, g = tanh of g + b; c = f c_prev + i g (i g alone without c_prev); h = o tanh(c).
-template <typename T>
-I2DL_CLONES void lstm_row_forward(index_t u0, index_t u1, index_t H, T* g, const T* b, const T* c_prev, T* c, T* h) {
-  T *gi = g, *gf = g + H, *gg = g + 2 * H, *go = g + 3 * H;
-  const T *bi = b, *bf = b + H, *bg = b + 2 * H, *bo = b + 3 * H;
-  for (index_t u = u0; u < u1; ++u) {
+// LSTM: i, f, o = sigma, g = tanh of the pre-activation + b; c = f c_prev + i g (i g alone without
+// c_prev); h = o tanh(c). The activated gates replace the pre-activations.
+template <typename T, bool Prev>
+I2DL_CLONES void lstm_pass_forward(index_t n, T* I2DL_R gi, T* I2DL_R gf, T* I2DL_R gg, T* I2DL_R go,
+                                   const T* I2DL_R bi, const T* I2DL_R bf, const T* I2DL_R bg, const T* I2DL_R bo,
+                                   const T* I2DL_R c_prev, T* I2DL_R c, T* I2DL_R h) {
+  for (index_t u = 0; u < n; ++u) {
     const T i = sigmoid(gi[u] + bi[u]), f = sigmoid(gf[u] + bf[u]), gt = tanh_lanes(gg[u] + bg[u]),
             o = sigmoid(go[u] + bo[u]);
-    const T cn = c_prev ? f * c_prev[u] + i * gt : i * gt;
+    const T cn = Prev ? f * c_prev[u] + i * gt : i * gt;
     gi[u] = i, gf[u] = f, gg[u] = gt, go[u] = o;
     c[u] = cn;
     h[u] = o * tanh_lanes(cn);
   }
 }
 
-// GRU: g holds [x W_ir + h W_hr, x W_iz + h W_hz, x W_in, h W_hn] (the last absent without h_prev);
-// it leaves r, z, n and h W_hn + b_hn there.
 template <typename T>
-I2DL_CLONES void gru_row_forward(index_t u0, index_t u1, index_t H, T* g, const T* bi, const T* bh, const T* h_prev,
-                                 T* h) {
-  for (index_t u = u0; u < u1; ++u) {
-    const T r = sigmoid(g[u] + bi[u] + bh[u]), z = sigmoid(g[H + u] + bi[H + u] + bh[H + u]);
-    const T hn = (h_prev ? g[3 * H + u] : T(0)) + bh[2 * H + u];
-    const T n = tanh_lanes(g[2 * H + u] + bi[2 * H + u] + r * hn);
-    g[u] = r, g[H + u] = z, g[2 * H + u] = n, g[3 * H + u] = hn;
-    h[u] = h_prev ? (T(1) - z) * n + z * h_prev[u] : (T(1) - z) * n;
+void lstm_row_forward(index_t u0, index_t u1, index_t H, T* g, const T* b, const T* c_prev, T* c, T* h) {
+  auto pass = c_prev ? lstm_pass_forward<T, true> : lstm_pass_forward<T, false>;
+  pass(u1 - u0, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0, b + u0, b + H + u0, b + 2 * H + u0,
+       b + 3 * H + u0, c_prev ? c_prev + u0 : nullptr, c + u0, h + u0);
+}
+
+// GRU: the blocks hold x W_ir + h W_hr, x W_iz + h W_hz, x W_in, h W_hn (the last absent without
+// h_prev) and are left holding r, z, n and h W_hn + b_hn.
+template <typename T, bool Prev>
+I2DL_CLONES void gru_pass_forward(index_t n, T* I2DL_R g0, T* I2DL_R g1, T* I2DL_R g2, T* I2DL_R g3,
+                                  const T* I2DL_R bi0, const T* I2DL_R bi1, const T* I2DL_R bi2, const T* I2DL_R bh0,
+                                  const T* I2DL_R bh1, const T* I2DL_R bh2, const T* I2DL_R h_prev, T* I2DL_R h) {
+  for (index_t u = 0; u < n; ++u) {
+    const T r = sigmoid(g0[u] + bi0[u] + bh0[u]), z = sigmoid(g1[u] + bi1[u] + bh1[u]);
+    const T hn = (Prev ? g3[u] : T(0)) + bh2[u];
+    const T nn = tanh_lanes(g2[u] + bi2[u] + r * hn);
+    g0[u] = r, g1[u] = z, g2[u] = nn, g3[u] = hn;
+    h[u] = Prev ? (T(1) - z) * nn + z * h_prev[u] : (T(1) - z) * nn;
   }
+}
+
+template <typename T>
+void gru_row_forward(index_t u0, index_t u1, index_t H, T* g, const T* bi, const T* bh, const T* h_prev, T* h) {
+  auto pass = h_prev ? gru_pass_forward<T, true> : gru_pass_forward<T, false>;
+  pass(u1 - u0, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0, bi + u0, bi + H + u0, bi + 2 * H + u0, bh + u0,
+       bh + H + u0, bh + 2 * H + u0, h_prev ? h_prev + u0 : nullptr, h + u0);
 }
 
 // RNN: y = act(y + b), relu keeping NaN (v < 0 ? 0 : v, as the reference).
 template <typename T>
-I2DL_CLONES void rnn_row_forward(index_t u0, index_t u1, T* y, const T* b, bool relu) {
+I2DL_CLONES void rnn_pass_forward(index_t n, T* I2DL_R y, const T* I2DL_R b, bool relu) {
   if (relu) {
-    for (index_t u = u0; u < u1; ++u) {
+    for (index_t u = 0; u < n; ++u) {
       const T v = y[u] + b[u];
       y[u] = v < T(0) ? T(0) : v;
     }
   } else {
-    for (index_t u = u0; u < u1; ++u) y[u] = tanh_lanes(y[u] + b[u]);
+    for (index_t u = 0; u < n; ++u) y[u] = tanh_lanes(y[u] + b[u]);
   }
 }
 
-// LSTM backward: dh = dy + dh_next; dc += dh o (1 - tanh^2 c); the pre-activation gradients of i, f, g,
-// o into dg; dc <- dc f for the step before.
 template <typename T>
-I2DL_CLONES void lstm_row_backward(index_t u0, index_t u1, index_t H, const T* dy, const T* dh_next, T* dc,
-                                   const T* g, const T* c_prev, const T* c, T* dg) {
-  const T *gi = g, *gf = g + H, *gg = g + 2 * H, *go = g + 3 * H;
-  for (index_t u = u0; u < u1; ++u) {
-    const T dh = (dy ? dy[u] : T(0)) + dh_next[u];
+void rnn_row_forward(index_t u0, index_t u1, T* y, const T* b, bool relu) {
+  rnn_pass_forward(u1 - u0, y + u0, b + u0, relu);
+}
+
+// LSTM backward: dh = dy + dh_next; dc += dh o (1 - tanh^2 c); the pre-activation gradients of i, f, g,
+// o into their blocks of dg; dc <- dc f for the step before.
+template <typename T, bool Prev>
+I2DL_CLONES void lstm_pass_backward(index_t n, const T* I2DL_R dy, const T* I2DL_R dh_next, T* I2DL_R dc,
+                                    const T* I2DL_R gi, const T* I2DL_R gf, const T* I2DL_R gg, const T* I2DL_R go,
+                                    const T* I2DL_R c_prev, const T* I2DL_R c, T* I2DL_R di, T* I2DL_R df,
+                                    T* I2DL_R dgg, T* I2DL_R dgo) {
+  for (index_t u = 0; u < n; ++u) {
+    const T dh = dy[u] + dh_next[u];
     const T i = gi[u], f = gf[u], gt = gg[u], o = go[u];
     const T tc = tanh_lanes(c[u]);
     const T dcu = dc[u] + dh * o * (T(1) - tc * tc);
-    dg[u] = dcu * gt * i * (T(1) - i);
-    dg[H + u] = c_prev ? dcu * c_prev[u] * f * (T(1) - f) : T(0);
-    dg[2 * H + u] = dcu * i * (T(1) - gt * gt);
-    dg[3 * H + u] = dh * tc * o * (T(1) - o);
+    di[u] = dcu * gt * i * (T(1) - i);
+    df[u] = Prev ? dcu * c_prev[u] * f * (T(1) - f) : T(0);
+    dgg[u] = dcu * i * (T(1) - gt * gt);
+    dgo[u] = dh * tc * o * (T(1) - o);
     dc[u] = dcu * f;
   }
 }
 
-// GRU backward: dg = [dr, dz, dn, dn r] (pre-activations; the last is the n gate's share of w_hh);
-// direct = dh z, the part of dh_prev that does not pass through w_hh (may alias dh_next).
 template <typename T>
-I2DL_CLONES void gru_row_backward(index_t u0, index_t u1, index_t H, const T* dy, const T* dh_next, const T* g,
-                                  const T* h_prev, T* dg, T* direct) {
-  for (index_t u = u0; u < u1; ++u) {
-    const T dh = (dy ? dy[u] : T(0)) + dh_next[u];
-    const T r = g[u], z = g[H + u], n = g[2 * H + u], hn = g[3 * H + u];
-    const T dn = dh * (T(1) - z) * (T(1) - n * n);
-    const T dz = dh * ((h_prev ? h_prev[u] : T(0)) - n) * z * (T(1) - z);
-    dg[u] = dn * hn * r * (T(1) - r);
-    dg[H + u] = dz;
-    dg[2 * H + u] = dn;
-    dg[3 * H + u] = dn * r;
+void lstm_row_backward(index_t u0, index_t u1, index_t H, const T* dy, const T* dh_next, T* dc, const T* g,
+                       const T* c_prev, const T* c, T* dg) {
+  auto pass = c_prev ? lstm_pass_backward<T, true> : lstm_pass_backward<T, false>;
+  pass(u1 - u0, dy + u0, dh_next + u0, dc + u0, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0,
+       c_prev ? c_prev + u0 : nullptr, c + u0, dg + u0, dg + H + u0, dg + 2 * H + u0, dg + 3 * H + u0);
+}
+
+// GRU backward: dg = [dr, dz, dn, dn r] (pre-activations; the last is the n gate's share of w_hh);
+// direct = dh z, the part of dh_prev that does not pass through w_hh. `direct` is dh_next itself
+// (each unit read before it is written), so those two are the pair left without __restrict.
+template <typename T, bool Prev>
+I2DL_CLONES void gru_pass_backward(index_t n, const T* I2DL_R dy, const T* dh_next, const T* I2DL_R g0,
+                                   const T* I2DL_R g1, const T* I2DL_R g2, const T* I2DL_R g3, const T* I2DL_R h_prev,
+                                   T* I2DL_R d0, T* I2DL_R d1, T* I2DL_R d2, T* I2DL_R d3, T* direct) {
+  for (index_t u = 0; u < n; ++u) {
+    const T dh = dy[u] + dh_next[u];
+    const T r = g0[u], z = g1[u], nn = g2[u], hn = g3[u];
+    const T dn = dh * (T(1) - z) * (T(1) - nn * nn);
+    const T dz = dh * ((Prev ? h_prev[u] : T(0)) - nn) * z * (T(1) - z);
+    d0[u] = dn * hn * r * (T(1) - r);
+    d1[u] = dz;
+    d2[u] = dn;
+    d3[u] = dn * r;
     direct[u] = dh * z;
   }
+}
+
+template <typename T>
+void gru_row_backward(index_t u0, index_t u1, index_t H, const T* dy, const T* dh_next, const T* g, const T* h_prev,
+                      T* dg, T* direct) {
+  auto pass = h_prev ? gru_pass_backward<T, true> : gru_pass_backward<T, false>;
+  pass(u1 - u0, dy + u0, dh_next + u0, g + u0, g + H + u0, g + 2 * H + u0, g + 3 * H + u0,
+       h_prev ? h_prev + u0 : nullptr, dg + u0, dg + H + u0, dg + 2 * H + u0, dg + 3 * H + u0, direct + u0);
 }
 
 // RNN backward: dg = (dy + dh_next) act'(y), act' = 1 - y^2 (tanh) or [y > 0] (relu; a product, so a
 // NaN gradient stays NaN where y <= 0, as in the reference).
 template <typename T>
-I2DL_CLONES void rnn_row_backward(index_t u0, index_t u1, const T* dy, const T* dh_next, const T* y, bool relu, T* dg) {
-  for (index_t u = u0; u < u1; ++u) {
-    const T d = (dy ? dy[u] : T(0)) + dh_next[u];
+I2DL_CLONES void rnn_pass_backward(index_t n, const T* I2DL_R dy, const T* I2DL_R dh_next, const T* I2DL_R y, bool relu,
+                                   T* I2DL_R dg) {
+  for (index_t u = 0; u < n; ++u) {
+    const T d = dy[u] + dh_next[u];
     dg[u] = relu ? d * T(y[u] > T(0)) : d * (T(1) - y[u] * y[u]);
   }
+}
+
+template <typename T>
+void rnn_row_backward(index_t u0, index_t u1, const T* dy, const T* dh_next, const T* y, bool relu, T* dg) {
+  rnn_pass_backward(u1 - u0, dy + u0, dh_next + u0, y + u0, relu, dg + u0);
 }
 
 // ------------------------------------------------------------------------------------------ the step loop
@@ -256,6 +307,8 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
   T *dhn = dstate, *dcn = dstate + NH;
   copy_or_zero(NH, dh_n, dhn);
   copy_or_zero(NH, dc_n, dcn);
+  // without dy (one step whose h1 the loss did not use) the passes read a row of zeros
+  const std::vector<T> zeros(dy ? 0 : H, T(0));
 #pragma omp parallel if (parallel_steps(s, G))
   {
     const auto [u0, u1] = my_units(H);
@@ -265,7 +318,7 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
       T* dgt = dg + t * N * W;
       for (index_t n = 0; n < N && nu > 0; ++n) {
         const index_t row = t * N + n;
-        const T* dyr = dy ? dy + row * H : nullptr;
+        const T* dyr = dy ? dy + row * H : zeros.data();
         if (lstm) {
           const T* cp = k ? cs + tp * NH + n * H : (c0 ? c0 + n * H : nullptr);
           lstm_row_backward(u0, u1, H, dyr, dhn + n * H, dcn + n * H, gates + row * W, cp, cs + row * H, dgt + n * W);

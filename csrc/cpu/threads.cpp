@@ -36,6 +36,7 @@ ThreadScope::~ThreadScope() {
   if (omp_get_max_threads() != previous_) omp_set_num_threads(previous_);
 }
 std::string blas_config() { return scipy_openblas_get_config(); }
+std::string blas_core() { return scipy_openblas_get_corename(); }
 
 static bool g_malloc_tuned = false;
 

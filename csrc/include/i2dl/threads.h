@@ -29,6 +29,8 @@ class ThreadScope {
 };
 int blas_num_threads();  // threads a GEMM is split over (OpenBLAS itself runs single-threaded)
 std::string blas_config();
+// The core type whose kernels OpenBLAS runs (e.g. "SkylakeX", "Haswell").
+std::string blas_core();
 // Keeps malloc from returning large freed blocks to the OS after every call (mmap threshold
 // 64 MiB, trim threshold 256 MiB): a training step allocates the same activation-sized arrays
 // each iteration, and fresh mmap'ed memory page-faults on every touch. I2DL_MALLOC_TUNING=0 opts out.
