@@ -85,6 +85,39 @@ void backward(const char* fn, CellKind kind, const Sizes& z, py::handle dy_, py:
 
 CellKind rnn_kind(bool relu) { return relu ? CellKind::kRnnRelu : CellKind::kRnnTanh; }
 
+void gates_forward(py::handle gates_, py::handle c_, py::handle h1_, py::handle c1_, py::handle act_, int64_t N,
+                   int64_t U) {
+  const char* fn = "lstm_gates_forward";
+  const int64_t n = count_of(fn, "N, U", {N, U}), n4 = count_of(fn, "N, 4, U", {N, 4, U});
+  Arrays a{fn, require_float_count(gates_, fn, "gates", n4)};
+  auto c = a.get(c_, "c", n), h1 = a.get(h1_, "h1", n, true), c1 = a.get(c1_, "c1", n, true);
+  auto act = a.get(act_, "act", n4, true);
+  require(fn, {{"h1", bool(h1)}, {"c1", bool(c1)}, {"act", bool(act)}});
+  with_float_type(a.x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* gp = ptr<T>(a.x);
+    ComputeScope scope;
+    i2dl::lstm_gates_forward<T>(N, U, gp, cptr<T>(c), mptr<T>(act), mptr<T>(c1), mptr<T>(h1));
+  });
+}
+
+void gates_backward(py::handle dh1_, py::handle dc1_, py::handle c_, py::handle c1_, py::handle act_,
+                    py::handle dgates_, py::handle dc_, int64_t N, int64_t U) {
+  const char* fn = "lstm_gates_backward";
+  const int64_t n = count_of(fn, "N, U", {N, U}), n4 = count_of(fn, "N, 4, U", {N, 4, U});
+  Arrays a{fn, require_float_count(act_, fn, "act", n4)};
+  auto dh1 = a.get(dh1_, "dh1", n), dc1 = a.get(dc1_, "dc1", n), c = a.get(c_, "c", n), c1 = a.get(c1_, "c1", n);
+  auto dgates = a.get(dgates_, "dgates", n4, true), dc = a.get(dc_, "dc", n, true);
+  require(fn, {{"c1", bool(c1)}, {"dgates", bool(dgates)}});
+  with_float_type(a.x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* ap = ptr<T>(a.x);
+    ComputeScope scope;
+    i2dl::lstm_gates_backward<T>(N, U, cptr<T>(dh1), cptr<T>(dc1), ap, cptr<T>(c), cptr<T>(c1), mptr<T>(dgates),
+                                 mptr<T>(dc));
+  });
+}
+
 }  // namespace
 
 I2DL_BIND_FAMILY(recurrent) {
@@ -133,6 +166,11 @@ I2DL_BIND_FAMILY(recurrent) {
         py::kw_only(), opt("dh1"), opt("dc1"), py::arg("x"), opt("h"), opt("c"), py::arg("w_ih"), py::arg("w_hh"),
         py::arg("c1"), py::arg("gates"), opt("dx"), opt("dh"), opt("dc"), py::arg("dw_ih"), py::arg("dw_hh"),
         opt("db_ih"), opt("db_hh"), py::arg("N"), py::arg("I"), py::arg("H"));
+
+  m.def("lstm_gates_forward", &gates_forward, py::kw_only(), py::arg("gates"), opt("c"), py::arg("h1"), py::arg("c1"),
+        py::arg("act"), py::arg("N"), py::arg("U"));
+  m.def("lstm_gates_backward", &gates_backward, py::kw_only(), opt("dh1"), opt("dc1"), opt("c"), py::arg("c1"),
+        py::arg("act"), py::arg("dgates"), opt("dc"), py::arg("N"), py::arg("U"));
 
   // ---------------------------------------------------------------- GRU
   m.def("gru_forward",

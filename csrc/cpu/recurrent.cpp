@@ -10,6 +10,7 @@
 
 #include "i2dl/blas.h"
 #include "i2dl/linear.h"
+#include "i2dl/parallel.h"
 #include "i2dl/workspace.h"
 
 namespace i2dl {
@@ -375,12 +376,51 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
   }
 }
 
+// The units of the fused pass split into chunks of this many (a multiple of every vector width), so
+// that one image's pass spreads over the threads too.
+constexpr index_t kGateChunk = 4096;
+
+template <typename T>
+void lstm_gates_forward(index_t N, index_t U, const T* gates, const T* c_prev, T* act, T* c, T* h) {
+  if (N * U == 0) return;
+  std::memcpy(act, gates, sizeof(T) * N * 4 * U);  // the pass activates in place
+  const std::vector<T> zero_bias(4 * U, T(0));      // the conv added the bias
+  const index_t chunks = (U + kGateChunk - 1) / kGateChunk;
+#pragma omp parallel for collapse(2) schedule(static) if (N * U >= kParallelFrom)
+  for (index_t n = 0; n < N; ++n)
+    for (index_t k = 0; k < chunks; ++k) {
+      const index_t u0 = k * kGateChunk, u1 = std::min(U, u0 + kGateChunk);
+      lstm_row_forward(u0, u1, U, act + n * 4 * U, zero_bias.data(), c_prev ? c_prev + n * U : nullptr, c + n * U,
+                       h + n * U);
+    }
+}
+
+template <typename T>
+void lstm_gates_backward(index_t N, index_t U, const T* dh, const T* dc, const T* act, const T* c_prev, const T* c,
+                         T* dgates, T* dc_prev) {
+  if (N * U == 0) return;
+  const std::vector<T> zeros(U, T(0));
+  std::vector<T> scratch(dc_prev ? 0 : N * U);
+  T* dcs = dc_prev ? dc_prev : scratch.data();  // the running cell-state gradient, in place
+  copy_or_zero(N * U, dc, dcs);
+  const index_t chunks = (U + kGateChunk - 1) / kGateChunk;
+#pragma omp parallel for collapse(2) schedule(static) if (N * U >= kParallelFrom)
+  for (index_t n = 0; n < N; ++n)
+    for (index_t k = 0; k < chunks; ++k) {
+      const index_t u0 = k * kGateChunk, u1 = std::min(U, u0 + kGateChunk);
+      lstm_row_backward(u0, u1, U, dh ? dh + n * U : zeros.data(), zeros.data(), dcs + n * U, act + n * 4 * U,
+                        c_prev ? c_prev + n * U : nullptr, c + n * U, dgates + n * 4 * U);
+    }
+}
+
 #define I2DL_RECURRENT_INSTANTIATE(T)                                                                            \
   template void recurrent_forward<T>(CellKind, const RecurrentShape&, const T*, const T*, const T*, const T*,    \
                                      const T*, const T*, const T*, T*, T*, T*, T*, T*);                          \
   template void recurrent_backward<T>(CellKind, const RecurrentShape&, const T*, const T*, const T*, const T*,   \
                                       const T*, const T*, const T*, const T*, const T*, const T*, const T*, T*,  \
-                                      T*, T*, T*, T*, T*, T*);
+                                      T*, T*, T*, T*, T*, T*);                                                   \
+  template void lstm_gates_forward<T>(index_t, index_t, const T*, const T*, T*, T*, T*);                           \
+  template void lstm_gates_backward<T>(index_t, index_t, const T*, const T*, const T*, const T*, const T*, T*, T*);
 I2DL_FOR_FLOATS(I2DL_RECURRENT_INSTANTIATE)
 
 }  // namespace i2dl

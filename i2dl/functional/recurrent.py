@@ -213,3 +213,37 @@ def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     >>> F.rnn_cell(i2dl.randn(2, 3), None, i2dl.randn(4, 3), i2dl.randn(4, 4), nonlinearity="relu").min().item()
     0.0"""
     return RNNCellFunction.apply(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity=nonlinearity)
+
+
+class ConvLSTMCellFunction(Function):
+    """One ConvLSTM step: x (N, Cin, H, W), h, c (N, Hc, H, W) or None -> h1, c1."""
+
+    @staticmethod
+    def forward(ctx, x, h, c, weight, bias=None, padding=(0, 0)):
+        x, h, c, weight, bias = _arrays(x, h, c, weight, bias)
+        ctx.k = kernels.for_array(x)
+        h1, c1, gates = ctx.k.conv_lstm_cell_forward(x, h, c, weight, bias, padding)
+        ctx.saved, ctx.padding, ctx.has_bias = (x, h, c, weight, c1, gates), padding, bias is not None
+        return h1, c1
+
+    @staticmethod
+    def backward(ctx, grads):
+        dh1, dc1 = grads
+        x, h, c, weight, c1, gates = ctx.saved
+        dx, dh, dc, dw, db = ctx.k.conv_lstm_cell_backward(contiguous_array(dh1), contiguous_array(dc1), x, h, c, weight,
+                                                           c1, gates, ctx.padding, ctx.has_bias, ctx.needs_input_grad[0])
+        return dx, dh, dc, dw, (db if ctx.has_bias else None)
+
+
+def conv_lstm_cell(x, h, c, weight, bias=None, padding=(0, 0)):
+    """One ConvLSTM step (lecture §XI.3: the gates are convolutions): gates = conv2d([x, h], weight, bias)
+    with 'same' padding, split into i, f, g, o (Hc channels each); i, f, o = sigma, g = tanh;
+    c' = f c + i g; h' = o tanh(c').
+
+    x (N, Cin, H, W); h, c (N, Hc, H, W) or None (zeros); weight (4 Hc, Cin + Hc, KH, KW), odd KH and KW;
+    padding (KH // 2, KW // 2). Returns (h1, c1). Reference: ``i2dl.kernels.reference.conv_lstm_cell_forward``.
+
+    >>> h1, c1 = F.conv_lstm_cell(i2dl.randn(2, 3, 5, 5), None, None, i2dl.randn(16, 7, 3, 3), padding=1)
+    >>> h1.shape
+    (2, 4, 5, 5)"""
+    return ConvLSTMCellFunction.apply(x, h, c, weight, bias, padding=padding)

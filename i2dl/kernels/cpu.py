@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import math
+import sys as _sys
 
 import numpy as np
 
 from .. import _C
 from . import checks as _checks
+from . import compose as _compose
 from . import reference as _reference
 from .checks import (check_avg_pool2d_backward, check_avg_pool2d_forward, check_conv2d_backward, check_conv2d_forward,
                      check_cross_entropy_backward, check_cross_entropy_forward, check_global_avg_pool2d_backward,
@@ -136,6 +138,16 @@ def _sgd_config(lr, momentum, dampening, nesterov, weight_decay, first_step):
     with the same one; building it costs as much as the check of a small parameter)."""
     return _C.SgdConfig(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                         weight_decay=weight_decay, first_step=first_step)
+
+
+def conv_lstm_cell_forward(x, h, c, weight, bias=None, padding=(0, 0)):
+    """The ConvLSTM step from this backend's conv2d and fused LSTM pass (i2dl.kernels.compose)."""
+    return _compose.conv_lstm_cell_forward(_sys.modules[__name__], x, h, c, weight, bias, padding)
+
+
+def conv_lstm_cell_backward(dh1, dc1, x, h, c, weight, c1, gates, padding=(0, 0), bias=True, input_grad=True):
+    return _compose.conv_lstm_cell_backward(_sys.modules[__name__], dh1, dc1, x, h, c, weight, c1, gates, padding,
+                                            bias, input_grad)
 
 
 def _generated(name):

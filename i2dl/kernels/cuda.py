@@ -13,8 +13,10 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import sys as _sys
 
 from . import checks as _checks
+from . import compose as _compose
 from . import reference as _reference
 from .checks import (check_avg_pool2d_backward, check_avg_pool2d_forward, check_conv2d_backward, check_conv2d_forward,
                      check_cross_entropy_backward, check_cross_entropy_forward, check_global_avg_pool2d_backward,
@@ -491,6 +493,46 @@ def _sequence(kind, name):
 for _kind, _name in (("lstm", "lstm"), ("gru", "gru"), ("rnn", "rnn"), ("lstm", "lstm_cell"), ("gru", "gru_cell"),
                      ("rnn", "rnn_cell")):
     globals()[f"{_name}_forward"], globals()[f"{_name}_backward"] = _sequence(_kind, _name)
+
+
+def lstm_gates_forward(gates, c=None):
+    """The fused pass as the LSTM step kernel over N rows of U = Hc * H * W units, without bias."""
+    launch = _checks.check_lstm_gates_forward(gates, c)
+    _require_cupy("lstm_gates_forward", "gates", gates)
+    cp, m, stream, dt = _ctx(gates)
+    out = _recurrent_outputs(launch, cp)
+    out["act"][...] = gates
+    m.recurrent_step_forward(dtype=dt, kind=_CELL_KIND["lstm"], N=launch.sizes["N"], H=launch.sizes["U"],
+                             gates=out["act"].data.ptr, b_ih=0, b_hh=0, h_prev=0, c_prev=_ptr(c), h=out["h1"].data.ptr,
+                             c=out["c1"].data.ptr, stream=stream)
+    return launch.result(out)
+
+
+def lstm_gates_backward(dh1, dc1, c, c1, act):
+    launch = _checks.check_lstm_gates_backward(dh1, dc1, c, c1, act)
+    _require_cupy("lstm_gates_backward", "act", act)
+    cp, m, stream, dt = _ctx(act)
+    out = _recurrent_outputs(launch, cp)
+    dh = cp.zeros_like(c1) if dh1 is None else dh1
+    dc = cp.zeros_like(c1) if dc1 is None else dc1.copy()  # in/out: becomes dc_prev
+    m.recurrent_step_backward(dtype=dt, kind=_CELL_KIND["lstm"], N=launch.sizes["N"], H=launch.sizes["U"],
+                              dh=dh.data.ptr, dc=dc.data.ptr, gates=act.data.ptr, h_prev=0, c_prev=_ptr(c),
+                              c=c1.data.ptr, h=0, dgates=out["dgates"].data.ptr, direct=0, stream=stream)
+    if out["dc"] is not None:
+        out["dc"][...] = dc
+    return launch.result(out)
+
+
+def conv_lstm_cell_forward(x, h, c, weight, bias=None, padding=(0, 0)):
+    """The ConvLSTM step from this backend's conv2d and fused LSTM pass (i2dl.kernels.compose)."""
+    _require_cupy("conv_lstm_cell_forward", "x", x)
+    return _compose.conv_lstm_cell_forward(_sys.modules[__name__], x, h, c, weight, bias, padding)
+
+
+def conv_lstm_cell_backward(dh1, dc1, x, h, c, weight, c1, gates, padding=(0, 0), bias=True, input_grad=True):
+    _require_cupy("conv_lstm_cell_backward", "x", x)
+    return _compose.conv_lstm_cell_backward(_sys.modules[__name__], dh1, dc1, x, h, c, weight, c1, gates, padding,
+                                            bias, input_grad)
 
 
 globals().update({name[len("check_"):]: _generated(name[len("check_"):]) for name, f in vars(_checks).items()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from . import checkpoint
 from .lenet import DigitsCNN, LeNet5
 from .mlp import MLP
+from .recurrent import RowSequenceClassifier
 
-MODELS = {"LeNet5": LeNet5, "DigitsCNN": DigitsCNN, "MLP": MLP}
+MODELS = {"LeNet5": LeNet5, "DigitsCNN": DigitsCNN, "MLP": MLP, "RowSequenceClassifier": RowSequenceClassifier}
 
 
 def save(model, path, **extra):

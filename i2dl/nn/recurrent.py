@@ -358,3 +358,110 @@ class RNNCell(RNNCellBase):
     def forward(self, input, hx=None):
         x, (h,), batched = self._prepare(input, hx, 1)
         return _unbatch(F.rnn_cell(x, h, *self._weights(), nonlinearity=self.nonlinearity), batched)
+
+
+# ------------------------------------------------------------------------------------------ ConvLSTM
+
+class ConvLSTMCell(Module):
+    """One ConvLSTM step (lecture §XI.3, for video: input, hidden and cell states are images and the
+    gates are convolutions): [i, f, g, o] = conv2d([x, h], weight, bias) with 'same' padding;
+    c' = f c + i g, h' = o tanh(c'). weight (4 hidden_channels, input_channels + hidden_channels, k, k),
+    bias (4 hidden_channels,); odd kernel sizes. Initialised as PyTorch's Conv2d (Kaiming-uniform,
+    a = sqrt(5)).
+
+    input (N, input_channels, H, W); hx = (h, c) each (N, hidden_channels, H, W), or None -> (h', c').
+
+    >>> h, c = nn.ConvLSTMCell(3, 4, 3)(i2dl.randn(2, 3, 6, 6))
+    >>> h.shape
+    (2, 4, 6, 6)"""
+
+    def __init__(self, input_channels, hidden_channels, kernel_size=3, bias=True, dtype=np.float32):
+        super().__init__()
+        fn = type(self).__name__
+        self.input_channels = check_int(fn, "input_channels", input_channels, 1)
+        self.hidden_channels = check_int(fn, "hidden_channels", hidden_channels, 1)
+        ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+        if len(ks) != 2 or not all(isinstance(k, int) and k >= 1 and k % 2 == 1 for k in ks):
+            raise ValueError(f"{fn}: argument 'kernel_size' must be an odd int or a pair of odd ints (the states keep "
+                             f"the input's size), got {kernel_size!r}")
+        self.kernel_size, self.padding = ks, (ks[0] // 2, ks[1] // 2)
+        Hc, C = self.hidden_channels, self.input_channels + self.hidden_channels
+        self.weight = Parameter(np.empty((4 * Hc, C) + ks, dtype=dtype))
+        self.bias = Parameter(np.empty(4 * Hc, dtype=dtype)) if check_bool(fn, "bias", bias) else None
+        fan_in = C * ks[0] * ks[1]
+        init.uniform_(self.weight, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))  # kaiming_uniform_(a=sqrt(5))
+        if self.bias is not None:
+            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+
+    def forward(self, input, hx=None):
+        fn = type(self).__name__
+        if not isinstance(input, Tensor) or input.ndim != 4 or int(input.shape[1]) != self.input_channels:
+            raise ValueError(f"{fn}: argument 'input' must be (N, {self.input_channels}, H, W), got "
+                             f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+        h = c = None
+        if hx is not None:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{fn}: argument 'hx' must be a tuple (h, c), got {type(hx).__name__}")
+            shape = (int(input.shape[0]), self.hidden_channels) + tuple(input.shape[2:])
+            for name, s in (("h", hx[0]), ("c", hx[1])):
+                _check_state(fn, name, s, shape)
+            h, c = hx
+        return F.conv_lstm_cell(input, h, c, self.weight, self.bias, self.padding)
+
+    def extra_repr(self):
+        return (f"{self.input_channels}, {self.hidden_channels}, kernel_size={self.kernel_size}"
+                + ("" if self.bias is not None else ", bias=False"))
+
+
+class ConvLSTM(Module):
+    """A stack of ConvLSTM cells over a video: input (T, N, C, H, W), or (N, T, C, H, W) with
+    ``batch_first``; hx = (h_0, c_0) each (num_layers, N, hidden_channels, H, W) or None. Returns the
+    last layer's hidden states (T, N, hidden_channels, H, W) (batch first if the input was) and
+    (h_n, c_n), each (num_layers, N, hidden_channels, H, W). Parameters ``cells.<l>.weight`` and
+    ``cells.<l>.bias`` per layer.
+
+    >>> out, (h_n, c_n) = nn.ConvLSTM(1, 4, 3, num_layers=2)(i2dl.randn(5, 2, 1, 8, 8))
+    >>> out.shape, h_n.shape
+    ((5, 2, 4, 8, 8), (2, 2, 4, 8, 8))"""
+
+    def __init__(self, input_channels, hidden_channels, kernel_size=3, num_layers=1, bias=True, batch_first=False,
+                 dtype=np.float32):
+        super().__init__()
+        from .container import ModuleList
+        fn = type(self).__name__
+        self.num_layers = check_int(fn, "num_layers", num_layers, 1)
+        self.batch_first = check_bool(fn, "batch_first", batch_first)
+        self.hidden_channels = check_int(fn, "hidden_channels", hidden_channels, 1)
+        self.cells = ModuleList([ConvLSTMCell(input_channels if i == 0 else hidden_channels, hidden_channels,
+                                              kernel_size, bias, dtype) for i in range(num_layers)])
+
+    def forward(self, input, hx=None):
+        fn = type(self).__name__
+        if not isinstance(input, Tensor) or input.ndim != 5:
+            raise ValueError(f"{fn}: argument 'input' must be 5-D ({'N, T' if self.batch_first else 'T, N'}, C, H, W), "
+                             f"got {tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+        x = input.transpose(0, 1) if self.batch_first else input
+        T, N = int(x.shape[0]), int(x.shape[1])
+        if T == 0:
+            raise ValueError(f"{fn}: argument 'input' must hold at least one frame, got shape {tuple(input.shape)}")
+        shape = (self.num_layers, N, self.hidden_channels) + tuple(x.shape[3:])
+        if hx is not None:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{fn}: argument 'hx' must be a tuple (h_0, c_0), got {type(hx).__name__}")
+            _check_state(fn, "h_0", hx[0], shape)
+            _check_state(fn, "c_0", hx[1], shape)
+        frames = [x[t] for t in range(T)]
+        hs, cs = [], []
+        for layer, cell in enumerate(self.cells):
+            state = None if hx is None else (hx[0][layer], hx[1][layer])
+            outs = []
+            for frame in frames:
+                state = cell(frame, state)
+                outs.append(state[0])
+            frames = outs
+            hs.append(state[0] if state is not None else None)
+            cs.append(state[1] if state is not None else None)
+        y = Stack.apply(*frames, axis=0)
+        if self.batch_first:
+            y = y.transpose(0, 1).contiguous()
+        return y, (Stack.apply(*hs, axis=0), Stack.apply(*cs, axis=0))

@@ -1,4 +1,4 @@
-"""``i2dl train``: a LeNet-style CNN (or an MLP) on the bundled 8x8 digits with a seeded
+"""``i2dl train``: a LeNet-style CNN (or an MLP, or an LSTM reading the rows) on the bundled 8x8 digits with a seeded
 train/val/test split (70/15/15), a progress bar per epoch, the final test accuracy, and the
 model saved as one .safetensors file."""
 from __future__ import annotations
@@ -10,7 +10,9 @@ from ..data import DataLoader, digits, random_split
 from .trainer import evaluate, fit
 
 DEFAULTS = {"lenet": dict(epochs=25, batch_size=32, lr=0.02), "lenet-bn": dict(epochs=25, batch_size=32, lr=0.05),
-            "mlp": dict(epochs=30, batch_size=32, lr=0.05)}
+            "mlp": dict(epochs=30, batch_size=32, lr=0.05),
+            # read row by row (8 steps of 8 pixels); Adam and clipping at norm 1, as recurrent nets are trained
+            "lstm": dict(epochs=30, batch_size=32, lr=5e-3, optimizer="adam", max_grad_norm=1.0)}
 MODEL_NAMES = tuple(DEFAULTS)
 
 
@@ -36,6 +38,8 @@ def build_scheduler(name, optimizer, epochs):
 
 
 def build(name):
+    if name == "lstm":
+        return models.RowSequenceClassifier(rows=8, cols=8, hidden_size=64, cell="lstm")
     if name in ("lenet", "lenet-bn"):
         return models.DigitsCNN(batch_norm=name == "lenet-bn")
     return models.MLP(sizes=(64, 128, 10))
@@ -52,9 +56,9 @@ def main(args) -> int:
     for key in ("epochs", "batch_size", "lr"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
-    name = getattr(args, "optimizer", "sgd")
-    if name != "sgd" and getattr(args, "lr", None) is None:
-        cfg["lr"] = ADAPTIVE_LR[name]
+    name = getattr(args, "optimizer", None) or cfg.get("optimizer", "sgd")
+    if name != cfg.get("optimizer", "sgd") and getattr(args, "lr", None) is None:
+        cfg["lr"] = ADAPTIVE_LR.get(name, cfg["lr"]) if name != "sgd" else DEFAULTS["lenet"]["lr"]
     cfg["optimizer"] = name
     manual_seed(args.seed)
     data = digits()
@@ -67,12 +71,12 @@ def main(args) -> int:
     test_loader = DataLoader(test_set, batch_size=256)
     model = build(args.model).to(device)
     print(model)
-    optimizer = build_optimizer(getattr(args, "optimizer", "sgd"), model, cfg)
+    optimizer = build_optimizer(name, model, cfg)
     scheduler = build_scheduler(getattr(args, "scheduler", "none"), optimizer, cfg["epochs"])
     start = time.perf_counter()
     with kernels.use_backend(args.backend):
         history = fit(model, optimizer, train_loader, val_loader, epochs=cfg["epochs"], device=device,
-                      scheduler=scheduler)
+                      scheduler=scheduler, max_grad_norm=cfg.get("max_grad_norm"))
         test_loss, test_acc = evaluate(model, test_loader, device=device)
     seconds = time.perf_counter() - start
     best_val = max(h["val_acc"] for h in history)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import functional as F
 from ..autograd import no_grad
+from ..nn.utils import clip_grad_norm_
 from .progress import ProgressBar
 
 
@@ -28,7 +29,10 @@ def evaluate(model, loader, loss_fn=F.cross_entropy, device="cpu"):
     return total_loss / max(count, 1), correct / max(count, 1)
 
 
-def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", progress=True, device="cpu"):
+def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", progress=True, device="cpu",
+                max_grad_norm=None):
+    """One pass over ``loader``; with ``max_grad_norm`` the gradients are clipped to that joint norm
+    (``nn.utils.clip_grad_norm_``) before each step, as recurrent networks are trained."""
     model.train()
     bar = ProgressBar(len(loader), desc) if progress else None
     total_loss, correct, count = 0.0, 0, 0
@@ -38,6 +42,8 @@ def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", prog
         loss = loss_fn(logits, y)
         optimizer.zero_grad()
         loss.backward()
+        if max_grad_norm is not None:
+            clip_grad_norm_(model.parameters(), max_grad_norm)
         optimizer.step()
         n = len(y)
         total_loss += loss.item() * n
@@ -49,14 +55,14 @@ def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", prog
 
 
 def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cross_entropy, progress=True,
-        scheduler=None, device="cpu"):
+        scheduler=None, device="cpu", max_grad_norm=None):
     """Trains for ``epochs``; returns the history and restores the weights with the best
     validation accuracy (when a validation loader is given). The model must already be on
     ``device``; each batch is moved there."""
     history, best, best_state = [], -1.0, None
     for epoch in range(1, epochs + 1):
         bar, tr_loss, tr_acc = train_epoch(model, train_loader, optimizer, loss_fn, f"epoch {epoch:2d}/{epochs}",
-                                           progress, device)
+                                           progress, device, max_grad_norm)
         row = dict(epoch=epoch, loss=tr_loss, acc=tr_acc)
         if val_loader is not None:
             row["val_loss"], row["val_acc"] = evaluate(model, val_loader, loss_fn, device)

@@ -84,3 +84,15 @@ def test_cli_trains_with_adam_and_a_schedule(tmp_path, capsys):
     assert line and float(line[-1].split()[-1].rstrip("%")) > 80.0
     meta = models.read_metadata(tmp_path / "adam")
     assert meta["optimizer"] == "adam" and meta["lr"] == 2e-3
+
+
+def test_cli_lstm_reads_the_digits_row_by_row(tmp_path, capsys):
+    from i2dl.cli import main
+    assert main(["train", "--model", "lstm", "--out", str(tmp_path / "lstm")]) == 0
+    out = capsys.readouterr().out
+    line = [l for l in out.splitlines() if l.startswith("test accuracy: ")]
+    assert line and float(line[-1].split()[-1].rstrip("%")) >= 95.0
+    meta = models.read_metadata(tmp_path / "lstm")
+    assert meta["model"] == "RowSequenceClassifier" and meta["optimizer"] == "adam" and meta["max_grad_norm"] == 1.0
+    model = models.load(tmp_path / "lstm")
+    assert model(i2dl.zeros(2, 1, 8, 8)).shape == (2, 10)

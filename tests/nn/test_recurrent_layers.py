@@ -215,3 +215,104 @@ def test_bad_input_names_the_argument():
         nn.utils.rnn.pack_padded_sequence(i2dl.randn(4, 2, 3), [2, 4])
     with pytest.raises(ValueError, match=r"argument 'lengths' must lie in \[1, 4\]"):
         nn.utils.rnn.pack_padded_sequence(i2dl.randn(4, 2, 3), [5, 1])
+
+
+def _torch_conv_lstm(x, h, c, w, b, pad):
+    z = torch.nn.functional.conv2d(torch.cat([x, h], 1), w, b, padding=pad)
+    i, f, g, o = z.chunk(4, 1)
+    c1 = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c1), c1
+
+
+@pytest.mark.parametrize("with_hx", [False, True])
+def test_conv_lstm_cell_matches_torch_ops(with_hx):
+    rng = np.random.default_rng(7)
+    cell = nn.ConvLSTMCell(3, 4, 3, dtype=np.float64)
+    x = rng.standard_normal((2, 3, 6, 5))
+    h, c = (rng.standard_normal((2, 4, 6, 5)) for _ in range(2))
+    tx, th, tc = _t(x), _t(h if with_hx else np.zeros_like(h)), _t(c if with_hx else np.zeros_like(c))
+    tw, tb = _t(cell.weight.data), _t(cell.bias.data)
+    ix, ih, ic = (i2dl.tensor(a, requires_grad=True) for a in (x, h, c))
+    th1, tc1 = _torch_conv_lstm(tx, th, tc, tw, tb, 1)
+    ih1, ic1 = cell(ix, (ih, ic) if with_hx else None)
+    _close(ih1.data, th1.detach().numpy())
+    _close(ic1.data, tc1.detach().numpy())
+    d1, d2 = rng.standard_normal(th1.shape), rng.standard_normal(tc1.shape)
+    ((th1 * torch.from_numpy(d1)).sum() + (tc1 * torch.from_numpy(d2)).sum()).backward()
+    ((ih1 * i2dl.tensor(d1)).sum() + (ic1 * i2dl.tensor(d2)).sum()).backward()
+    _close(ix.grad, tx.grad.numpy())
+    _close(cell.weight.grad, tw.grad.numpy())
+    _close(cell.bias.grad, tb.grad.numpy())
+    if with_hx:
+        _close(ih.grad, th.grad.numpy())
+        _close(ic.grad, tc.grad.numpy())
+
+
+def test_conv_lstm_stack_runs_cell_by_cell():
+    rng = np.random.default_rng(8)
+    m = nn.ConvLSTM(1, 3, 3, num_layers=2, batch_first=True, dtype=np.float64)
+    v = rng.standard_normal((2, 4, 1, 5, 5))
+    out, (h_n, c_n) = m(i2dl.tensor(v))
+    assert out.shape == (2, 4, 3, 5, 5) and h_n.shape == c_n.shape == (2, 2, 3, 5, 5)
+    frames = [i2dl.tensor(v[:, t]) for t in range(4)]
+    for layer, cell in enumerate(m.cells):
+        state, outs = None, []
+        for f in frames:
+            state = cell(f, state)
+            outs.append(state[0])
+        frames = outs
+        _close(h_n.data[layer], state[0].data)
+        _close(c_n.data[layer], state[1].data)
+    _close(out.data[:, -1], frames[-1].data)
+    assert list(m.state_dict()) == ["cells.0.weight", "cells.0.bias", "cells.1.weight", "cells.1.bias"]
+    with pytest.raises(ValueError, match=r"ConvLSTMCell: argument 'kernel_size' must be an odd int"):
+        nn.ConvLSTMCell(1, 2, 2)
+    with pytest.raises(ValueError, match=r"ConvLSTM: argument 'input' must be 5-D"):
+        m(i2dl.randn(2, 1, 5, 5))
+
+
+def _moving_squares(rng, n, T=8, S=12, k=3):
+    """n videos of T frames (S x S): a k x k square moving one pixel a frame diagonally, bouncing off the edges."""
+    v = np.zeros((T, n, 1, S, S), np.float32)
+    pos, vel = rng.integers(0, S - k, (n, 2)), rng.choice([-1, 1], (n, 2))
+    for t in range(T):
+        for i in range(n):
+            v[t, i, 0, pos[i, 0]:pos[i, 0] + k, pos[i, 1]:pos[i, 1] + k] = 1
+        pos = pos + vel
+        for d in range(2):
+            out = (pos[:, d] < 0) | (pos[:, d] > S - k)
+            vel[out, d] *= -1
+            pos[out, d] = np.clip(pos[out, d], 0, S - k)
+    return v
+
+
+def test_conv_lstm_learns_to_predict_the_next_frame_of_moving_squares():
+    import i2dl.functional as F
+
+    class NextFrame(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.head = nn.ConvLSTM(1, 8, 3), nn.Conv2d(8, 1, 1)
+
+        def forward(self, v):
+            out, _ = self.rnn(v)
+            T, N = out.shape[:2]
+            return self.head(out.reshape(T * N, *out.shape[2:])).reshape(T, N, 1, *out.shape[3:])
+
+    i2dl.manual_seed(0)
+    rng = np.random.default_rng(0)
+    model = NextFrame()
+    opt = i2dl.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(120):
+        v = i2dl.tensor(_moving_squares(rng, 16))
+        loss = F.mse_loss(model(v[:-1]), v[1:])
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    test = _moving_squares(np.random.default_rng(1), 32)
+    with i2dl.no_grad():
+        pred = model(i2dl.tensor(test[:-1])).numpy()
+    # from the third frame on (the direction is visible), against repeating the last frame
+    ours, repeat = ((pred[2:] - test[3:]) ** 2).mean(), ((test[2:-1] - test[3:]) ** 2).mean()
+    assert ours < 0.3 * repeat, (ours, repeat)

@@ -44,6 +44,16 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
                         const T* h0, const T* c0, const T* w_ih, const T* w_hh, const T* y, const T* gates,
                         const T* cs, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh);
 
+// The LSTM's fused pass alone (the ConvLSTM's, per pixel): gates (N, 4, U) pre-activations without
+// bias, c_prev (N, U) or null -> act (N, 4, U) activated, c, h (N, U).
+template <typename T>
+void lstm_gates_forward(index_t N, index_t U, const T* gates, const T* c_prev, T* act, T* c, T* h);
+
+// Its adjoint: dh, dc (N, U) or null (zero) -> dgates (N, 4, U) and dc_prev (N, U) (may be null).
+template <typename T>
+void lstm_gates_backward(index_t N, index_t U, const T* dh, const T* dc, const T* act, const T* c_prev, const T* c,
+                         T* dgates, T* dc_prev);
+
 }  // namespace i2dl
 
 // The CUDA launchers (csrc/cuda/recurrent.cu): the fused pointwise pass of one step, forward and

@@ -231,3 +231,86 @@ def check_rnn_cell_backward(dh1, x, h, w_ih, w_hh, h1, nonlinearity="tanh", bias
                   {"dx": ((N, I), dt) if input_grad else None, "dh": ((N, H), dt) if h is not None else None,
                    **_weight_outputs("rnn", x, I, H, bias)},
                   {"N": N, "I": I, "H": H, "relu": relu}, ("dx", "dh", "dw_ih", "dw_hh", "db_ih", "db_hh"))
+
+
+# ------------------------------------------------------------------------------------------ ConvLSTM
+
+def _gates_lead(fn, gates, name="gates"):
+    """gates (N, 4 Hc, *spatial) -> (N, Hc, spatial, U = Hc * prod(spatial))."""
+    check_float_array(fn, name, gates)
+    if gates.ndim < 2 or int(gates.shape[1]) % 4:
+        raise ValueError(f"{fn}: argument '{name}' must be (N, 4 * hidden, *spatial), got shape {tuple(gates.shape)}")
+    N, Hc, sp = int(gates.shape[0]), int(gates.shape[1]) // 4, tuple(int(v) for v in gates.shape[2:])
+    U = Hc
+    for v in sp:
+        U *= v
+    return N, Hc, sp, U
+
+
+@launches
+def check_lstm_gates_forward(gates, c=None):
+    """The LSTM's fused pass alone, on pre-activations laid out as (N, 4 Hc, *spatial): the gates of a
+    ConvLSTM (a conv's output) or of an LSTM (spatial empty)."""
+    fn = "lstm_gates_forward"
+    N, Hc, sp, U = _gates_lead(fn, gates)
+    state = (N, Hc) + sp
+    _optional(fn, "c", c, gates, state)
+    dt = gates.dtype
+    return Launch({"gates": gates, "c": c}, {"h1": (state, dt), "c1": (state, dt), "act": (tuple(gates.shape), dt)},
+                  {"N": N, "U": U}, ("h1", "c1", "act"))
+
+
+@launches
+def check_lstm_gates_backward(dh1, dc1, c, c1, act):
+    fn = "lstm_gates_backward"
+    N, Hc, sp, U = _gates_lead(fn, act, "act")
+    state = (N, Hc) + sp
+    for name, a in (("dh1", dh1), ("dc1", dc1), ("c", c)):
+        _optional(fn, name, a, act, state)
+    _required(fn, "c1", c1, act, state)
+    dt = act.dtype
+    return Launch({"dh1": dh1, "dc1": dc1, "c": c, "c1": c1, "act": act},
+                  {"dgates": (tuple(act.shape), dt), "dc": (state, dt) if c is not None else None},
+                  {"N": N, "U": U}, ("dgates", "dc"))
+
+
+def conv_lstm_shapes(fn, x, h, c, weight, bias, padding):
+    """x (N, Cin, H, W); h, c (N, Hc, H, W) or None; weight (4 Hc, Cin + Hc, KH, KW) with odd KH, KW and
+    padding ((KH - 1) / 2, (KW - 1) / 2), so that the states keep x's size; bias (4 Hc,) or None.
+    -> (Cin, Hc, padding pair)."""
+    from .core import as_pair
+    check_float_array(fn, "x", x, 4)
+    check_float_array(fn, "weight", weight, 4, like=x)
+    N, Cin, H, W = (int(v) for v in x.shape)
+    if int(weight.shape[0]) % 4 or int(weight.shape[0]) == 0:
+        raise ValueError(f"{fn}: argument 'weight' must have 4 * hidden_channels output channels, got shape "
+                         f"{tuple(weight.shape)}")
+    Hc = int(weight.shape[0]) // 4
+    if int(weight.shape[1]) != Cin + Hc:
+        raise ValueError(f"{fn}: argument 'weight' must have in_channels + hidden_channels = {Cin} + {Hc} input "
+                         f"channels (the conv runs over [x, h]), got shape {tuple(weight.shape)}")
+    ph, pw = as_pair(fn, "padding", padding, 0)
+    kh, kw = int(weight.shape[2]), int(weight.shape[3])
+    if kh != 2 * ph + 1 or kw != 2 * pw + 1:
+        raise ValueError(f"{fn}: argument 'padding' must be ((KH - 1) / 2, (KW - 1) / 2) = "
+                         f"({(kh - 1) / 2:g}, {(kw - 1) / 2:g}) for the {kh}x{kw} kernel (odd sizes), so that the "
+                         f"states keep the input's size, got {padding!r}")
+    for name, a in (("h", h), ("c", c)):
+        _optional(fn, name, a, x, (N, Hc, H, W))
+    _optional(fn, "bias", bias, x, (4 * Hc,))
+    return Cin, Hc, (ph, pw)
+
+
+def check_conv_lstm_cell_forward(x, h, c, weight, bias=None, padding=(0, 0)):
+    return conv_lstm_shapes("conv_lstm_cell_forward", x, h, c, weight, bias, padding)
+
+
+def check_conv_lstm_cell_backward(dh1, dc1, x, h, c, weight, c1, gates, padding=(0, 0), bias=True, input_grad=True):
+    fn = "conv_lstm_cell_backward"
+    Cin, Hc, pad = conv_lstm_shapes(fn, x, h, c, weight, None, padding)
+    N, _, H, W = (int(v) for v in x.shape)
+    for name, a in (("dh1", dh1), ("dc1", dc1)):
+        _optional(fn, name, a, x, (N, Hc, H, W))
+    _required(fn, "c1", c1, x, (N, Hc, H, W))
+    _required(fn, "gates", gates, x, (N, 4 * Hc, H, W))
+    return Cin, Hc, pad, check_bool(fn, "bias", bias), check_bool(fn, "input_grad", input_grad)

@@ -26,11 +26,15 @@ states (T, N, H); the GRU r, z, n and h w_hn^T + b_hn (T, N, 4H); the RNN nothin
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
+from .. import compose
 from ..checks import (check_gru_backward, check_gru_cell_backward, check_gru_cell_forward, check_gru_forward,
                       check_lstm_backward, check_lstm_cell_backward, check_lstm_cell_forward, check_lstm_forward,
-                      check_rnn_backward, check_rnn_cell_backward, check_rnn_cell_forward, check_rnn_forward)
+                      check_lstm_gates_backward, check_lstm_gates_forward, check_rnn_backward,
+                      check_rnn_cell_backward, check_rnn_cell_forward, check_rnn_forward)
 
 
 def _sigmoid(v):
@@ -60,12 +64,15 @@ def _bias_sum(b_ih, b_hh):
 
 # ------------------------------------------------------------------------------------------ the step maths
 
-def _lstm_step(x_t, h, c, w_ih, w_hh, b):
-    H = w_hh.shape[1]
-    z = _pre(x_t, h, w_ih, w_hh, b)
+def _lstm_activate(z, c, H):
+    """The fused pass on pre-activations z (N, 4H) -> (h', c', the activated gates (N, 4H))."""
     i, f, g, o = _sigmoid(z[:, :H]), _sigmoid(z[:, H:2 * H]), np.tanh(z[:, 2 * H:3 * H]), _sigmoid(z[:, 3 * H:])
     c_new = i * g if c is None else f * c + i * g
     return o * np.tanh(c_new), c_new, np.concatenate([i, f, g, o], axis=1)
+
+
+def _lstm_step(x_t, h, c, w_ih, w_hh, b):
+    return _lstm_activate(_pre(x_t, h, w_ih, w_hh, b), c, w_hh.shape[1])
 
 
 def _lstm_step_backward(dh, dc, gates, c_prev, c_new):
@@ -283,3 +290,40 @@ def rnn_cell_backward(dh1, x, h, w_ih, w_hh, h1, nonlinearity="tanh", bias=True,
     check_rnn_cell_backward(dh1, x, h, w_ih, w_hh, h1, nonlinearity, bias, input_grad)
     dx, *rest = rnn_backward(dh1[None], None, x[None], h, w_ih, w_hh, h1[None], nonlinearity, False, bias, input_grad)
     return (None if dx is None else dx[0], *rest)
+
+
+# ------------------------------------------------------------------------------------------ ConvLSTM
+
+def lstm_gates_forward(gates, c=None):
+    """The LSTM's fused pass alone: gates (N, 4 Hc, *spatial) pre-activations (i, f, g, o blocks of Hc
+    channels), c (N, Hc, *spatial) or None -> (h1, c1, the activated gates). The ConvLSTM's pass per pixel."""
+    launch = check_lstm_gates_forward(gates, c)
+    N, U = launch.sizes["N"], launch.sizes["U"]
+    h1, c1, act = _lstm_activate(_f64(gates).reshape(N, 4 * U), None if c is None else _f64(c).reshape(N, U), U)
+    state = (N, gates.shape[1] // 4) + tuple(gates.shape[2:])
+    return _cast(gates.dtype, h1.reshape(state), c1.reshape(state), act.reshape(gates.shape))
+
+
+def lstm_gates_backward(dh1, dc1, c, c1, act):
+    """-> (dgates (N, 4 Hc, *spatial) of the pre-activations, dc (None when c was)); dh1, dc1 None: zero."""
+    launch = check_lstm_gates_backward(dh1, dc1, c, c1, act)
+    N, U = launch.sizes["N"], launch.sizes["U"]
+    flat = lambda a: None if a is None else _f64(a).reshape(N, U)  # noqa: E731
+    zeros = np.zeros((N, U))
+    dh = zeros if dh1 is None else flat(dh1)
+    dg, dc = _lstm_step_backward(dh, zeros if dc1 is None else flat(dc1), _f64(act).reshape(N, 4 * U), flat(c),
+                                 flat(c1))
+    return _cast(act.dtype, dg.reshape(act.shape), None if c is None else dc.reshape(c1.shape))
+
+
+def conv_lstm_cell_forward(x, h, c, weight, bias=None, padding=(0, 0)):
+    """One ConvLSTM step: gates = conv2d([x, h], weight, bias, padding) (N, 4 Hc, H, W), then the fused
+    pass. x (N, Cin, H, W); h, c (N, Hc, H, W) or None; weight (4 Hc, Cin + Hc, KH, KW) with odd KH, KW
+    and padding (KH // 2, KW // 2) -> (h1, c1, gates). See ``i2dl.kernels.compose``."""
+    return compose.conv_lstm_cell_forward(sys.modules[__package__], x, h, c, weight, bias, padding)
+
+
+def conv_lstm_cell_backward(dh1, dc1, x, h, c, weight, c1, gates, padding=(0, 0), bias=True, input_grad=True):
+    """-> (dx, dh (None when h was), dc (None when c was), dweight, dbias (None without bias))."""
+    return compose.conv_lstm_cell_backward(sys.modules[__package__], dh1, dc1, x, h, c, weight, c1, gates, padding,
+                                           bias, input_grad)

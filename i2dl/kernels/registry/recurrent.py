@@ -212,3 +212,83 @@ RNN = _spec("rnn", True)
 LSTM_CELL = _spec("lstm", False)
 GRU_CELL = _spec("gru", False)
 RNN_CELL = _spec("rnn", False)
+
+
+# ------------------------------------------------------------------------------------------ ConvLSTM
+
+def _gates_samples(rng):
+    def s(shape, desc, prev=True, scale=1.0):
+        C = shape[1] // 4
+        return Sample({"gates": _rn(rng, *shape) * scale, "c": _rn(rng, shape[0], C, *shape[2:]) if prev else None},
+                      {}, desc)
+    return [s((2, 12, 3, 4), "ConvLSTM gates, 3 channels on 3x4"), s((3, 8), "LSTM layout (N, 4H)"),
+            s((1, 4, 5, 5), "one channel, no previous cell state", prev=False),
+            s((2, 8, 70, 70), "over a chunk of units per image"), s((0, 8, 2, 2), "empty batch")]
+
+
+def _gates_backward(k, a, p):
+    dg, dc = k.lstm_gates_backward(a["dh1"], a["dc1"], a["c"], a["c1"], a["act"])
+    return {"gates": dg, **({"c": dc} if a["c"] is not None else {})}
+
+
+LSTM_GATES = KernelSpec(
+    name="lstm_gates", forward="lstm_gates_forward", backward="lstm_gates_backward", samples=_gates_samples,
+    call_forward=lambda k, a, p: (lambda h1, c1, act: (_flat(h1, c1), (c1, act)))(*k.lstm_gates_forward(a["gates"],
+                                                                                                          a["c"])),
+    backward_inputs=lambda a, saved, dy: dict(zip(("dh1", "dc1"), _split(dy, saved[0].shape, saved[0].shape)),
+                                              c=a["c"], c1=saved[0], act=saved[1]),
+    call_backward=_gates_backward, ranks={}, backward_anchor="act", compare_saved=True, batched=("gates", "c"),
+    bad_inputs=lambda: [
+        BadInput("gates not a multiple of 4 channels", "forward",
+                 lambda a, p: ({**a, "gates": a["gates"][:, 1:].copy()}, p), ValueError,
+                 r"argument 'gates' must be \(N, 4 \* hidden, \*spatial\)"),
+        BadInput("c of another size", "forward", lambda a, p: ({**a, "c": a["c"][:, :1].copy()}, p), ValueError,
+                 r"argument 'c' must have shape"),
+    ])
+
+
+def _conv_lstm_samples(rng):
+    def s(N, Cin, Hc, H, W, k, desc, bias=True, initial=True, c_only=False):
+        inputs = {"x": _rn(rng, N, Cin, H, W), "h": _rn(rng, N, Hc, H, W) if initial and not c_only else None,
+                  "c": _rn(rng, N, Hc, H, W) if initial else None,
+                  "weight": _rn(rng, 4 * Hc, Cin + Hc, k, k) / np.sqrt((Cin + Hc) * k * k),
+                  "bias": _rn(rng, 4 * Hc) if bias else None}
+        return Sample(inputs, {"padding": (k // 2, k // 2)}, desc)
+    return [s(2, 3, 4, 5, 6, 3, "3x3 gates, 3 -> 4 channels on 5x6"), s(1, 1, 1, 4, 4, 1, "1x1 kernel, one channel"),
+            s(2, 2, 3, 4, 4, 3, "no bias", bias=False), s(2, 2, 3, 4, 5, 3, "no initial state", initial=False),
+            s(2, 2, 3, 4, 4, 5, "5x5 kernel, c without h", c_only=True)]
+
+
+def _conv_lstm_forward(k, a, p):
+    h1, c1, gates = k.conv_lstm_cell_forward(a["x"], a["h"], a["c"], a["weight"], a["bias"], **p)
+    return _flat(h1, c1), (c1, gates)
+
+
+def _conv_lstm_backward(k, a, p):
+    dx, dh, dc, dw, db = k.conv_lstm_cell_backward(a["dh1"], a["dc1"], a["x"], a["h"], a["c"], a["weight"], a["c1"],
+                                                   a["gates"], p["padding"], bias=a["has_bias"])
+    grads = {"x": dx, "weight": dw}
+    grads.update({name: g for name, g in (("h", dh), ("c", dc)) if a[name] is not None})
+    if a["has_bias"]:
+        grads["bias"] = db
+    return grads
+
+
+CONV_LSTM_CELL = KernelSpec(
+    name="conv_lstm_cell", forward="conv_lstm_cell_forward", backward="conv_lstm_cell_backward",
+    samples=_conv_lstm_samples, call_forward=_conv_lstm_forward,
+    backward_inputs=lambda a, saved, dy: dict(zip(("dh1", "dc1"), _split(dy, saved[0].shape, saved[0].shape)),
+                                              x=a["x"], h=a["h"], c=a["c"], weight=a["weight"], c1=saved[0],
+                                              gates=saved[1], has_bias=a["bias"] is not None),
+    call_backward=_conv_lstm_backward, ranks={"x": 4, "weight": 4, "h": 4, "c": 4, "bias": 1, "c1": 4, "gates": 4},
+    compare_saved=True, batched=("x", "h", "c"),
+    bad_inputs=lambda: [
+        BadInput("even kernel", "forward",
+                 lambda a, p: ({**a, "weight": np.zeros(a["weight"].shape[:2] + (2, 2))}, {"padding": (1, 1)}),
+                 ValueError, r"argument 'padding' must be \(\(KH - 1\) / 2, \(KW - 1\) / 2\)"),
+        BadInput("weight over x's channels alone", "forward",
+                 lambda a, p: ({**a, "weight": a["weight"][:, :a["x"].shape[1]].copy()}, p), ValueError,
+                 r"argument 'weight' must have in_channels \+ hidden_channels"),
+        BadInput("h of another size", "forward", lambda a, p: ({**a, "h": a["x"].copy()}, p), ValueError,
+                 r"argument 'h' must have shape"),
+    ])
