@@ -116,8 +116,9 @@ def environment():
 
 def run(filter_text=None, json_path=None, with_reference=True, quick=False):
     from .kernel_cases import kernel_cases
+    from .recurrent_cases import recurrent_cases
     from .training_cases import training_cases
-    cases = [c for c in kernel_cases() + training_cases() if not filter_text or filter_text in c.op + " " + c.shape]
+    cases = [c for c in kernel_cases() + recurrent_cases() + training_cases() if not filter_text or filter_text in c.op + " " + c.shape]
     env = environment()
     print(f"i2dl bench: {env['threads']} threads, {env['blas']}, clone {env['isa_clone']}, torch {env['torch']}")
     ceiling = gemm_ceiling_gflops(1024 if quick else 2048)
