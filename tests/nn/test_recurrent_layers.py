@@ -23,6 +23,16 @@ def _close(a, b, tol=1e-9):
     np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
+def _close_grads(ix, tx, ihs, ths, ours, theirs):
+    """The input's, the initial states' and every parameter's gradient, ours against torch's."""
+    _close(ix.grad, tx.grad.numpy())
+    for a, b in zip(ihs, ths):
+        _close(a.grad, b.grad.numpy())
+    tp = dict(theirs.named_parameters())
+    for n, p in ours.named_parameters():
+        _close(p.grad, tp[n].grad.numpy())
+
+
 CONFIGS = [dict(), dict(num_layers=2), dict(bidirectional=True), dict(num_layers=2, bidirectional=True),
            dict(batch_first=True), dict(bias=False), dict(num_layers=3, bidirectional=True, batch_first=True)]
 
@@ -61,13 +71,7 @@ def test_layers_match_torch(kind, cfg, with_hx):
     for h, d in zip(istates, dhs):
         loss = loss + (h * i2dl.tensor(d)).sum()
     loss.backward()
-    _close(ix.grad, tx.grad.numpy())
-    if with_hx:
-        for a, b in zip(ihs, ths):
-            _close(a.grad, b.grad.numpy())
-    tp = dict(theirs.named_parameters())
-    for n, p in ours.named_parameters():
-        _close(p.grad, tp[n].grad.numpy())
+    _close_grads(ix, tx, ihs if with_hx else [], ths if with_hx else [], ours, theirs)
 
 
 def test_only_h_n_used_and_float32():
@@ -117,13 +121,7 @@ def test_cells_match_torch(kind, with_hx):
     loss.backward()
     for a, b in zip(iouts, touts):
         _close(a.data, b.detach().numpy())
-    _close(ix.grad, tx.grad.numpy())
-    if with_hx:
-        for a, b in zip(ihs, ths):
-            _close(a.grad, b.grad.numpy())
-    tp = dict(theirs.named_parameters())
-    for n, p in ours.named_parameters():
-        _close(p.grad, tp[n].grad.numpy())
+    _close_grads(ix, tx, ihs if with_hx else [], ths if with_hx else [], ours, theirs)
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])

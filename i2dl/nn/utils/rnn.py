@@ -117,7 +117,7 @@ def run_packed(module, packed, hx):
     """A recurrent layer over a PackedSequence: one pass of ``module``'s stack per group of equal length
     -> (packed output, [final states (L D, N, H) in the batch's original order])."""
     padded, lengths = pad_packed_sequence(packed)           # (T, N, I), original order
-    T, N = int(padded.shape[0]), int(padded.shape[1])
+    T = int(padded.shape[0])
     x, states, _ = module._prepare(padded, hx, module.n_states)
     layer = module._layer_fn()
     xp = xp_of(padded.data)
