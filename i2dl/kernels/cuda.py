@@ -340,7 +340,7 @@ _CELL_KIND = {"lstm": 0, "gru": 1, "tanh": 2, "relu": 3}
 
 
 def _ptr(a):
-    return 0 if a is None else a.data.ptr
+    return 0 if a is None else a.data.ptr  # a device pointer, 0 for an absent array
 
 
 def _recurrent_forward(kind, x3, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, y, gates, cs):
@@ -366,8 +366,8 @@ def _recurrent_forward(kind, x3, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, y, gat
                 g[:, 3 * H:] = hp @ w_hh[2 * H:].T
             else:
                 g[:, :GH] += hp @ w_hh.T
-        m.recurrent_step_forward(dtype=dt, kind=_CELL_KIND[kind], N=N, H=H, gates=g.data.ptr, b_ih=_ptr(bi),
-                                 b_hh=_ptr(bh), h_prev=_ptr(hp), c_prev=_ptr(cprev), h=y[t].data.ptr,
+        m.recurrent_step_forward(dtype=dt, kind=_CELL_KIND[kind], N=N, H=H, gates=_ptr(g), b_ih=_ptr(bi),
+                                 b_hh=_ptr(bh), h_prev=_ptr(hp), c_prev=_ptr(cprev), h=_ptr(y[t]),
                                  c=_ptr(cs[t] if lstm else None), stream=stream)
         hp, cprev = y[t], (cs[t] if lstm else None)
 
@@ -393,11 +393,11 @@ def _recurrent_backward(kind, dy3, dh_n, dc_n, x3, h0, c0, w_ih, w_hh, y, gates,
             total[...] = dh
         hp = h0 if k == 0 else y[tp]
         cprev = (c0 if k == 0 else cs[tp]) if lstm else None
-        m.recurrent_step_backward(dtype=dt, kind=_CELL_KIND[kind], N=N, H=H, dh=total.data.ptr, dc=dc.data.ptr,
+        m.recurrent_step_backward(dtype=dt, kind=_CELL_KIND[kind], N=N, H=H, dh=_ptr(total), dc=_ptr(dc),
                                   gates=_ptr(gates[t] if gates is not None else None), h_prev=_ptr(hp),
                                   c_prev=_ptr(cprev), c=_ptr(cs[t] if lstm else None),
-                                  h=_ptr(y[t] if kind not in ("lstm", "gru") else None), dgates=dg[t].data.ptr,
-                                  direct=dh.data.ptr, stream=stream)
+                                  h=_ptr(y[t] if kind not in ("lstm", "gru") else None), dgates=_ptr(dg[t]),
+                                  direct=_ptr(dh), stream=stream)
         if k > 0 or out["dh0"] is not None:
             if gru:  # dh holds the direct part dh * z
                 dh += dg[t][:, :2 * H] @ w_hh[:2 * H] + dg[t][:, 3 * H:] @ w_hh[2 * H:]
@@ -503,8 +503,8 @@ def lstm_gates_forward(gates, c=None):
     out = _recurrent_outputs(launch, cp)
     out["act"][...] = gates
     m.recurrent_step_forward(dtype=dt, kind=_CELL_KIND["lstm"], N=launch.sizes["N"], H=launch.sizes["U"],
-                             gates=out["act"].data.ptr, b_ih=0, b_hh=0, h_prev=0, c_prev=_ptr(c), h=out["h1"].data.ptr,
-                             c=out["c1"].data.ptr, stream=stream)
+                             gates=_ptr(out["act"]), b_ih=0, b_hh=0, h_prev=0, c_prev=_ptr(c), h=_ptr(out["h1"]),
+                             c=_ptr(out["c1"]), stream=stream)
     return launch.result(out)
 
 
@@ -516,8 +516,8 @@ def lstm_gates_backward(dh1, dc1, c, c1, act):
     dh = cp.zeros_like(c1) if dh1 is None else dh1
     dc = cp.zeros_like(c1) if dc1 is None else dc1.copy()  # in/out: becomes dc_prev
     m.recurrent_step_backward(dtype=dt, kind=_CELL_KIND["lstm"], N=launch.sizes["N"], H=launch.sizes["U"],
-                              dh=dh.data.ptr, dc=dc.data.ptr, gates=act.data.ptr, h_prev=0, c_prev=_ptr(c),
-                              c=c1.data.ptr, h=0, dgates=out["dgates"].data.ptr, direct=0, stream=stream)
+                              dh=_ptr(dh), dc=_ptr(dc), gates=_ptr(act), h_prev=0, c_prev=_ptr(c),
+                              c=_ptr(c1), h=0, dgates=_ptr(out["dgates"]), direct=0, stream=stream)
     if out["dc"] is not None:
         out["dc"][...] = dc
     return launch.result(out)
