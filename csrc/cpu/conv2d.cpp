@@ -154,7 +154,7 @@ void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T
       ld_dy = ncols;
     }
     if (direct_pointwise) {
-      const T* xb = at(x, blk.n0, s.C, g * Cg, HW, blk.pix0);
+      const T* xb = dw ? at(x, blk.n0, s.C, g * Cg, HW, blk.pix0) : nullptr;  // x is read for dw only
       if (dw) gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, beta, dwg, rows);
       if (dx) gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
     } else {
@@ -313,6 +313,7 @@ void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 // path's NaN and inf positions with the reference's).
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  if (s.N == 0) return;  // nothing to write (and no plane buffers sized by a huge empty input)
   switch (conv2d_algorithms<T>(s).forward) {
     case ConvPath::kDepthwise: return conv2d_depthwise_forward(s, x, w, b, y);
     case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
@@ -374,10 +375,17 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   }
 }
 
+template <typename T>
+void conv2d_input_grad(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
+  if (s.N == 0) return;
+  im2col_backward(s, dy, static_cast<const T*>(nullptr), w, dx, static_cast<T*>(nullptr));
+}
+
 #define I2DL_CONV2D_INSTANTIATE(T) \
   template Conv2dAlgorithms conv2d_algorithms<T>(const Conv2dShape&, bool); \
   template void conv2d_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
-  template void conv2d_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*, T*);
+  template void conv2d_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*, T*);           \
+  template void conv2d_input_grad<T>(const Conv2dShape&, const T*, const T*, T*);
 I2DL_FOR_FLOATS(I2DL_CONV2D_INSTANTIATE)
 #undef I2DL_CONV2D_INSTANTIATE
 

@@ -67,6 +67,34 @@ def _conv_case(name, xs, o, k, s, p, g, backward):
     return Case(f"conv2d {'fwd+bwd' if backward else 'fwd'} {name}", shape, make, run, torch_run, flops=flops)
 
 
+def _conv_transpose_case(name, xs, o, k, s, backward):
+    """conv_transpose2d (weight (C, o, k, k), no padding) against torch's, forward or forward+backward."""
+    N, C, H, W = xs
+    OH, OW = (H - 1) * s + k, (W - 1) * s + k
+    flops = 2.0 * N * C * H * W * o * k * k * (3 if backward else 1)
+
+    def make():
+        rng = np.random.default_rng(0)
+        return {"x": rng.standard_normal(xs, dtype=np.float32),
+                "w": (rng.standard_normal((C, o, k, k), dtype=np.float32) / np.sqrt(C * k * k)).astype(np.float32),
+                "b": rng.standard_normal(o, dtype=np.float32),
+                "dy": rng.standard_normal((N, o, OH, OW), dtype=np.float32)}
+
+    def run(kmod, a):
+        y = kmod.conv_transpose2d_forward(a["x"], a["w"], a["b"], stride=s)
+        if not backward:
+            return (y,)
+        return (y,) + tuple(kmod.conv_transpose2d_backward(a["dy"], a["x"], a["w"], stride=s))
+
+    def torch_run(torch, t):
+        y = torch.nn.functional.conv_transpose2d(t["x"], t["w"], t["b"], stride=s)
+        if backward:
+            y.backward(t["dy"])
+
+    return Case(f"conv_transpose2d {'fwd+bwd' if backward else 'fwd'} {name}", f"{N}x{C}x{H}x{W}->{o} k{k} s{s}",
+                make, run, torch_run, flops=flops)
+
+
 def _pool_case(kind, backward):
     xs = (64, 64, 32, 32)
 
@@ -185,6 +213,8 @@ def kernel_cases():
     for spec in CONV_SHAPES:
         for backward in (False, True):
             cases.append(_conv_case(*spec, backward))
+    for backward in (False, True):
+        cases.append(_conv_transpose_case("U-Net up 2x2", (16, 128, 32, 32), 64, 2, 2, backward))
     for kind in ("max", "avg"):
         for backward in (False, True):
             cases.append(_pool_case(kind, backward))

@@ -1,7 +1,7 @@
 """``i2dl.functional`` (import as ``F``): differentiable ops on Tensors, PyTorch's names, one module
 per family (linear, conv, pool, dropout, activation, loss, norm, recurrent)."""
 from .activation import elu, leaky_relu, log_softmax, maxout, prelu, relu, sigmoid, silu, softmax, swish, tanh
-from .conv import conv2d
+from .conv import conv2d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .linear import flatten, linear
 from .norm import batch_norm, group_norm, instance_norm, layer_norm

@@ -43,6 +43,25 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     return dx, dw, db
 
 
+def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """conv2d's input gradient with x as its dy (the adjoint), plus the bias."""
+    g = _checks.check_conv_transpose2d_forward(x, w, b, stride, padding, output_padding, groups, dilation)
+    if _compose.needs_taps(x, w, g):
+        return _compose.conv_transpose2d_taps(x, w, b, g)
+    y = np.empty((g.N, g.C, g.H, g.W), dtype=x.dtype)
+    _C.conv2d_input_grad(_compose.pad_to(x, (g.OH, g.OW)), w, y, (g.SH, g.SW), (g.PH, g.PW), (g.DH, g.DW), g.groups)
+    if b is not None:
+        y += b.reshape(1, -1, 1, 1)
+    return y
+
+
+def conv_transpose2d_backward(dy, x, w, stride=1, padding=0, output_padding=0, groups=1, dilation=1, bias=True,
+                              input_grad=True):
+    """conv2d(dy, w) and conv2d's weight gradient (i2dl.kernels.compose): the convolution's fast paths."""
+    return _compose.conv_transpose2d_backward(_sys.modules[__name__], dy, x, w, stride, padding, output_padding,
+                                              groups, dilation, bias, input_grad)
+
+
 def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
     g = check_max_pool2d_forward(x, kernel, stride, padding)
     y = np.empty(g.out_shape, dtype=x.dtype)

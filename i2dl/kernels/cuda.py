@@ -182,6 +182,46 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
     return dx, dw, db
 
 
+def _conv2d_input_grad(g, dy, w, dx):
+    """dx (N, C, H, W) of the conv of geometry ``g`` from dy alone: the direct kernel (depthwise), W^T dy
+    per image (1x1 stride 1), or per block W^T dY then the gathering col2im."""
+    cp, m, stream, dt = _ctx(dy)
+    Og, K, P = g.O // g.groups, (g.C // g.groups) * g.KH * g.KW, g.OH * g.OW
+    path = conv2d_path(g)
+    if path == "depthwise":
+        m.conv2d_direct_backward_input(dt, _shape(m, g), dy.data.ptr, w.data.ptr, dx.data.ptr, stream)
+    elif path == "pointwise":
+        dx[...] = cp.matmul(w.reshape(g.O, g.C).T, dy.reshape(g.N, g.O, P)).reshape(dx.shape)
+    else:
+        wg, dyv = w.reshape(g.groups, Og, K), dy.reshape(g.N, g.groups, Og, P)
+        for n0, count in _image_blocks(g):
+            for grp in range(g.groups):
+                dcol = cp.ascontiguousarray(cp.matmul(wg[grp].T, cp.ascontiguousarray(dyv[n0:n0 + count, grp])))
+                m.col2im(dt, _shape(m, g), dcol.data.ptr, grp, n0, count, dx.data.ptr, stream)
+    return dx
+
+
+def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """conv2d's input gradient with x as its dy (the adjoint), plus the bias."""
+    fn = "conv_transpose2d_forward"
+    _require_cupy(fn, "x", x)
+    g = _checks.check_conv_transpose2d_forward(x, w, b, stride, padding, output_padding, groups, dilation)
+    if _compose.needs_taps(x, w, g):
+        return _compose.conv_transpose2d_taps(x, w, b, g)
+    cp, m, stream, dt = _ctx(x)
+    y = _conv2d_input_grad(g, _compose.pad_to(x, (g.OH, g.OW)), w, cp.empty((g.N, g.C, g.H, g.W), dtype=x.dtype))
+    if b is not None:
+        m.add_channel_bias(dt, g.N, g.C, g.H * g.W, b.data.ptr, y.data.ptr, stream)
+    return y
+
+
+def conv_transpose2d_backward(dy, x, w, stride=1, padding=0, output_padding=0, groups=1, dilation=1, bias=True,
+                              input_grad=True):
+    """conv2d(dy, w) and conv2d's weight gradient (i2dl.kernels.compose): the convolution's fast paths."""
+    return _compose.conv_transpose2d_backward(_sys.modules[__name__], dy, x, w, stride, padding, output_padding,
+                                              groups, dilation, bias, input_grad)
+
+
 def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
     fn = "max_pool2d_forward"
     _require_cupy(fn, "x", x)

@@ -43,6 +43,11 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
 template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
 
+// dx alone, W^T dY then col2im (no x, no dw): the forward of the transposed convolution, whose
+// input is dy here and whose output is dx (N, C, H, W) of the conv with shape s.
+template <typename T>
+void conv2d_input_grad(const Conv2dShape& s, const T* dy, const T* w, T* dx);
+
 }  // namespace i2dl
 
 // The CUDA launchers (csrc/cuda/): device pointers (CuPy's arr.data.ptr), `stream` a cudaStream_t

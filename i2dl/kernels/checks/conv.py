@@ -116,3 +116,64 @@ def check_conv2d_backward(dy, x, w, stride, padding, dilation, groups) -> Conv2d
     check_float_array(fn, "dy", dy, 4, like=x)
     check_shape(fn, "dy", dy, g.out_shape)
     return g
+
+
+# ------------------------------------------------------------------------------------------ transposed
+
+def conv_transpose2d_geometry(fn, x, w, b, stride, padding, output_padding, groups, dilation) -> Conv2dGeometry:
+    """x (N, Cin, H, W), w (Cin, Cout/groups, KH, KW), b (Cout,) or None. The transposed convolution is
+    the adjoint of the conv2d that maps its output (N, Cout, OH', OW') back to x's shape, with
+    OH' = (H - 1) S - 2P + D (KH - 1) + output_padding + 1: the geometry returned is that conv2d's
+    (its input the transposed output, its output x, grown by floor(output_padding / S) zero rows
+    where the output padding reaches that far: :func:`i2dl.kernels.compose.pad_to` and ``crop_to``)."""
+    check_float_array(fn, "x", x, 4)
+    check_float_array(fn, "w", w, 4, like=x)
+    if b is not None:
+        check_float_array(fn, "b", b, 1, like=x)
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
+    SH, SW = as_pair(fn, "stride", stride, 1)
+    PH, PW = as_pair(fn, "padding", padding, 0)
+    OPH, OPW = as_pair(fn, "output_padding", output_padding, 0)
+    DH, DW = as_pair(fn, "dilation", dilation, 1)
+    N, Cin, H, W = (int(v) for v in x.shape)
+    wc, Cog, KH, KW = (int(v) for v in w.shape)
+    if groups < 1:
+        raise ValueError(f"{fn}: argument 'groups' must be >= 1, got {groups}")
+    if Cin % groups:
+        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the input channels of 'x' ({Cin})")
+    if wc != Cin or Cog < 1 or KH < 1 or KW < 1:
+        raise ValueError(f"{fn}: argument 'w' must have shape (in_channels = {Cin}, out_channels/groups, KH, KW) with "
+                         f"a non-empty kernel, got {tuple(w.shape)}")
+    for name, op, s, d in (("height", OPH, SH, DH), ("width", OPW, SW, DW)):
+        if not (op < s or op < d):
+            raise ValueError(f"{fn}: argument 'output_padding' ({OPH}, {OPW}) must be smaller than either stride "
+                             f"({SH}, {SW}) or dilation ({DH}, {DW}) along the {name}")
+    OH = (H - 1) * SH - 2 * PH + DH * (KH - 1) + OPH + 1
+    OW = (W - 1) * SW - 2 * PW + DW * (KW - 1) + OPW + 1
+    if OH < 1 or OW < 1:
+        raise ValueError(f"{fn}: the output would be empty: argument 'x' {tuple(x.shape)} with stride ({SH}, {SW}), "
+                         f"padding ({PH}, {PW}), dilation ({DH}, {DW}) and the {KH}x{KW} kernel of 'w' gives "
+                         f"{OH}x{OW}")
+    if b is not None:
+        check_shape(fn, "b", b, (Cog * groups,))
+    g = _conv2d_geometry_checked(fn, _Shaped((N, Cog * groups, OH, OW)), _Shaped((Cin, Cog, KH, KW)), None,
+                                 (SH, SW), (PH, PW), (DH, DW), groups)
+    # An output_padding of a stride or more (allowed below the dilation) adds rows that the conv from the
+    # output reaches as floor(output_padding / stride) more rows of x: x is then zero-padded to them.
+    assert (g.OH, g.OW) == (H + OPH // SH, W + OPW // SW), (g, x.shape)
+    return g
+
+
+def check_conv_transpose2d_forward(x, w, b, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """-> the geometry of the adjoint conv2d; y has shape (g.N, g.C, g.H, g.W)."""
+    return conv_transpose2d_geometry("conv_transpose2d_forward", x, w, b, stride, padding, output_padding, groups,
+                                     dilation)
+
+
+def check_conv_transpose2d_backward(dy, x, w, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    fn = "conv_transpose2d_backward"
+    g = conv_transpose2d_geometry(fn, x, w, None, stride, padding, output_padding, groups, dilation)
+    check_float_array(fn, "dy", dy, 4, like=x)
+    check_shape(fn, "dy", dy, (g.N, g.C, g.H, g.W))
+    return g

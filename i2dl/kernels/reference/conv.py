@@ -12,9 +12,12 @@ Shapes: x (N, C, H, W), w (O, C/groups, KH, KW), b (O,) or None, y (N, O, OH, OW
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from ..checks import check_conv2d_backward, check_conv2d_forward
+from .. import compose
+from ..checks import check_conv2d_backward, check_conv2d_forward, check_conv_transpose2d_forward
 
 
 def _taps(x_pad, g, kh, kw):
@@ -82,3 +85,29 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
         dx = np.ascontiguousarray(col2im(dcols.reshape(g.N, g.C, g.KH, g.KW, g.OH, g.OW), g, x.dtype))
     db = dy.sum(axis=(0, 2, 3)) if bias else None
     return dx, np.ascontiguousarray(dw, dtype=x.dtype), db
+
+
+# ------------------------------------------------------------------------------------------ transposed
+
+def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed convolution (lecture §X: the "up-convolution" of FCNs and U-Net), the adjoint of
+    conv2d: every input pixel spreads its channels, weighted by the kernel, onto the output,
+
+        y_full[n, g Cog + o, i S + kh D, j S + kw D] += sum_c x[n, g Cg + c, i, j] w[g Cg + c, o, kh, kw]
+
+    then y = y_full cropped by the padding P on each side (and output_padding more rows/columns kept at
+    the bottom/right) + b[o]. x (N, Cin, H, W), w (Cin, Cout/groups, KH, KW) (PyTorch's layout),
+    b (Cout,) or None -> (N, Cout, (H - 1) S - 2P + D (KH - 1) + output_padding + 1, ...).
+    See ``i2dl.kernels.compose.conv_transpose2d_taps``."""
+    g = check_conv_transpose2d_forward(x, w, b, stride, padding, output_padding, groups, dilation)
+    return compose.conv_transpose2d_taps(x, w, b, g)
+
+
+def conv_transpose2d_backward(dy, x, w, stride=1, padding=0, output_padding=0, groups=1, dilation=1, bias=True,
+                              input_grad=True):
+    """The adjoint's adjoint: dx = conv2d(dy, w) (the same stride, padding, dilation and groups), dw from
+    conv2d's weight gradient with the roles of its input and output swapped (dy is that conv's input,
+    x its output gradient), db[o] = sum over (n, i, j) of dy. Returns (dx or None, dw, db or None).
+    See ``i2dl.kernels.compose.conv_transpose2d_backward``."""
+    return compose.conv_transpose2d_backward(sys.modules[__package__], dy, x, w, stride, padding, output_padding,
+                                             groups, dilation, bias, input_grad)

@@ -93,3 +93,66 @@ CONV2D = KernelSpec(
     samples=_conv_samples, call_forward=_conv_forward,
     backward_inputs=lambda a, saved, dy: {"dy": dy, "x": a["x"], "w": a["w"], "has_bias": a["b"] is not None},
     call_backward=_conv_backward, ranks={"x": 4, "w": 4, "b": 1, "dy": 4}, bad_inputs=_conv_bad)
+
+
+# ------------------------------------------------------------------------------------------ transposed
+
+def _convt_sample(rng, n, cin, h, w, cout, kh, kw, stride=1, padding=0, output_padding=0, dilation=1, groups=1,
+                  bias=True, desc=""):
+    pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
+    inputs = {"x": _rn(rng, n, cin, h, w), "w": _rn(rng, cin, cout // groups, kh, kw) / np.sqrt(cin // groups * kh * kw),
+              "b": _rn(rng, cout) if bias else None}
+    params = dict(stride=pair(stride), padding=pair(padding), output_padding=pair(output_padding),
+                  groups=groups, dilation=pair(dilation))
+    return Sample(inputs, params, desc)
+
+
+def _convt_samples(rng):
+    s = lambda *a, **k: _convt_sample(rng, *a, **k)  # noqa: E731
+    return [
+        s(2, 4, 5, 6, 3, 2, 2, stride=2, desc="U-Net's up-convolution: 2x2 stride 2"),
+        s(2, 3, 4, 4, 5, 3, 3, stride=2, padding=1, output_padding=1, desc="3x3 stride 2, padding 1, output_padding 1"),
+        s(1, 2, 5, 5, 2, 3, 3, desc="stride 1 (a full convolution), batch 1"),
+        s(2, 4, 4, 5, 6, 3, 2, stride=(2, 1), padding=(1, 0), groups=2, desc="groups 2, non-square"),
+        s(2, 3, 4, 4, 3, 3, 3, stride=1, padding=2, dilation=2, output_padding=1,
+          desc="dilation 2, output_padding 1 < dilation"),
+        s(2, 4, 3, 3, 4, 3, 3, stride=2, groups=4, bias=False, desc="depthwise-like, no bias"),
+        s(2, 5, 4, 4, 3, 1, 1, desc="1x1"),
+        s(2, 16, 6, 6, 8, 4, 4, stride=2, padding=1, desc="4x4 stride 2 padding 1 (DCGAN's up-sampling)"),
+        s(0, 3, 4, 4, 2, 2, 2, stride=2, desc="empty batch"),
+    ]
+
+
+def _convt_forward(k, a, p):
+    return k.conv_transpose2d_forward(a["x"], a["w"], a["b"], **p), None
+
+
+def _convt_backward(k, a, p):
+    dx, dw, db = k.conv_transpose2d_backward(a["dy"], a["x"], a["w"], bias=a["has_bias"], **p)
+    return {"x": dx, "w": dw, **({"b": db} if a["has_bias"] else {})}
+
+
+def _convt_bad():
+    def set_(**kv):
+        def m(a, p):
+            return {**a, **{k: v for k, v in kv.items() if k in a}}, {**p, **{k: v for k, v in kv.items() if k not in a}}
+        return m
+    return [
+        BadInput("output_padding not below stride or dilation", "forward", set_(output_padding=(2, 2)), ValueError,
+                 r"'output_padding' \(2, 2\) must be smaller than either stride"),
+        BadInput("w's first dim not the input channels", "forward",
+                 lambda a, p: ({**a, "w": np.zeros((a["x"].shape[1] + 1,) + a["w"].shape[1:])}, p), ValueError,
+                 r"'w' must have shape \(in_channels = \d+, out_channels/groups, KH, KW\)"),
+        BadInput("groups not dividing the input channels", "forward", set_(groups=3), ValueError,
+                 r"'groups' \(3\) must divide the input channels"),
+        BadInput("empty output", "forward", set_(padding=(9, 9)), ValueError, r"the output would be empty"),
+        BadInput("dy of the wrong shape", "backward", lambda a, p: ({**a, "dy": a["dy"][:, :, 1:].copy()}, p),
+                 ValueError, r"'dy' must have shape"),
+    ]
+
+
+CONV_TRANSPOSE2D = KernelSpec(
+    name="conv_transpose2d", forward="conv_transpose2d_forward", backward="conv_transpose2d_backward",
+    samples=_convt_samples, call_forward=_convt_forward,
+    backward_inputs=lambda a, saved, dy: {"dy": dy, "x": a["x"], "w": a["w"], "has_bias": a["b"] is not None},
+    call_backward=_convt_backward, ranks={"x": 4, "w": 4, "b": 1, "dy": 4}, bad_inputs=_convt_bad)
