@@ -38,8 +38,9 @@ I2DL_INLINE float exp_lanes(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const std::int32_t k = __builtin_bit_cast(std::int32_t, shifted) - 0x4B400000;  // n as an integer
-  const float e = p * __builtin_bit_cast(float, (k + 127) << 23);
+  // n as an integer, in unsigned arithmetic (a NaN's bits give any value; shifting a negative int is UB)
+  const std::uint32_t k = __builtin_bit_cast(std::uint32_t, shifted) - 0x4B400000u;
+  const float e = p * __builtin_bit_cast(float, (k + 127u) << 23);
   return x < -87.3f ? 0.0f : (x > 88.3f ? __builtin_inff() : e);
 }
 I2DL_INLINE double exp_lanes(double x) { return std::exp(x); }
