@@ -95,6 +95,29 @@ def _conv_transpose_case(name, xs, o, k, s, backward):
                 make, run, torch_run, flops=flops)
 
 
+def _upsample_case(mode, xs, scale, backward, align_corners=None):
+    N, C, H, W = xs
+    out = (N, C, H * scale, W * scale)
+    params = dict(size=None, scale_factor=float(scale), mode=mode, align_corners=align_corners)
+
+    def make():
+        rng = np.random.default_rng(0)
+        return {"x": rng.standard_normal(xs, dtype=np.float32), "dy": rng.standard_normal(out, dtype=np.float32)}
+
+    def run(kmod, a):
+        y = kmod.upsample2d_forward(a["x"], **params)
+        return (y, kmod.upsample2d_backward(a["dy"], xs, **params)) if backward else (y,)
+
+    def torch_run(torch, t):
+        y = torch.nn.functional.interpolate(t["x"], scale_factor=scale, mode=mode, align_corners=align_corners)
+        if backward:
+            y.backward(t["dy"])
+
+    traffic = 4.0 * (np.prod(xs) + np.prod(out)) * (2 if backward else 1)
+    return Case(f"upsample {mode} x{scale} {'fwd+bwd' if backward else 'fwd'}", "x".join(map(str, xs)), make, run,
+                torch_run, bytes=traffic)
+
+
 def _pool_case(kind, backward):
     xs = (64, 64, 32, 32)
 
@@ -215,6 +238,9 @@ def kernel_cases():
             cases.append(_conv_case(*spec, backward))
     for backward in (False, True):
         cases.append(_conv_transpose_case("U-Net up 2x2", (16, 128, 32, 32), 64, 2, 2, backward))
+    for mode in ("bilinear", "nearest"):
+        for backward in (False, True):
+            cases.append(_upsample_case(mode, (16, 64, 32, 32), 2, backward))
     for kind in ("max", "avg"):
         for backward in (False, True):
             cases.append(_pool_case(kind, backward))

@@ -575,6 +575,27 @@ def conv_lstm_cell_backward(dh1, dc1, x, h, c, weight, c1, gates, padding=(0, 0)
                                             bias, input_grad)
 
 
+def upsample2d_backward(dy, x_shape, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """The gather kernel over the inverted taps (CSR per axis, built here on the host)."""
+    import numpy as np
+    launch = _checks.check_upsample2d_backward(dy, x_shape, size, scale_factor, mode, align_corners)
+    _require_cupy("upsample2d_backward", "dy", dy)
+    cp, m, stream, dt = _ctx(dy)
+    a, sizes = launch.arrays, launch.sizes
+    inverse = {}
+    for axis, inputs in (("h", sizes["H"]), ("w", sizes["W"])):
+        index = cp.asnumpy(a[axis + "_index"]).reshape(-1)
+        entries = np.argsort(index, kind="stable")                      # increasing entry within an input
+        start = np.searchsorted(index[entries], np.arange(inputs + 1))
+        inverse[axis] = (cp.asarray(start.astype(np.int64)), cp.asarray(entries.astype(np.int64)))
+    dx = cp.empty(launch.outputs["dx"][0], dtype=dy.dtype)
+    m.upsample2d_backward(dtype=dt, dy=_ptr(dy), h_index=_ptr(a["h_index"]), h_weight=_ptr(a["h_weight"]),
+                          w_index=_ptr(a["w_index"]), w_weight=_ptr(a["w_weight"]), h_start=_ptr(inverse["h"][0]),
+                          h_entries=_ptr(inverse["h"][1]), w_start=_ptr(inverse["w"][0]),
+                          w_entries=_ptr(inverse["w"][1]), dx=_ptr(dx), stream=stream, **sizes)
+    return dx
+
+
 globals().update({name[len("check_"):]: _generated(name[len("check_"):]) for name, f in vars(_checks).items()
                   if name.startswith("check_") and getattr(f, "launches", False) is True
                   and name[len("check_"):] not in globals()})

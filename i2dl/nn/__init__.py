@@ -10,4 +10,5 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Los
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .recurrent import GRU, LSTM, RNN, ConvLSTM, ConvLSTMCell, GRUCell, LSTMCell, RNNCell
