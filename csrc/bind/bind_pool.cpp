@@ -141,7 +141,52 @@ static void global_avg_pool2d_backward(py::handle dy_, py::handle dx_) {
   });
 }
 
+// The bins of one axis, checked before a pointer is taken: int64, `count` of them, 0 <= start < end <= bound.
+static std::pair<const index_t*, const index_t*> bins(const char* fn, py::handle start_, py::handle end_,
+                                                      const char* start_name, const char* end_name, int64_t count,
+                                                      int64_t bound) {
+  py::array start = require_ndarray(start_, fn, start_name), end = require_ndarray(end_, fn, end_name);
+  require_index_array(start, fn, start_name, false);
+  require_index_array(end, fn, end_name, false);
+  require_count(start, fn, start_name, count);
+  require_count(end, fn, end_name, count);
+  const index_t *s = static_cast<const index_t*>(start.data()), *e = static_cast<const index_t*>(end.data());
+  for (int64_t i = 0; i < count; ++i)
+    if (!(0 <= s[i] && s[i] < e[i] && e[i] <= bound))
+      throw py::value_error(std::string(fn) + ": arguments '" + start_name + "' and '" + end_name + "' must give bins " +
+                            "inside [0, " + std::to_string(bound) + "), got [" + std::to_string(s[i]) + ", " +
+                            std::to_string(e[i]) + ") at " + std::to_string(i));
+  return {s, e};
+}
+
+template <bool Forward>
+static void adaptive_avg(py::handle in_, py::handle h_start, py::handle h_end, py::handle w_start, py::handle w_end,
+                         py::handle out_, int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  const char* fn = Forward ? "adaptive_avg_pool2d_forward" : "adaptive_avg_pool2d_backward";
+  const int64_t n_in = count_of(fn, "planes, H, W", {planes, H, W}), n_out = count_of(fn, "planes, OH, OW", {planes, OH, OW});
+  Arrays a{fn, require_float_count(in_, fn, Forward ? "x" : "dy", Forward ? n_in : n_out)};
+  auto out = a.get(out_, Forward ? "y" : "dx", Forward ? n_out : n_in, true);
+  if (!out) throw py::value_error(std::string(fn) + ": the output argument is required");
+  auto [hs, he] = bins(fn, h_start, h_end, "h_start", "h_end", OH, H);
+  auto [ws, we] = bins(fn, w_start, w_end, "w_start", "w_end", OW, W);
+  const AdaptiveBins b{planes, H, W, OH, OW, hs, he, ws, we};
+  with_float_type(a.x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* ip = ptr<T>(a.x);
+    T* op = mptr<T>(out);
+    ComputeScope scope;
+    if (Forward) i2dl::adaptive_avg_pool2d_forward<T>(b, ip, op);
+    else i2dl::adaptive_avg_pool2d_backward<T>(b, ip, op);
+  });
+}
+
 I2DL_BIND_FAMILY(pool) {
+  m.def("adaptive_avg_pool2d_forward", &adaptive_avg<true>, py::kw_only(), py::arg("x"), py::arg("h_start"),
+        py::arg("h_end"), py::arg("w_start"), py::arg("w_end"), py::arg("y"), py::arg("planes"), py::arg("H"),
+        py::arg("W"), py::arg("OH"), py::arg("OW"));
+  m.def("adaptive_avg_pool2d_backward", &adaptive_avg<false>, py::kw_only(), py::arg("dy"), py::arg("h_start"),
+        py::arg("h_end"), py::arg("w_start"), py::arg("w_end"), py::arg("dx"), py::arg("planes"), py::arg("H"),
+        py::arg("W"), py::arg("OH"), py::arg("OW"));
   m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("y"), py::arg("idx"), py::arg("kernel"),
         py::arg("stride"), py::arg("padding"));
   m.def("max_pool2d_backward", &max_pool2d_backward, py::arg("dy"), py::arg("idx"), py::arg("dx"));

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "i2dl/parallel.h"
+
 namespace i2dl {
 namespace detail {
 
@@ -285,6 +287,38 @@ void global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy,
   }
 }
 
+template <typename T>
+void adaptive_avg_pool2d_forward(const AdaptiveBins& b, const T* x, T* y) {
+#pragma omp parallel for schedule(static) if (b.planes * b.H * b.W >= kParallelFrom)
+  for (index_t p = 0; p < b.planes; ++p) {
+    const T* plane = x + p * b.H * b.W;
+    T* out = y + p * b.OH * b.OW;
+    for (index_t i = 0; i < b.OH; ++i)
+      for (index_t j = 0; j < b.OW; ++j) {
+        T acc = T(0);
+        for (index_t h = b.h_start[i]; h < b.h_end[i]; ++h)
+          for (index_t w = b.w_start[j]; w < b.w_end[j]; ++w) acc += plane[h * b.W + w];
+        out[i * b.OW + j] = acc / T((b.h_end[i] - b.h_start[i]) * (b.w_end[j] - b.w_start[j]));
+      }
+  }
+}
+
+template <typename T>
+void adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx) {
+#pragma omp parallel for schedule(static) if (b.planes * b.H * b.W >= kParallelFrom)
+  for (index_t p = 0; p < b.planes; ++p) {
+    T* plane = dx + p * b.H * b.W;
+    const T* g = dy + p * b.OH * b.OW;
+    std::fill(plane, plane + b.H * b.W, T(0));
+    for (index_t i = 0; i < b.OH; ++i)
+      for (index_t j = 0; j < b.OW; ++j) {
+        const T share = g[i * b.OW + j] / T((b.h_end[i] - b.h_start[i]) * (b.w_end[j] - b.w_start[j]));
+        for (index_t h = b.h_start[i]; h < b.h_end[i]; ++h)
+          for (index_t w = b.w_start[j]; w < b.w_end[j]; ++w) plane[h * b.W + w] += share;
+      }
+  }
+}
+
 #define I2DL_POOL_INSTANTIATE(T)                                                                        \
   template void max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, std::int64_t*);                 \
   template bool max_pool2d_backward<T>(const Pool2dShape&, const T*, const std::int64_t*, T*);          \
@@ -293,5 +327,10 @@ void global_avg_pool2d_backward(index_t planes, index_t plane_size, const T* dy,
   template void global_avg_pool2d_forward<T>(index_t, index_t, const T*, T*);                           \
   template void global_avg_pool2d_backward<T>(index_t, index_t, const T*, T*);
 I2DL_FOR_FLOATS(I2DL_POOL_INSTANTIATE)
+
+#define I2DL_ADAPTIVE_INSTANTIATE(T)                                                        \
+  template void adaptive_avg_pool2d_forward<T>(const AdaptiveBins&, const T*, T*);          \
+  template void adaptive_avg_pool2d_backward<T>(const AdaptiveBins&, const T*, T*);
+I2DL_FOR_FLOATS(I2DL_ADAPTIVE_INSTANTIATE)
 
 }  // namespace i2dl

@@ -134,7 +134,49 @@ std::string global_avg_pool2d_backward(index_t planes, index_t plane_size, const
                 plane_size, dy, dx);
 }
 
+template <typename T>
+__global__ void adaptive_avg_forward_kernel(AdaptiveBins b, const T* x, T* y) {
+  I2DL_GRID_STRIDE(e, b.planes * b.OH * b.OW) {
+    const index_t j = e % b.OW, i = (e / b.OW) % b.OH, p = e / (b.OW * b.OH);
+    const T* plane = x + p * b.H * b.W;
+    T acc = T(0);
+    for (index_t h = b.h_start[i]; h < b.h_end[i]; ++h)
+      for (index_t w = b.w_start[j]; w < b.w_end[j]; ++w) acc += plane[h * b.W + w];
+    y[e] = acc / T((b.h_end[i] - b.h_start[i]) * (b.w_end[j] - b.w_start[j]));
+  }
+}
+
+// One thread per input element, gathering over the outputs whose bins hold it (no atomics).
+template <typename T>
+__global__ void adaptive_avg_backward_kernel(AdaptiveBins b, const T* dy, T* dx) {
+  I2DL_GRID_STRIDE(e, b.planes * b.H * b.W) {
+    const index_t w = e % b.W, h = (e / b.W) % b.H, p = e / (b.W * b.H);
+    const T* g = dy + p * b.OH * b.OW;
+    T acc = T(0);
+    for (index_t i = 0; i < b.OH; ++i) {
+      if (h < b.h_start[i] || h >= b.h_end[i]) continue;
+      for (index_t j = 0; j < b.OW; ++j)
+        if (w >= b.w_start[j] && w < b.w_end[j])
+          acc += g[i * b.OW + j] / T((b.h_end[i] - b.h_start[i]) * (b.w_end[j] - b.w_start[j]));
+    }
+    dx[e] = acc;
+  }
+}
+
+template <typename T>
+std::string adaptive_avg_pool2d_forward(const AdaptiveBins& b, const T* x, T* y, void* stream) {
+  return launch("adaptive_avg_pool2d_forward", b.planes * b.OH * b.OW, adaptive_avg_forward_kernel<T>, stream, b, x, y);
+}
+
+template <typename T>
+std::string adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx, void* stream) {
+  return launch("adaptive_avg_pool2d_backward", b.planes * b.H * b.W, adaptive_avg_backward_kernel<T>, stream, b, dy,
+                dx);
+}
+
 #define I2DL_INSTANTIATE(T)                                                                                  \
+  template std::string adaptive_avg_pool2d_forward<T>(const AdaptiveBins&, const T*, T*, void*);             \
+  template std::string adaptive_avg_pool2d_backward<T>(const AdaptiveBins&, const T*, T*, void*);            \
   template std::string max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, std::int64_t*, void*);        \
   template std::string max_pool2d_backward<T>(const Pool2dShape&, const T*, const std::int64_t*, T*, void*); \
   template std::string avg_pool2d_forward<T>(const Pool2dShape&, const T*, T*, void*);                       \

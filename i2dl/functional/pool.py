@@ -78,3 +78,34 @@ def global_avg_pool2d(x):
     >>> F.global_avg_pool2d(i2dl.ones(2, 3, 5, 5)).shape
     (2, 3, 1, 1)"""
     return GlobalAvgPool2dFunction.apply(x)
+
+
+class AdaptiveAvgPool2dFunction(Function):
+    @staticmethod
+    def forward(ctx, x, output_size=(1, 1)):
+        x = contiguous_array(x)
+        ctx.k = kernels.for_array(x)
+        ctx.x_shape = x.shape
+        if tuple(output_size) == (1, 1):  # the global average: its own (faster) kernel, the same bins
+            return ctx.k.global_avg_pool2d_forward(x)
+        return ctx.k.adaptive_avg_pool2d_forward(x, output_size)
+
+    @staticmethod
+    def backward(ctx, g):
+        if g.shape[2:] == (1, 1):
+            return ctx.k.global_avg_pool2d_backward(contiguous_array(g), ctx.x_shape)
+        return ctx.k.adaptive_avg_pool2d_backward(contiguous_array(g), ctx.x_shape)
+
+
+def adaptive_avg_pool2d(x, output_size):
+    """Average pooling to a given output size (OH, OW) (an int: square; None keeps that dim): output (i, j)
+    is the mean over rows floor(i H / OH) .. ceil((i + 1) H / OH) - 1 and the same for the columns
+    (PyTorch's bins). (N, C, H, W) -> (N, C, OH, OW). Reference:
+    ``i2dl.kernels.reference.adaptive_avg_pool2d_forward``.
+
+    >>> F.adaptive_avg_pool2d(i2dl.ones(2, 3, 7, 5), (3, 2)).shape
+    (2, 3, 3, 2)"""
+    items = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(items) == 2 and x.ndim == 4:
+        items = tuple(int(x.shape[2 + i]) if v is None else v for i, v in enumerate(items))
+    return AdaptiveAvgPool2dFunction.apply(x, output_size=items)

@@ -6,8 +6,11 @@ from . import checkpoint
 from .lenet import DigitsCNN, LeNet5
 from .mlp import MLP
 from .recurrent import RowSequenceClassifier
+from .resnet import CifarResNet, ResNet, resnet18, resnet20, resnet34, resnet50
+from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
-MODELS = {"LeNet5": LeNet5, "DigitsCNN": DigitsCNN, "MLP": MLP, "RowSequenceClassifier": RowSequenceClassifier}
+MODELS = {"LeNet5": LeNet5, "DigitsCNN": DigitsCNN, "MLP": MLP, "RowSequenceClassifier": RowSequenceClassifier,
+          "ResNet": ResNet, "CifarResNet": CifarResNet, "VGG": VGG}
 
 
 def save(model, path, **extra):

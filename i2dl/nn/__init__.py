@@ -9,6 +9,6 @@ from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss, MultiMarginLoss
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
-from .pool import AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from .pool import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .recurrent import GRU, LSTM, RNN, ConvLSTM, ConvLSTMCell, GRUCell, LSTMCell, RNNCell

@@ -12,6 +12,10 @@ class ReLU(Module):
 
     >>> nn.ReLU()(i2dl.tensor([-1.0, 2.0])).tolist()
     [0.0, 2.0]"""
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace  # PyTorch's argument; the result is always a new tensor (autograd needs x)
+
     def forward(self, x):
         return F.relu(x)
 

@@ -9,7 +9,7 @@ from .module import Module
 class Dropout(Module):
     """Inverted dropout in training, identity in eval."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         check_real("Dropout", "p", p)
         if not 0.0 <= p < 1.0:

@@ -165,11 +165,18 @@ class Module:
     def state_dict(self):
         """Name -> NumPy array copy, for parameters and buffers (PyTorch's naming)."""
         state = OrderedDict()
-        for name, p in self.named_parameters():
-            state[name] = np.array(p.numpy(), copy=True)
-        for name, b in self.named_buffers():
-            state[name] = np.array(b.get() if hasattr(b, "get") else b, copy=True)
+        self._fill_state(state, "")
         return state
+
+    def _fill_state(self, state, prefix):
+        """PyTorch's order: a module's own parameters, then its buffers, then each submodule's in turn."""
+        for name, p in self._parameters.items():
+            state[prefix + name] = np.array(p.numpy(), copy=True)
+        for name, b in self._buffers.items():
+            if b is not None:
+                state[prefix + name] = np.array(b.get() if hasattr(b, "get") else b, copy=True)
+        for name, m in self._modules.items():
+            m._fill_state(state, prefix + name + ".")
 
     def load_state_dict(self, state, strict: bool = True):
         """Copies arrays into the parameters and buffers. Raises KeyError naming missing and

@@ -41,3 +41,21 @@ class GlobalAvgPool2d(Module):
     (2, 3, 1, 1)"""
     def forward(self, x):
         return F.global_avg_pool2d(x)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to ``output_size`` (int, pair, None entries keep that dim), PyTorch's bins; see
+    :func:`i2dl.functional.adaptive_avg_pool2d`.
+
+    >>> nn.AdaptiveAvgPool2d((7, 7))(i2dl.randn(1, 4, 2, 2)).shape
+    (1, 4, 7, 7)"""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

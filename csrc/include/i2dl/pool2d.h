@@ -26,6 +26,19 @@ template <typename T>
 void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx);
 
 // y[n,c] = mean over H*W; dx[n,c,h,w] = dy[n,c] / (H*W).
+// Adaptive average pooling: output (i, j) of each plane is the mean of rows [h_start[i], h_end[i]) and
+// columns [w_start[j], w_end[j]) (the bins computed by i2dl/kernels/checks/pool.py).
+struct AdaptiveBins {
+  index_t planes, H, W, OH, OW;
+  const index_t *h_start, *h_end, *w_start, *w_end;
+};
+template <typename T>
+void adaptive_avg_pool2d_forward(const AdaptiveBins& b, const T* x, T* y);
+// dx: each dy divided by its bin's size, added over the bin (one plane per thread: the same sums at any
+// thread count).
+template <typename T>
+void adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx);
+
 template <typename T>
 void global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y);
 template <typename T>
@@ -46,6 +59,10 @@ template <typename T>
 std::string avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, void* stream);
 template <typename T>
 std::string avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, void* stream);
+template <typename T>
+std::string adaptive_avg_pool2d_forward(const AdaptiveBins& b, const T* x, T* y, void* stream);
+template <typename T>
+std::string adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx, void* stream);
 template <typename T>
 std::string global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y, void* stream);
 template <typename T>

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import NamedTuple, Tuple
 
-from .core import as_pair, check_float_array, check_index_array, check_padded_fits, check_shape, check_x_shape
+import numpy as np
+
+from .core import (Launch, as_pair, check_float_array, check_index_array, check_padded_fits, check_shape,
+                   check_x_shape, launches)
 
 
 class Pool2dGeometry(NamedTuple):
@@ -99,3 +102,57 @@ def check_global_avg_pool2d_backward(dy, x_shape) -> Tuple[int, int, int, int]:
     N, C, H, W = check_x_shape(fn, x_shape)
     check_shape(fn, "dy", dy, (N, C, 1, 1))
     return N, C, H, W
+
+
+# ------------------------------------------------------------------------------------------ adaptive
+
+def adaptive_bins(I, O):
+    """PyTorch's bins of an adaptive pool along one axis: output o pools [floor(o I / O), ceil((o + 1) I / O))
+    -> (start (O,), end (O,)) int64."""
+    o = np.arange(O, dtype=np.int64)
+    return (o * I) // O, -((-(o + 1) * I) // O)
+
+
+def _adaptive(fn, N, C, H, W, output_size, like):
+    from .core import _is_int
+    items = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(items) != 2 or not all(v is None or _is_int(v) for v in items):
+        raise TypeError(f"{fn}: argument 'output_size' must be an int, None or a pair of them, got {output_size!r}")
+    OH, OW = (H if items[0] is None else int(items[0])), (W if items[1] is None else int(items[1]))
+    if OH < 1 or OW < 1 or OH > 2 ** 31 - 1 or OW > 2 ** 31 - 1:
+        raise ValueError(f"{fn}: argument 'output_size' must give 1 to 2**31 - 1 outputs per side, got {output_size!r}")
+    if H < 1 or W < 1:
+        raise ValueError(f"{fn}: argument 'x' must have non-empty planes, got {(N, C, H, W)}")
+    if max(N, 1) * max(C, 1) * OH * OW > 2 ** 62:
+        raise ValueError(f"{fn}: argument 'output_size' gives an output ({N}, {C}, {OH}, {OW}) of more than 2**62 "
+                         f"elements")
+    hs, he = adaptive_bins(H, OH)
+    ws, we = adaptive_bins(W, OW)
+    bins = {"h_start": hs, "h_end": he, "w_start": ws, "w_end": we}
+    if not isinstance(like, np.ndarray):
+        import cupy
+        bins = {k: cupy.asarray(v) for k, v in bins.items()}
+    return bins, {"planes": N * C, "H": H, "W": W, "OH": OH, "OW": OW}
+
+
+@launches
+def check_adaptive_avg_pool2d_forward(x, output_size):
+    """x (N, C, H, W) -> y (N, C, OH, OW), each output the mean of its bin (PyTorch's adaptive bins)."""
+    fn = "adaptive_avg_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    N, C, H, W = (int(v) for v in x.shape)
+    bins, sizes = _adaptive(fn, N, C, H, W, output_size, x)
+    return Launch({"x": x, **bins}, {"y": ((N, C, sizes["OH"], sizes["OW"]), x.dtype)}, sizes, ("y",))
+
+
+@launches
+def check_adaptive_avg_pool2d_backward(dy, x_shape):
+    """dy (N, C, OH, OW), the input's shape -> dx: each output's gradient spread evenly over its bin."""
+    fn = "adaptive_avg_pool2d_backward"
+    N, C, H, W = check_x_shape(fn, x_shape)
+    check_float_array(fn, "dy", dy, 4)
+    if int(dy.shape[0]) != N or int(dy.shape[1]) != C:
+        raise ValueError(f"{fn}: argument 'dy' must have the batch and channels of 'x_shape' {tuple(x_shape)}, got "
+                         f"{tuple(dy.shape)}")
+    bins, sizes = _adaptive(fn, N, C, H, W, (int(dy.shape[2]), int(dy.shape[3])), dy)
+    return Launch({"dy": dy, **bins}, {"dx": ((N, C, H, W), dy.dtype)}, sizes, ("dx",))

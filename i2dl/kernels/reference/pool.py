@@ -7,14 +7,16 @@ Output size per spatial dim: ``floor((N + 2P - K) / S) + 1``; padding at most ha
   dx[n, c].flat[idx] += dy.
 * average: y = (1 / (KH*KW)) * sum over the window, padding counted as zeros (PyTorch's default
   ``count_include_pad=True``); dx spreads each dy / (KH*KW) back over its window.
+* adaptive average: the bins of an output size (PyTorch's rule, in adaptive_avg_pool2d_forward);
 * global average: y[n, c] = mean over H*W, shape (N, C, 1, 1).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..checks import (check_avg_pool2d_backward, check_avg_pool2d_forward, check_global_avg_pool2d_backward,
-                      check_global_avg_pool2d_forward, check_max_pool2d_backward, check_max_pool2d_forward)
+from ..checks import (check_adaptive_avg_pool2d_backward, check_adaptive_avg_pool2d_forward, check_avg_pool2d_backward,
+                      check_avg_pool2d_forward, check_global_avg_pool2d_backward, check_global_avg_pool2d_forward,
+                      check_max_pool2d_backward, check_max_pool2d_forward)
 
 
 def _windows(x_pad, g):
@@ -70,3 +72,30 @@ def global_avg_pool2d_forward(x):
 def global_avg_pool2d_backward(dy, x_shape):
     N, C, H, W = check_global_avg_pool2d_backward(dy, x_shape)
     return np.ascontiguousarray(np.broadcast_to(dy / (H * W), (N, C, H, W)))
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    """y[n, c, i, j] = the mean of x[n, c, h0:h1, w0:w1] over the bin of (i, j): h0 = floor(i H / OH),
+    h1 = ceil((i + 1) H / OH), and likewise along the width (PyTorch's adaptive bins, which may overlap
+    or, when OH > H, repeat rows). AdaptiveAvgPool2d((1, 1)) is the global average."""
+    launch = check_adaptive_avg_pool2d_forward(x, output_size)
+    b, (N, C, OH, OW) = launch.arrays, launch.outputs["y"][0]
+    x64, y = x.astype(np.float64), np.zeros((N, C, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            cell = x64[:, :, b["h_start"][i]:b["h_end"][i], b["w_start"][j]:b["w_end"][j]]
+            y[:, :, i, j] = cell.sum(axis=(2, 3)) / (cell.shape[2] * cell.shape[3])
+    return y.astype(x.dtype)
+
+
+def adaptive_avg_pool2d_backward(dy, x_shape):
+    """dx: each output's gradient divided by its bin's size, added to every element of the bin."""
+    launch = check_adaptive_avg_pool2d_backward(dy, x_shape)
+    b = launch.arrays
+    dx = np.zeros(launch.outputs["dx"][0])
+    dy64 = dy.astype(np.float64)
+    for i in range(dy.shape[2]):
+        for j in range(dy.shape[3]):
+            h0, h1, w0, w1 = b["h_start"][i], b["h_end"][i], b["w_start"][j], b["w_end"][j]
+            dx[:, :, h0:h1, w0:w1] += (dy64[:, :, i, j] / ((h1 - h0) * (w1 - w0)))[:, :, None, None]
+    return dx.astype(dy.dtype)

@@ -83,3 +83,27 @@ GLOBAL_AVG_POOL2D = KernelSpec(
     bad_inputs=lambda: [BadInput("dy not (N, C, 1, 1)", "backward",
                                  lambda a, p: ({**a, "dy": np.zeros(a["x_shape"], a["dy"].dtype)}, p),
                                  ValueError, r"'dy' must have shape")])
+
+
+def _adaptive_samples(rng):
+    def s(shape, out, desc):
+        return Sample({"x": _rn(rng, *shape)}, {"output_size": out}, desc)
+    return [s((2, 3, 7, 5), (3, 2), "bins of unequal sizes (7 -> 3, 5 -> 2)"), s((2, 2, 6, 6), (1, 1), "global"),
+            s((1, 2, 2, 3), (7, 7), "more outputs than inputs (VGG's 7x7 on a 2x3 map)"),
+            s((2, 3, 8, 8), (4, 4), "even 2x2 bins"), s((2, 2, 5, 9), (5, None), "None keeps the height"),
+            s((0, 3, 4, 4), (2, 2), "empty batch")]
+
+
+ADAPTIVE_AVG_POOL2D = KernelSpec(
+    name="adaptive_avg_pool2d", forward="adaptive_avg_pool2d_forward", backward="adaptive_avg_pool2d_backward",
+    samples=_adaptive_samples, call_forward=lambda k, a, p: (k.adaptive_avg_pool2d_forward(a["x"], **p), None),
+    backward_inputs=lambda a, saved, dy: {"dy": dy, "x_shape": a["x"].shape},
+    call_backward=lambda k, a, p: {"x": k.adaptive_avg_pool2d_backward(a["dy"], a["x_shape"])},
+    ranks={"x": 4, "dy": 4}, backward_anchor="dy",
+    bad_inputs=lambda: [
+        BadInput("output_size 0", "forward", lambda a, p: (a, {"output_size": (0, 2)}), ValueError,
+                 r"argument 'output_size' must give 1 to 2\*\*31 - 1 outputs per side"),
+        BadInput("output_size a string", "forward", lambda a, p: (a, {"output_size": "7"}), TypeError,
+                 r"argument 'output_size' must be an int, None or a pair"),
+        BadInput("dy of other channels", "backward", lambda a, p: ({**a, "dy": a["dy"][:, :1].copy()}, p),
+                 ValueError, r"argument 'dy' must have the batch and channels of 'x_shape'")])
