@@ -32,14 +32,19 @@ class Conv2dGeometry(NamedTuple):
         return (self.N, self.O, self.OH, self.OW)
 
 
-def conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
-    """Validates conv2d arguments; output size floor((N + 2P - D(F-1) - 1)/S) + 1 per spatial dim."""
+def _conv_arrays(fn, x, w, b, groups):
+    """x and w 4-D float arrays of one dtype, b 1-D or None, groups an int (conv2d's and its transpose's)."""
     check_float_array(fn, "x", x, 4)
     check_float_array(fn, "w", w, 4, like=x)
     if b is not None:
         check_float_array(fn, "b", b, 1, like=x)
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
         raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
+
+
+def conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
+    """Validates conv2d arguments; output size floor((N + 2P - D(F-1) - 1)/S) + 1 per spatial dim."""
+    _conv_arrays(fn, x, w, b, groups)
     try:  # the shape rules depend on shapes and parameters only: remembered per combination
         return _conv2d_shapes(fn, tuple(x.shape), tuple(w.shape), None if b is None else tuple(b.shape),
                               _hashable(stride), _hashable(padding), _hashable(dilation), groups)
@@ -126,12 +131,7 @@ def conv_transpose2d_geometry(fn, x, w, b, stride, padding, output_padding, grou
     OH' = (H - 1) S - 2P + D (KH - 1) + output_padding + 1: the geometry returned is that conv2d's
     (its input the transposed output, its output x, grown by floor(output_padding / S) zero rows
     where the output padding reaches that far: :func:`i2dl.kernels.compose.pad_to` and ``crop_to``)."""
-    check_float_array(fn, "x", x, 4)
-    check_float_array(fn, "w", w, 4, like=x)
-    if b is not None:
-        check_float_array(fn, "b", b, 1, like=x)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
-        raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
+    _conv_arrays(fn, x, w, b, groups)
     SH, SW = as_pair(fn, "stride", stride, 1)
     PH, PW = as_pair(fn, "padding", padding, 0)
     OPH, OPW = as_pair(fn, "output_padding", output_padding, 0)
