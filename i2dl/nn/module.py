@@ -73,10 +73,31 @@ class Module:
     def named_children(self):
         return iter(self._modules.items())
 
-    def named_modules(self, prefix=""):
+    def add_module(self, name, module):
+        """Registers ``module`` (or None) as the child ``name``, as assigning the attribute does."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: argument 'name' must be a non-empty string without '.', got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: argument 'module' must be a Module or None, got {type(module).__name__}")
+        if module is None:
+            self._modules.pop(name, None)
+            object.__setattr__(self, name, None)
+        else:
+            setattr(self, name, module)
+
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for self and every submodule, depth first; a module reached twice is listed once
+        unless ``remove_duplicate`` is False (PyTorch's arguments)."""
+        if isinstance(memo, str):  # named_modules("prefix"), the older positional use
+            memo, prefix = None, memo
+        memo = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
-            yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+            yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
