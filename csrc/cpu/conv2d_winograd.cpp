@@ -402,9 +402,16 @@ bool winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
 // 1.68/2.88; but 32x128x14x14 -> 128 12.2/24.1 vs 9.9/18.9 and 32x64x16x16 -> 64 7.0/14.7 vs 3.3/6.5.
 constexpr index_t kWinogradMinOutput = 12;
 
+// The filters are transformed on every call (36 values for each 3x3 filter) and each transformed value
+// then multiplies one column per 4x4 output tile: with fewer tiles than about half the channels the
+// 36 GEMMs are too thin to pay for it. Measured at batch 1 (ResNet-18's stages at 224 px, 2 threads):
+// 128 channels on 28x28 (49 tiles) ran Winograd at 55 GFLOP/s and 256 on 14x14 (16 tiles) at 17,
+// where im2col runs at about 150; 64 channels on 56x56 (196 tiles) kept Winograd's 171.
 bool uses_winograd(const Conv2dShape& s) {
+  const index_t tiles = s.N * ((s.OH + 3) / 4) * ((s.OW + 3) / 4);
   return s.KH == 3 && s.KW == 3 && s.SH == 1 && s.SW == 1 && s.DH == 1 && s.DW == 1 && s.groups == 1 &&
-         s.C >= 16 && s.O >= 16 && s.OH >= kWinogradMinOutput && s.OW >= kWinogradMinOutput;
+         s.C >= 16 && s.O >= 16 && s.OH >= kWinogradMinOutput && s.OW >= kWinogradMinOutput &&
+         2 * tiles >= std::max(s.C, s.O);
 }
 
 bool uses_winograd_input_grad(const Conv2dShape& s) { return uses_winograd(s) && s.PH <= 2 && s.PW <= 2; }
