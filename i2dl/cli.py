@@ -24,9 +24,10 @@ def main(argv=None) -> int:
     p_train.add_argument("--batch-size", type=int, default=None)
     p_train.add_argument("--lr", type=float, default=None)
     p_train.add_argument("--seed", type=int, default=0)
-    p_train.add_argument("--model", default="lenet", choices=["lenet", "lenet-bn", "mlp", "lstm"],
+    p_train.add_argument("--model", default="lenet", choices=["lenet", "lenet-bn", "mlp", "lstm", "unet"],
                          help="lenet: the digits CNN; lenet-bn: with batch norm after each conv; mlp; lstm: an LSTM "
-                              "reading each image row by row (8 steps of 8 pixels; Adam, gradients clipped at norm 1)")
+                              "reading each image row by row (8 steps of 8 pixels; Adam, gradients clipped at norm 1); "
+                              "unet: a U-Net segmenting generated shapes on noise (reports the test mean IoU)")
     p_train.add_argument("--optimizer", default=None, choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"],
                          help="default sgd (adam for lstm). sgd: momentum 0.9, weight decay 1e-4; adam, adamw (weight decay 1e-2): lr 2e-3; "
                               "rmsprop: lr 1e-3; adagrad: lr 2e-2")

@@ -171,9 +171,21 @@ def _one_hot(labels, classes, dtype, xp):
 
 def cross_entropy(input, target, reduction="mean"):
     """Cross-entropy of logits ``input`` (N, C) against integer labels (N,) or class
-    probabilities (N, C)."""
+    probabilities (N, C); or, per position as PyTorch's, logits (N, C, d1, ...) against labels
+    (N, d1, ...) (segmentation: a label per pixel), the mean then over every position."""
     fn = "cross_entropy"
     _check_reduction(fn, reduction)
+    if input.ndim > 2:
+        tdata = xp_of(input.data).asarray(target.data if isinstance(target, Tensor) else target)
+        want = (input.shape[0],) + tuple(input.shape[2:])
+        if tdata.dtype.kind not in "iu" or tuple(tdata.shape) != want:
+            raise ValueError(f"{fn}: argument 'target' must hold integer labels of shape {want} for logits of shape "
+                             f"{tuple(input.shape)}, got {tdata.dtype} {tuple(tdata.shape)}")
+        C = input.shape[1]
+        axes = (0,) + tuple(range(2, input.ndim)) + (1,)
+        rows = input.permute(*axes).reshape(-1, C).contiguous()
+        loss = cross_entropy(rows, tdata.reshape(-1), reduction)
+        return loss if reduction != "none" else loss.reshape(*want)
     if input.ndim != 2:
         raise ValueError(f"{fn}: argument 'input' must be 2-D logits (N, C), got shape {tuple(input.shape)}")
     tdata = target.data if isinstance(target, Tensor) else target

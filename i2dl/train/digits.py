@@ -46,6 +46,9 @@ def build(name):
 
 
 def main(args) -> int:
+    if args.model == "unet":  # segmentation of the generated shapes: its own data and metric
+        from .segmentation import main as segmentation_main
+        return segmentation_main(args)
     cfg = dict(DEFAULTS[args.model])
     device = getattr(args, "device", "cpu")
     if device == "cuda":

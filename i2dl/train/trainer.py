@@ -24,7 +24,7 @@ def evaluate(model, loader, loss_fn=F.cross_entropy, device="cpu"):
         logits = model(x)
         total_loss += loss_fn(logits, y, reduction="sum").item()
         correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
-        count += len(y)
+        count += y.numel()  # labels: one per image, or one per pixel (segmentation)
     model.train(was_training)
     return total_loss / max(count, 1), correct / max(count, 1)
 
@@ -45,7 +45,7 @@ def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", prog
         if max_grad_norm is not None:
             clip_grad_norm_(model.parameters(), max_grad_norm)
         optimizer.step()
-        n = len(y)
+        n = y.numel()  # the loss is the mean over every label (per image, or per pixel)
         total_loss += loss.item() * n
         correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
         count += n

@@ -96,3 +96,14 @@ def test_cli_lstm_reads_the_digits_row_by_row(tmp_path, capsys):
     assert meta["model"] == "RowSequenceClassifier" and meta["optimizer"] == "adam" and meta["max_grad_norm"] == 1.0
     model = models.load(tmp_path / "lstm")
     assert model(i2dl.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
+def test_cli_unet_segments_the_generated_shapes(tmp_path, capsys):
+    from i2dl.cli import main
+    assert main(["train", "--model", "unet", "--out", str(tmp_path / "unet")]) == 0
+    out = capsys.readouterr().out
+    line = [l for l in out.splitlines() if l.startswith("test mean IoU: ")]
+    assert line and float(line[-1].split()[-1]) >= 0.9
+    meta = models.read_metadata(tmp_path / "unet")
+    assert meta["model"] == "UNet" and meta["test_mean_iou"] >= 0.9
+    assert models.load(tmp_path / "unet")(i2dl.zeros(1, 1, 32, 32)).shape == (1, 3, 32, 32)

@@ -82,3 +82,27 @@ def test_checkpoint_round_trip_of_a_zoo_model(tmp_path):
     x = i2dl.randn(1, 3, 32, 32)
     with i2dl.no_grad():
         np.testing.assert_array_equal(again(x).data, m(x).data)
+
+
+def test_cross_entropy_per_pixel_matches_torch():
+    rng = np.random.default_rng(3)
+    z, y = rng.standard_normal((2, 3, 4, 5)), rng.integers(0, 3, (2, 4, 5))
+    tz, iz = torch.from_numpy(z).requires_grad_(), i2dl.tensor(z, requires_grad=True)
+    for reduction in ("mean", "sum"):
+        tz.grad, iz.grad = None, None
+        tl = torch.nn.functional.cross_entropy(tz, torch.from_numpy(y), reduction=reduction)
+        il = F.cross_entropy(iz, y, reduction=reduction)
+        tl.backward()
+        il.backward()
+        assert abs(il.item() - tl.item()) <= 1e-12 * abs(tl.item())
+        np.testing.assert_allclose(iz.grad, tz.grad.numpy(), rtol=1e-12, atol=1e-14)
+    per = F.cross_entropy(iz, y, reduction="none")
+    assert per.shape == (2, 4, 5)
+    with pytest.raises(ValueError, match=r"cross_entropy: argument 'target' must hold integer labels of shape \(2, 4, 5\)"):
+        F.cross_entropy(iz, y[:, :2])
+
+
+def test_unet_keeps_the_size_and_its_up_convolutions_halve_the_channels():
+    m = M.UNet(in_channels=1, num_classes=2, base=4, depth=3)
+    assert m(i2dl.randn(1, 1, 16, 16)).shape == (1, 2, 16, 16)
+    assert [u.out_channels for u in m.up] == [16, 8, 4]
