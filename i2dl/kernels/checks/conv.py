@@ -42,6 +42,13 @@ def _conv_arrays(fn, x, w, b, groups):
         raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
 
 
+def _check_groups(fn, groups, C):
+    if groups < 1:
+        raise ValueError(f"{fn}: argument 'groups' must be >= 1, got {groups}")
+    if C % groups:
+        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the input channels of 'x' ({C})")
+
+
 def conv2d_geometry(fn, x, w, b, stride, padding, dilation, groups) -> Conv2dGeometry:
     """Validates conv2d arguments; output size floor((N + 2P - D(F-1) - 1)/S) + 1 per spatial dim."""
     _conv_arrays(fn, x, w, b, groups)
@@ -81,10 +88,7 @@ def _conv2d_geometry_checked(fn, x, w, b, stride, padding, dilation, groups) -> 
         raise TypeError(f"{fn}: argument 'groups' must be an int, got {groups!r}")
     N, C, H, W = (int(v) for v in x.shape)
     O, Cg, KH, KW = (int(v) for v in w.shape)
-    if groups < 1:
-        raise ValueError(f"{fn}: argument 'groups' must be >= 1, got {groups}")
-    if C % groups:
-        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the input channels of 'x' ({C})")
+    _check_groups(fn, groups, C)
     if O % groups:
         raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the output channels of 'w' ({O})")
     if Cg != C // groups:
@@ -138,10 +142,7 @@ def conv_transpose2d_geometry(fn, x, w, b, stride, padding, output_padding, grou
     DH, DW = as_pair(fn, "dilation", dilation, 1)
     N, Cin, H, W = (int(v) for v in x.shape)
     wc, Cog, KH, KW = (int(v) for v in w.shape)
-    if groups < 1:
-        raise ValueError(f"{fn}: argument 'groups' must be >= 1, got {groups}")
-    if Cin % groups:
-        raise ValueError(f"{fn}: argument 'groups' ({groups}) must divide the input channels of 'x' ({Cin})")
+    _check_groups(fn, groups, Cin)
     if wc != Cin or Cog < 1 or KH < 1 or KW < 1:
         raise ValueError(f"{fn}: argument 'w' must have shape (in_channels = {Cin}, out_channels/groups, KH, KW) with "
                          f"a non-empty kernel, got {tuple(w.shape)}")
