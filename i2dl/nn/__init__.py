@@ -11,4 +11,5 @@ from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pool import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .receptive import ReceptiveField, receptive_field
 from .recurrent import GRU, LSTM, RNN, ConvLSTM, ConvLSTMCell, GRUCell, LSTMCell, RNNCell
