@@ -42,3 +42,13 @@ def test_rows_and_errors():
     assert [r.name for r in rows] == ["0", "1.0", "1.1"] and rows[-1].output == (3, 3)
     with pytest.raises(TypeError, match=r"receptive_field: layer '0' \(Flatten\) is neither"):
         nn.receptive_field(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), (2, 2))
+
+
+def test_summary_counts_parameters_and_flops():
+    from i2dl import models
+    rows = models.summary(models.LeNet5(), (2, 1, 28, 28), print_fn=lambda s: None)
+    assert sum(r.params for r in rows) == 44426  # LeNet-5 as in i2dl.models: 6*25+6 + 16*150+16 + ...
+    conv1 = rows[0]
+    assert conv1.kind == "Conv2d" and conv1.output == (2, 6, 24, 24) and conv1.flops == 2 * 2 * 6 * 24 * 24 * 25
+    up = models.summary(nn.Sequential(nn.ConvTranspose2d(4, 2, 2, stride=2)), (1, 4, 3, 3), print_fn=lambda s: None)[0]
+    assert up.output == (1, 2, 6, 6) and up.flops == 2 * 4 * 9 * 2 * 4
