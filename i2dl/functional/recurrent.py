@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from .. import kernels
 from ..autograd import Function
-from ..ops import contiguous_array
+from ..ops import contiguous_array, xp_of
 
 
 def _arrays(*a):
     return tuple(contiguous_array(v) for v in a)
 
 
-def _zeros_like(xp_array, shape):
-    import numpy as np
-    xp = np if isinstance(xp_array, np.ndarray) else __import__("cupy")
-    return xp.zeros(shape, dtype=xp_array.dtype)
+def _zeros_like(a, shape):
+    return xp_of(a).zeros(shape, dtype=a.dtype)
 
 
 def _grads(needs, x_grad, states, weights, has_bias):

@@ -21,7 +21,8 @@ import numpy as np
 from .checks import check_conv_lstm_cell_backward, check_conv_lstm_cell_forward
 
 
-def _xp(a):
+def xp_of(a):
+    """NumPy or CuPy, the module of array ``a`` (kernels sit below i2dl.ops and its xp_of)."""
     if isinstance(a, np.ndarray):
         return np
     import cupy
@@ -29,7 +30,7 @@ def _xp(a):
 
 
 def _xh(x, h, Hc):
-    xp = _xp(x)
+    xp = xp_of(x)
     if h is None:
         h = xp.zeros((x.shape[0], Hc) + tuple(x.shape[2:]), dtype=x.dtype)
     return xp.ascontiguousarray(xp.concatenate([x, h], axis=1))
@@ -39,7 +40,7 @@ def pad_to(a, shape):
     """``a`` (N, C, H, W) zero-padded at the bottom and right to (N, C, *shape) (itself when it has that size)."""
     if tuple(a.shape[2:]) == tuple(shape):
         return a
-    out = _xp(a).zeros(tuple(a.shape[:2]) + tuple(shape), dtype=a.dtype)
+    out = xp_of(a).zeros(tuple(a.shape[:2]) + tuple(shape), dtype=a.dtype)
     out[:, :, :a.shape[2], :a.shape[3]] = a
     return out
 
@@ -48,7 +49,7 @@ def crop_to(a, shape):
     """``a`` (N, C, H', W') cut to its top-left (N, C, *shape), contiguous."""
     if tuple(a.shape[2:]) == tuple(shape):
         return a
-    return _xp(a).ascontiguousarray(a[:, :, :shape[0], :shape[1]])
+    return xp_of(a).ascontiguousarray(a[:, :, :shape[0], :shape[1]])
 
 
 def conv_transpose2d_taps(x, w, b, g):
@@ -57,7 +58,7 @@ def conv_transpose2d_taps(x, w, b, g):
     y_full[n, g Cog + o, i S + kh D, j S + kw D] += sum_c x[n, g Cg + c, i, j] w[g Cg + c, o, kh, kw],
     cropped by the padding (output_padding rows beyond the full extent are zeros) + b. ``g`` is the
     adjoint conv's geometry (check_conv_transpose2d_forward)."""
-    xp = _xp(x)
+    xp = xp_of(x)
     N, Cin, H, W = (int(v) for v in x.shape)
     groups = g.groups
     Cg, Cog = Cin // groups, g.C // groups
@@ -81,7 +82,7 @@ def needs_taps(x, w, g):
     reaches a stride or more, the adjoint conv reads zero rows appended to x, and 0 * inf would put
     NaN where the formula has no product (a weight not finite). Rare: output_padding >= stride needs
     dilation > stride."""
-    return tuple(x.shape[2:]) != (g.OH, g.OW) and not bool(_xp(w).isfinite(w).all())
+    return tuple(x.shape[2:]) != (g.OH, g.OW) and not bool(xp_of(w).isfinite(w).all())
 
 
 def conv_transpose2d_backward(k, dy, x, w, stride=1, padding=0, output_padding=0, groups=1, dilation=1, bias=True,
@@ -111,7 +112,7 @@ def conv_lstm_cell_backward(k, dh1, dc1, x, h, c, weight, c1, gates, padding=(0,
     dz, dc = k.lstm_gates_backward(dh1, dc1, c, c1, gates)
     dxh, dw, db = k.conv2d_backward(dz, _xh(x, h, Hc), weight, (1, 1), pad, (1, 1), 1, bias,
                                     input_grad or h is not None)
-    xp = _xp(x)
+    xp = xp_of(x)
     dx = xp.ascontiguousarray(dxh[:, :Cin]) if input_grad else None
     dh = xp.ascontiguousarray(dxh[:, Cin:]) if h is not None else None
     return dx, dh, dc, dw, db

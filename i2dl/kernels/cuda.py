@@ -471,6 +471,11 @@ def _recurrent_outputs(launch, cp):
     return {k: None if s is None else cp.empty(s[0], dtype=s[1]) for k, s in launch.outputs.items()}
 
 
+def _step_kind(kind, launch):
+    """The step kernel's kind: 'lstm', 'gru', or the RNN's nonlinearity."""
+    return kind if kind != "rnn" else ("relu" if launch.sizes["relu"] else "tanh")
+
+
 def _sequence(kind, name):
     """The cuda adapters of ``name``_forward/_backward (kind 'lstm', 'gru' or 'rnn')."""
     check_f, check_b = getattr(_checks, f"check_{name}_forward"), getattr(_checks, f"check_{name}_backward")
@@ -485,7 +490,7 @@ def _sequence(kind, name):
         out = _recurrent_outputs(launch, cp)
         x3 = a["x"][None] if cell else a["x"]
         h0, c0 = (a.get("h"), a.get("c")) if cell else (a.get("h0"), a.get("c0"))
-        sub = kind if kind != "rnn" else ("relu" if launch.sizes["relu"] else "tanh")
+        sub = _step_kind(kind, launch)
         y = out["h1"][None] if cell else out["y"]
         gates = out.get("gates")
         cs = (out["c1"][None] if cell else out["cs"]) if lstm else None
@@ -506,7 +511,7 @@ def _sequence(kind, name):
         _require_cupy(f"{name}_backward", "x", a["x"])
         cp = _cupy()
         out = _recurrent_outputs(launch, cp)
-        sub = kind if kind != "rnn" else ("relu" if launch.sizes["relu"] else "tanh")
+        sub = _step_kind(kind, launch)
         if cell:
             dy = a.get("dh1")
             dy3 = None if dy is None else dy[None]

@@ -8,26 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compose import xp_of
 from .core import BadInput, KernelSpec, Sample, _rn
 
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
-def _xp(a):
-    if isinstance(a, np.ndarray):
-        return np
-    import cupy
-    return cupy
-
-
 def _flat(*arrays):
     """The outputs of one call as one vector."""
-    return _xp(arrays[0]).concatenate([a.reshape(-1) for a in arrays])
+    return xp_of(arrays[0]).concatenate([a.reshape(-1) for a in arrays])
 
 
 def _split(v, *shapes):
     """``v`` cut into contiguous arrays of ``shapes``."""
-    xp, out, at = _xp(v), [], 0
+    xp, out, at = xp_of(v), [], 0
     for shape in shapes:
         n = int(np.prod(shape))
         out.append(xp.ascontiguousarray(v[at:at + n].reshape(shape)))
