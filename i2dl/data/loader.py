@@ -1,31 +1,111 @@
-"""DataLoader: batches of Tensors, shuffled per epoch with a seed, optional drop_last."""
+"""DataLoader: batches of Tensors, shuffled per epoch with a seed, optional drop_last, an optional
+batch transform (augmentation) and an optional background thread that prepares the next batches
+while the model trains on this one.
+
+Randomness is the loader's own: one generator for the order, one for the transform, both seeded
+from ``seed`` (or drawn from i2dl's global generator when no seed is given), and both in
+``state_dict()`` — so a resumed run draws the same orders and augmentations as an uninterrupted
+one, and a prefetch thread never races the model (dropout) for a shared generator."""
 from __future__ import annotations
+
+import queue
+import threading
 
 import numpy as np
 
 from ..random import generator
 from ..tensor import Tensor
 from .dataset import _take
+from .transforms import Transform
+
+
+def _bit_state(rng):
+    return rng.bit_generator.state
 
 
 class DataLoader:
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None):
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: argument 'batch_size' must be >= 1, got {batch_size}")
-        self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None, prefetch=0):
+        if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
+            raise ValueError(f"DataLoader: argument 'batch_size' must be an integer >= 1, got {batch_size!r}")
+        if not (isinstance(prefetch, (int, np.integer)) and prefetch >= 0):
+            raise ValueError(f"DataLoader: argument 'prefetch' must be an integer >= 0 (batches ahead), got {prefetch!r}")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"DataLoader: argument 'transform' must be callable, got {type(transform).__name__}")
+        self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
         self.transform = transform  # applied to the feature batch (augmentation), as arrays
-        self._rng = np.random.default_rng(seed) if seed is not None else None
+        self.prefetch = int(prefetch)
+        self._rng = np.random.default_rng(seed) if seed is not None else None   # None: the global generator
+        self._transform_rng = np.random.default_rng(
+            [int(seed), 1] if seed is not None else int(generator().integers(2 ** 63)))
 
     def __len__(self):
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self):
+    def _batches(self):
         n = len(self.dataset)
         order = (self._rng or generator()).permutation(n) if self.shuffle else np.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             fields = _take(self.dataset, order[start:start + self.batch_size])
             if self.transform is not None:
-                fields = (self.transform(fields[0]),) + tuple(fields[1:])
-            yield tuple(Tensor(np.ascontiguousarray(f)) for f in fields)
+                x = self.transform(fields[0], self._transform_rng) if isinstance(self.transform, Transform) \
+                    else self.transform(fields[0])
+                fields = (x,) + tuple(fields[1:])
+            yield tuple(np.ascontiguousarray(f) for f in fields)
+
+    def __iter__(self):
+        if self.prefetch == 0:
+            for fields in self._batches():
+                yield tuple(Tensor(f) for f in fields)
+            return
+        yield from self._prefetched()
+
+    def _prefetched(self):
+        """Batches made on a background thread, at most ``prefetch`` ahead (NumPy releases the GIL in
+        its copies and arithmetic, so they overlap the model's kernels). An exception there is raised
+        here; leaving the loop early stops the thread."""
+        q, stop, done = queue.Queue(maxsize=self.prefetch), threading.Event(), object()
+
+        def work():
+            try:
+                for fields in self._batches():
+                    while not stop.is_set():
+                        try:
+                            q.put(fields, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                q.put(done)
+            except BaseException as e:  # handed to the consumer, raised there
+                q.put(e)
+
+        thread = threading.Thread(target=work, name="i2dl-prefetch", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = q.get()
+                if item is done:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield tuple(Tensor(f) for f in item)
+        finally:
+            stop.set()
+            thread.join()
+
+    def state_dict(self):
+        """The generators' states (JSON-serialisable), for a checkpoint taken between epochs."""
+        return {"order": _bit_state(self._rng) if self._rng is not None else None,
+                "transform": _bit_state(self._transform_rng)}
+
+    def load_state_dict(self, state):
+        if not isinstance(state, dict) or "transform" not in state:
+            raise ValueError(f"DataLoader.load_state_dict: expected a dict with 'order' and 'transform', got {state!r:.80}")
+        if state.get("order") is not None:
+            if self._rng is None:
+                self._rng = np.random.default_rng()
+            self._rng.bit_generator.state = state["order"]
+        self._transform_rng.bit_generator.state = state["transform"]

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import Function
+from ..kernels.checks import check_real
 from ..ops import xp_of
 from ..tensor import Tensor
 from ..ops import _sigmoid
@@ -163,18 +164,39 @@ class _CrossEntropyLabels(Function):
         return ctx.k.cross_entropy_backward(dloss, z, ctx.labels), None
 
 
+def _smoothed_cross_entropy(input, target, reduction, eps):
+    """(1 - ε)·CE(input, target) + ε·mean_k(-log softmax(input)_k), per sample, then reduced."""
+    from .activation import log_softmax
+    tdata = target.data if isinstance(target, Tensor) else target
+    if xp_of(input.data).asarray(tdata).dtype.kind not in "iu":  # probabilities: smooth the target itself
+        q = target if isinstance(target, Tensor) else Tensor._wrap(xp_of(input.data).asarray(tdata, dtype=input.dtype))
+        return cross_entropy(input, q * (1.0 - eps) + eps / input.shape[1], reduction)
+    nll = cross_entropy(input, target, "none")
+    uniform = -log_softmax(input, dim=1).mean(axis=1)
+    return _reduce(nll * (1.0 - eps) + uniform * eps, reduction)
+
+
 def _one_hot(labels, classes, dtype, xp):
     q = xp.zeros((labels.shape[0], classes), dtype=dtype)
     q[xp.arange(labels.shape[0]), labels] = 1
     return q
 
 
-def cross_entropy(input, target, reduction="mean"):
+def cross_entropy(input, target, reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits ``input`` (N, C) against integer labels (N,) or class
     probabilities (N, C); or, per position as PyTorch's, logits (N, C, d1, ...) against labels
-    (N, d1, ...) (segmentation: a label per pixel), the mean then over every position."""
+    (N, d1, ...) (segmentation: a label per pixel), the mean then over every position.
+
+    ``label_smoothing`` ε in [0, 1] (Szegedy et al., 2016) trains against the target mixed with the
+    uniform distribution, q' = (1 - ε)·q + ε/C, as PyTorch: for labels the loss is
+    (1 - ε)·(-log p_y) + ε·(1/C)·Σ_k (-log p_k)."""
     fn = "cross_entropy"
     _check_reduction(fn, reduction)
+    check_real(fn, "label_smoothing", label_smoothing)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{fn}: argument 'label_smoothing' must be in [0, 1], got {label_smoothing}")
+    if label_smoothing:
+        return _smoothed_cross_entropy(input, target, reduction, float(label_smoothing))
     if input.ndim > 2:
         tdata = xp_of(input.data).asarray(target.data if isinstance(target, Tensor) else target)
         want = (input.shape[0],) + tuple(input.shape[2:])

@@ -50,11 +50,19 @@ class BCEWithLogitsLoss(_Loss):
 
 class CrossEntropyLoss(_Loss):
     """-log softmax(z)_y per row, averaged; z (N, C), labels (N,) in [0, C) (or class probabilities
-    (N, C)). Reference: ``i2dl.kernels.reference.cross_entropy_forward``.
+    (N, C)). Reference: ``i2dl.kernels.reference.cross_entropy_forward``. ``label_smoothing`` as
+    ``F.cross_entropy``.
 
     >>> round(nn.CrossEntropyLoss()(i2dl.zeros(2, 4), np.array([0, 3])).item(), 4)
     1.3863"""
     fn = staticmethod(F.cross_entropy)
+
+    def __init__(self, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction)
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
 class MultiMarginLoss(_Loss):

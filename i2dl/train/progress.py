@@ -1,30 +1,30 @@
-"""A dependency-free progress bar: redrawn in place on a terminal, one line per epoch otherwise."""
+"""Progress of a training run: a tqdm bar per epoch on a terminal (batches done, running loss and
+accuracy, time spent and left), and one summary line per epoch on stdout, terminal or not (a log
+file then holds one line an epoch, not the bar's redraws)."""
 from __future__ import annotations
 
 import sys
-import time
+
+from tqdm import tqdm
 
 
-class ProgressBar:
-    def __init__(self, total, desc="", width=24, stream=None):
-        self.total, self.desc, self.width = total, desc, width
-        self.stream = stream or sys.stdout
-        self.interactive = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.start = time.perf_counter()
-        self.count = 0
+def epoch_bar(total, desc, enabled=True, stream=None):
+    """A tqdm bar over ``total`` batches, drawn only where ``stream`` (stderr) is a terminal."""
+    stream = stream or sys.stderr
+    interactive = enabled and hasattr(stream, "isatty") and stream.isatty()
+    return tqdm(total=total, desc=desc, leave=False, file=stream, disable=not interactive, dynamic_ncols=True,
+                unit="batch")
 
-    def update(self, n=1, **metrics):
-        self.count += n
-        if self.interactive:
-            self.stream.write("\r" + self._line(metrics))
-            self.stream.flush()
 
-    def close(self, **metrics):
-        self.stream.write(("\r" if self.interactive else "") + self._line(metrics) + "\n")
-        self.stream.flush()
-
-    def _line(self, metrics):
-        done = int(self.width * self.count / max(self.total, 1))
-        bar = "#" * done + "." * (self.width - done)
-        text = " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
-        return f"{self.desc} [{bar}] {self.count}/{self.total} {time.perf_counter() - self.start:5.1f}s {text}"
+def format_metrics(row) -> str:
+    parts = []
+    for k, v in row.items():
+        if k == "epoch":
+            continue
+        if k == "seconds":
+            parts.append(f"{v:.1f}s")
+        elif k == "lr":
+            parts.append(f"lr {v:.3g}")
+        else:
+            parts.append(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}")
+    return " ".join(parts)
