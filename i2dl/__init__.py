@@ -17,6 +17,7 @@ from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
 from .tensor import (Tensor, arange, cat, concatenate, from_numpy, full, maximum, minimum, ones, ones_like,  # noqa: E402
                      rand, randn, stack, tensor, where, zeros, zeros_like)
 from . import functional, nn, optim  # noqa: E402
+from .functional.select import topk  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck  # noqa: E402
 
 

@@ -25,8 +25,10 @@ def _bit_state(rng):
 
 class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None, prefetch=0):
-        if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
-            raise ValueError(f"DataLoader: argument 'batch_size' must be an integer >= 1, got {batch_size!r}")
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool):
+            raise TypeError(f"DataLoader: argument 'batch_size' must be an int, got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: argument 'batch_size' must be >= 1, got {batch_size}")
         if not (isinstance(prefetch, (int, np.integer)) and prefetch >= 0):
             raise ValueError(f"DataLoader: argument 'prefetch' must be an integer >= 0 (batches ahead), got {prefetch!r}")
         if transform is not None and not callable(transform):

@@ -15,9 +15,9 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 
 
 def _find(root: Path, stem: str) -> Path:
-    """The file of an IDX stem in ``root``: the name as distributed, with '.' for the last '-' (as some
+    """The file of an IDX stem in ``root``: the name as distributed, or with "." before "idx" (as some
     mirrors spell it), each with or without .gz."""
-    dotted = stem[::-1].replace("-", ".", 1)[::-1]
+    dotted = stem.replace("-idx", ".idx")
     names = [n + gz for n in (stem, dotted) for gz in ("", ".gz")]
     for name in names:
         if (root / name).is_file():

@@ -145,34 +145,44 @@ class RandomAffine(Transform):
                    rng.uniform(-self.translate[1], self.translate[1], N) * H) if self.translate else (np.zeros(N),) * 2)
         zoom = rng.uniform(self.scale[0], self.scale[1], N) if self.scale else np.ones(N)
         cy, cx = (H - 1) / 2, (W - 1) / 2
-        yy, xx = np.mgrid[0:H, 0:W].astype(np.float64)
+        yy, xx = _grid(H, W)
         # inverse map: rotate by -angle and divide by the zoom, around the centre, after removing the shift
-        dy = yy[None] - cy - ty[:, None, None]
-        dx = xx[None] - cx - tx[:, None, None]
+        dy = yy[None] - (cy + ty)[:, None, None]
+        dx = xx[None] - (cx + tx)[:, None, None]
         cos, sin = (np.cos(angle) / zoom)[:, None, None], (np.sin(angle) / zoom)[:, None, None]
         sx = cos * dx + sin * dy + cx
-        sy = -sin * dx + cos * dy + cy
+        sy = cos * dy - sin * dx + cy
         return _bilinear(x, sy, sx, self.fill)
 
 
+_GRIDS = {}
+
+
+def _grid(H, W):
+    g = _GRIDS.get((H, W))
+    if g is None:
+        g = _GRIDS[(H, W)] = tuple(np.mgrid[0:H, 0:W].astype(np.float64))
+    return g
+
+
+_CORNERS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+
+
 def _bilinear(x, sy, sx, fill):
-    """x sampled at (sy, sx) (N, H, W) per image, bilinearly; samples outside the image take ``fill``."""
+    """x sampled at (sy, sx) (N, H, W) per image, bilinearly; samples outside the image take ``fill``.
+    The four neighbours of every sample are gathered in one indexing pass (a (4, N, H·W) index)."""
     N, C, H, W = x.shape
-    y0, x0 = np.floor(sy).astype(np.int64), np.floor(sx).astype(np.int64)
-    wy, wx = (sy - y0).astype(x.dtype), (sx - x0).astype(x.dtype)
-    flat = x.reshape(N, C, H * W)
-    out = np.zeros((N, C, H, W), dtype=x.dtype)
-    inside_any = np.zeros((N, H, W), dtype=x.dtype)
-    for oy, ox, w in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx), (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):
-        yi, xi = y0 + oy, x0 + ox
-        ok = (yi >= 0) & (yi < H) & (xi >= 0) & (xi < W)
-        idx = np.where(ok, yi * W + xi, 0).reshape(N, 1, H * W)
-        vals = np.take_along_axis(flat, np.broadcast_to(idx, (N, C, H * W)), axis=2).reshape(N, C, H, W)
-        wk = np.where(ok, w, 0)
-        out += vals * wk[:, None]
-        inside_any += wk
+    y0, x0 = np.floor(sy), np.floor(sx)
+    wy, wx = sy - y0, sx - x0
+    yi = y0[None].astype(np.int64) + _CORNERS[:, 0, None, None, None]        # (4, N, H, W)
+    xi = x0[None].astype(np.int64) + _CORNERS[:, 1, None, None, None]
+    ok = (yi >= 0) & (yi < H) & (xi >= 0) & (xi < W)
+    w = np.stack([(1 - wy) * (1 - wx), (1 - wy) * wx, wy * (1 - wx), wy * wx]) * ok
+    lin = np.where(ok, yi * W + xi, 0).reshape(4, N, H * W)
+    vals = x.reshape(N, C, H * W)[np.arange(N)[None, :, None], :, lin]      # (4, N, H·W, C)
+    out = np.einsum("knpc,knp->ncp", vals, w.reshape(4, N, H * W).astype(x.dtype)).reshape(N, C, H, W)
     if fill:
-        out += (1 - inside_any)[:, None] * fill
+        out += ((1 - w.sum(axis=0)) * fill).astype(x.dtype)[:, None]
     return out
 
 
@@ -186,4 +196,6 @@ class GaussianNoise(Transform):
 
     def __call__(self, x, rng=None):
         x = _check_batch("GaussianNoise", x)
-        return x + (rng or generator()).normal(0.0, self.std, x.shape).astype(x.dtype)
+        noise = (rng or generator()).standard_normal(x.shape, dtype=x.dtype if x.dtype == np.float32 else np.float64)
+        noise *= self.std
+        return x + noise.astype(x.dtype, copy=False)

@@ -186,3 +186,17 @@ def _generated(name):
 globals().update({name[len("check_"):]: _generated(name[len("check_"):]) for name, f in vars(_checks).items()
                   if name.startswith("check_") and getattr(f, "launches", False) is True
                   and name[len("check_"):] not in globals()})
+
+
+def topk_forward(x, k, largest=False):
+    N, _ = _checks.check_topk_forward(x, k, largest)
+    values, indices = np.empty((N, k), dtype=x.dtype), np.empty((N, k), dtype=np.int64)
+    _C.topk_forward(x, k, bool(largest), values, indices)
+    return values, indices
+
+
+def topk_backward(dvalues, indices, n):
+    N, _ = _checks.check_topk_backward(dvalues, indices, n)
+    dx = np.empty((N, n), dtype=dvalues.dtype)
+    _C.topk_backward(dvalues, indices, dx)
+    return dx

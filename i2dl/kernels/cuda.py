@@ -604,3 +604,21 @@ def upsample2d_backward(dy, x_shape, size=None, scale_factor=None, mode="nearest
 globals().update({name[len("check_"):]: _generated(name[len("check_"):]) for name, f in vars(_checks).items()
                   if name.startswith("check_") and getattr(f, "launches", False) is True
                   and name[len("check_"):] not in globals()})
+
+
+def topk_forward(x, k, largest=False):
+    _require_cupy("topk_forward", "x", x)
+    N, n = _checks.check_topk_forward(x, k, largest)
+    cp, m, stream, dt = _ctx(x)
+    values, indices = cp.empty((N, k), dtype=x.dtype), cp.empty((N, k), dtype=cp.int64)
+    m.topk_forward(dt, N, n, k, bool(largest), x.data.ptr, values.data.ptr, indices.data.ptr, stream)
+    return values, indices
+
+
+def topk_backward(dvalues, indices, n):
+    _require_cupy("topk_backward", "dvalues", dvalues)
+    N, k = _checks.check_topk_backward(dvalues, indices, n)
+    cp, m, stream, dt = _ctx(dvalues)
+    dx = cp.empty((N, n), dtype=dvalues.dtype)
+    m.topk_backward(dt, N, n, k, dvalues.data.ptr, indices.data.ptr, dx.data.ptr, stream)
+    return dx

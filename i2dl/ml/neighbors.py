@@ -5,9 +5,10 @@ a validation split or by cross-validation.
 Brute force in blocks of test rows, so the distance matrix of 10k × 10k points never lives whole
 (a block is at most ~32 MB). L2 distances come from one GEMM per block through i2dl's own linear
 kernel: ‖q - t‖² = ‖q‖² - 2 q·t + ‖t‖², the ‖t‖² riding in as the kernel's bias (y = x wᵀ + b with
-x = -2q, w = the training points), then the k smallest by a partial sort (``np.argpartition``, O(n)
-per row) and a sort of those k by (distance, index), so ties go to the training point that comes
-first, as a stable sort would.
+x = -2q, w = the training points) and ‖q‖² added to the k kept only, then the k smallest of each row, nearest first, by i2dl's
+``topk`` kernel (ties go to the training point that comes first). On the digits (597 queries ×
+1,200 points, k = 5) the selection takes 0.8 ms where ``np.argpartition`` and a sort of the k take
+3.2 ms, which left the whole prediction slower than scikit-learn's.
 """
 from __future__ import annotations
 
@@ -40,24 +41,33 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
                              f"samples), got {self.n_neighbors!r}")
         self.classes_, self._codes = np.unique(y, return_inverse=True)
         self._fit_X = np.ascontiguousarray(X)
+        self._fit_X_t = np.ascontiguousarray(X.T)             # features × points, for the L1 rows
         self._sq_norms = (self._fit_X.astype(np.float64) ** 2).sum(axis=1).astype(X.dtype)
         self.n_features_in_ = X.shape[1]
         self.n_samples_fit_ = len(X)
         return self
 
     def _block_rows(self):
-        return max(1, BLOCK_BYTES // (8 * max(1, self.n_samples_fit_) * (self.n_features_in_ if self.p == 1 else 1)))
+        return max(1, BLOCK_BYTES // (16 * max(1, self.n_samples_fit_)))   # the distances and, for L1, a scratch
 
     def _distances(self, Q):
-        """(rows of Q, training points) distances: squared for p = 2 (the root is taken for the k kept)."""
+        """(rows of Q, training points): for p = 2 the squared distance less the row's own ‖q‖²
+        (-2 q·t + ‖t‖², one GEMM; a constant per row does not change which points are nearest, so
+        ‖q‖² is added to the k kept only), for p = 1 the distance."""
         T = self._fit_X
         if self.p == 2:
             Q = np.ascontiguousarray(Q, dtype=T.dtype)
-            k = kernels.for_array(Q)
-            d = k.linear_forward(np.ascontiguousarray(-2 * Q), T, self._sq_norms)
-            d += (Q.astype(np.float64) ** 2).sum(axis=1, dtype=np.float64).astype(T.dtype)[:, None]
-            return np.maximum(d, 0, out=d)
-        return np.abs(Q[:, None, :] - T[None, :, :]).sum(axis=2)
+            return kernels.for_array(Q).linear_forward(np.ascontiguousarray(-2 * Q), T, self._sq_norms)
+        # L1: one feature at a time into a (rows, points) sum — the 3-D broadcast |q - t| would hold
+        # rows × points × features at once and run 10× slower for the memory it moves
+        Tt = self._fit_X_t
+        d = np.zeros((len(Q), Tt.shape[1]), dtype=T.dtype)
+        tmp = np.empty_like(d)
+        for f in range(Tt.shape[0]):
+            np.subtract(Q[:, f:f + 1], Tt[f], out=tmp)
+            np.abs(tmp, out=tmp)
+            d += tmp
+        return d
 
     def kneighbors(self, X, n_neighbors=None, return_distance=True):
         """(distances (n, k), indices (n, k)) of the k nearest training points, nearest first."""
@@ -71,15 +81,13 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
         dist, ind = np.empty((n, k)), np.empty((n, k), dtype=np.int64)
         step = self._block_rows()
         for s in range(0, n, step):
-            d = self._distances(Q[s:s + step])
-            part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < d.shape[1] else np.broadcast_to(
-                np.arange(d.shape[1]), d.shape).copy()
-            dk = np.take_along_axis(d, part, axis=1)
-            order = np.lexsort((part, dk), axis=1)          # by distance, then by training index
-            ind[s:s + step] = np.take_along_axis(part, order, axis=1)
-            dist[s:s + step] = np.take_along_axis(dk, order, axis=1)
+            q = Q[s:s + step]
+            d = self._distances(q)
+            dist[s:s + step], ind[s:s + step] = kernels.for_array(d).topk_forward(d, k, False)
+            if self.p == 2:
+                dist[s:s + step] += (q.astype(np.float64) ** 2).sum(axis=1)[:, None]
         if self.p == 2:
-            np.sqrt(dist, out=dist)
+            np.sqrt(np.maximum(dist, 0, out=dist), out=dist)   # rounding can leave a hair below 0
         return (dist, ind) if return_distance else ind
 
     def predict_proba(self, X):
@@ -94,8 +102,9 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
             exact = np.isinf(w)
             rows = exact.any(axis=1)
             w[rows] = exact[rows].astype(np.float64)       # a training point at distance 0 decides alone
-        votes = np.zeros((len(ind), len(self.classes_)))
-        np.add.at(votes, (np.arange(len(ind))[:, None], labels), w)
+        K = len(self.classes_)
+        slots = (np.arange(len(ind))[:, None] * K + labels).ravel()   # (query, class) cells, summed by bincount
+        votes = np.bincount(slots, weights=w.ravel(), minlength=len(ind) * K).reshape(len(ind), K)
         return votes / votes.sum(axis=1, keepdims=True)
 
     def predict(self, X):

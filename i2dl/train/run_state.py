@@ -23,7 +23,7 @@ SUFFIX = ".checkpoint.safetensors"
 
 def run_file(stem) -> Path:
     stem = Path(stem)
-    return stem if stem.name.endswith(SUFFIX) else stem.with_name(stem.name + SUFFIX)
+    return stem if stem.name.endswith(".safetensors") else stem.with_name(stem.name + SUFFIX)
 
 
 def _host(a):

@@ -37,7 +37,7 @@ def test_blocks_give_the_same_answer(monkeypatch):
     rng = np.random.default_rng(1)
     X, Q, y = rng.normal(size=(200, 5)), rng.normal(size=(90, 5)), rng.integers(0, 3, 200)
     whole = ml.KNeighborsClassifier(4, p=1).fit(X, y).kneighbors(Q)
-    monkeypatch.setattr(neighbors, "BLOCK_BYTES", 8 * 200 * 5 * 7)   # 7 rows a block
+    monkeypatch.setattr(neighbors, "BLOCK_BYTES", 16 * 200 * 7)   # 7 rows a block
     blocked = ml.KNeighborsClassifier(4, p=1).fit(X, y).kneighbors(Q)
     np.testing.assert_array_equal(whole[1], blocked[1])
     np.testing.assert_allclose(whole[0], blocked[0])
