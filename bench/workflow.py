@@ -6,7 +6,8 @@ against scikit-learn's before it is timed; medians of interleaved repeats):
 * LinearRegression.fit on 100k × 100 and Ridge on the same;
 * LogisticRegression.fit (lbfgs) on the standardised digits;
 * one epoch of the digits CNN (the ``i2dl train`` model and loader), without and with augmentation
-  (prefetched on a background thread): the overhead augmentation adds.
+  (inline, as ``i2dl train --augment`` runs it, and prefetched on a background thread): the overhead
+  augmentation adds.
 
     python bench/workflow.py
 """
@@ -76,16 +77,16 @@ def epoch_rows():
 
     train, _, _ = random_split(digits(), [0.7, 0.15, 0.15], seed=0)
 
-    def epoch(augment):
+    def epoch(augment, prefetch=0):
         i2dl.manual_seed(0)
         model = models.DigitsCNN()
         opt = optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
-        loader = DataLoader(train, batch_size=32, shuffle=True, seed=0, prefetch=2 if augment else 0,
+        loader = DataLoader(train, batch_size=32, shuffle=True, seed=0, prefetch=prefetch,
                             transform=augmentation((1, 8, 8)) if augment else None)
         return lambda: train_epoch(model, loader, opt, progress=False)
-    plain, augmented = interleaved([epoch(False), epoch(True)], repeats=7)
+    plain, augmented, prefetched = interleaved([epoch(False), epoch(True), epoch(True, prefetch=2)], repeats=9)
     print(f"{'digits CNN epoch (1,258 images, batch 32)':<44} plain {plain * 1e3:8.1f} ms   augmented {augmented * 1e3:8.1f} ms"
-          f"   overhead {100 * (augmented / plain - 1):+5.1f} %")
+          f" ({100 * (augmented / plain - 1):+5.1f} %)   prefetched {prefetched * 1e3:8.1f} ms ({100 * (prefetched / plain - 1):+5.1f} %)")
 
 
 if __name__ == "__main__":

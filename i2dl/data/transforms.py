@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from .. import kernels
 from ..random import generator
 
 
@@ -125,7 +126,7 @@ class RandomAffine(Transform):
     """A small random affine map per image about its centre: a rotation by an angle uniform in
     ±``degrees``, a shift uniform in ±``translate`` (fractions of width and height) and a zoom uniform
     in ``scale`` = (lo, hi); the output pixel at p samples the input at A⁻¹(p - c - t) + c, bilinearly,
-    ``fill`` outside."""
+    ``fill`` outside — one call of the ``affine_warp2d`` kernel for the whole batch."""
 
     def __init__(self, degrees=0.0, translate=None, scale=None, fill=0.0):
         if not (isinstance(degrees, numbers.Real) and degrees >= 0):
@@ -140,50 +141,22 @@ class RandomAffine(Transform):
         x = _check_batch("RandomAffine", x)
         N, C, H, W = x.shape
         rng = rng or generator()
-        angle = np.deg2rad(rng.uniform(-self.degrees, self.degrees, N))
-        tx, ty = ((rng.uniform(-self.translate[0], self.translate[0], N) * W,
-                   rng.uniform(-self.translate[1], self.translate[1], N) * H) if self.translate else (np.zeros(N),) * 2)
-        zoom = rng.uniform(self.scale[0], self.scale[1], N) if self.scale else np.ones(N)
-        cy, cx = (H - 1) / 2, (W - 1) / 2
-        yy, xx = _grid(H, W)
-        # inverse map: rotate by -angle and divide by the zoom, around the centre, after removing the shift
-        dy = yy[None] - (cy + ty)[:, None, None]
-        dx = xx[None] - (cx + tx)[:, None, None]
-        cos, sin = (np.cos(angle) / zoom)[:, None, None], (np.sin(angle) / zoom)[:, None, None]
-        sx = cos * dx + sin * dy + cx
-        sy = cos * dy - sin * dx + cy
-        return _bilinear(x, sy, sx, self.fill)
+        u = rng.uniform(-1.0, 1.0, (4, N))          # one draw for all four parameters of every image
+        angle = np.deg2rad(self.degrees) * u[0]
+        tx, ty = (self.translate[0] * W * u[1], self.translate[1] * H * u[2]) if self.translate else (0.0, 0.0)
+        lo, hi = self.scale if self.scale else (1.0, 1.0)
+        zoom = lo + (hi - lo) * 0.5 * (u[3] + 1.0)
+        return kernels.for_array(x).affine_warp2d_forward(x, affine_theta(angle, zoom, ty, tx, H, W, x.dtype),
+                                                          float(self.fill))
 
 
-_GRIDS = {}
-
-
-def _grid(H, W):
-    g = _GRIDS.get((H, W))
-    if g is None:
-        g = _GRIDS[(H, W)] = tuple(np.mgrid[0:H, 0:W].astype(np.float64))
-    return g
-
-
-_CORNERS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
-
-
-def _bilinear(x, sy, sx, fill):
-    """x sampled at (sy, sx) (N, H, W) per image, bilinearly; samples outside the image take ``fill``.
-    The four neighbours of every sample are gathered in one indexing pass (a (4, N, H·W) index)."""
-    N, C, H, W = x.shape
-    y0, x0 = np.floor(sy), np.floor(sx)
-    wy, wx = sy - y0, sx - x0
-    yi = y0[None].astype(np.int64) + _CORNERS[:, 0, None, None, None]        # (4, N, H, W)
-    xi = x0[None].astype(np.int64) + _CORNERS[:, 1, None, None, None]
-    ok = (yi >= 0) & (yi < H) & (xi >= 0) & (xi < W)
-    w = np.stack([(1 - wy) * (1 - wx), (1 - wy) * wx, wy * (1 - wx), wy * wx]) * ok
-    lin = np.where(ok, yi * W + xi, 0).reshape(4, N, H * W)
-    vals = x.reshape(N, C, H * W)[np.arange(N)[None, :, None], :, lin]      # (4, N, H·W, C)
-    out = np.einsum("knpc,knp->ncp", vals, w.reshape(4, N, H * W).astype(x.dtype)).reshape(N, C, H, W)
-    if fill:
-        out += ((1 - w.sum(axis=0)) * fill).astype(x.dtype)[:, None]
-    return out
+def affine_theta(angle, zoom, ty, tx, H, W, dtype=np.float64):
+    """(N, 2, 3) matrices of the inverse maps, for ``affine_warp2d``: output pixel p = (i, j) samples
+    the input at R(-angle)·(p - c - t)/zoom + c, c the image centre, t the shift."""
+    cy, cx = (H - 1) / 2, (W - 1) / 2
+    c, s = np.cos(angle) / zoom, np.sin(angle) / zoom
+    oy, ox = cy + ty, cx + tx
+    return np.stack([c, -s, cy - c * oy + s * ox, s, c, cx - s * oy - c * ox], axis=1).reshape(-1, 2, 3).astype(dtype)
 
 
 class GaussianNoise(Transform):
@@ -197,5 +170,4 @@ class GaussianNoise(Transform):
     def __call__(self, x, rng=None):
         x = _check_batch("GaussianNoise", x)
         noise = (rng or generator()).standard_normal(x.shape, dtype=x.dtype if x.dtype == np.float32 else np.float64)
-        noise *= self.std
-        return x + noise.astype(x.dtype, copy=False)
+        return x + self.std * noise

@@ -200,3 +200,17 @@ def topk_backward(dvalues, indices, n):
     dx = np.empty((N, n), dtype=dvalues.dtype)
     _C.topk_backward(dvalues, indices, dx)
     return dx
+
+
+def affine_warp2d_forward(x, theta, fill=0.0):
+    _checks.check_affine_warp2d_forward(x, theta, fill)
+    y = np.empty_like(x)
+    _C.affine_warp2d_forward(x, theta, float(fill), y)
+    return y
+
+
+def affine_warp2d_backward(dy, theta, x_shape):
+    _checks.check_affine_warp2d_backward(dy, theta, x_shape)
+    dx = np.empty_like(dy)
+    _C.affine_warp2d_backward(dy, theta, dx)
+    return dx

@@ -622,3 +622,21 @@ def topk_backward(dvalues, indices, n):
     dx = cp.empty((N, n), dtype=dvalues.dtype)
     m.topk_backward(dt, N, n, k, dvalues.data.ptr, indices.data.ptr, dx.data.ptr, stream)
     return dx
+
+
+def affine_warp2d_forward(x, theta, fill=0.0):
+    _require_cupy("affine_warp2d_forward", "x", x)
+    N, C, H, W = _checks.check_affine_warp2d_forward(x, theta, fill)
+    cp, m, stream, dt = _ctx(x)
+    y = cp.empty_like(x)
+    m.affine_warp2d_forward(dt, N, C, H, W, x.data.ptr, theta.data.ptr, float(fill), y.data.ptr, stream)
+    return y
+
+
+def affine_warp2d_backward(dy, theta, x_shape):
+    _require_cupy("affine_warp2d_backward", "dy", dy)
+    N, C, H, W = _checks.check_affine_warp2d_backward(dy, theta, x_shape)
+    cp, m, stream, dt = _ctx(dy)
+    dx = cp.empty_like(dy)
+    m.affine_warp2d_backward(dt, N, C, H, W, dy.data.ptr, theta.data.ptr, dx.data.ptr, stream)
+    return dx
