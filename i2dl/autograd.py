@@ -208,6 +208,25 @@ def _order_key(t):
     return t._ctx.seq
 
 
+_pending = threading.local()
+
+
+def queue_callback(fn) -> None:
+    """Runs ``fn()`` once at the end of this thread's next backward pass (how DistributedDataParallel
+    averages the gradients after they are all accumulated, before the optimizer's step)."""
+    if not hasattr(_pending, "callbacks"):
+        _pending.callbacks = []
+    _pending.callbacks.append(fn)
+
+
+def _run_callbacks():
+    callbacks = getattr(_pending, "callbacks", None)
+    if callbacks:
+        _pending.callbacks = []
+        for fn in callbacks:
+            fn()
+
+
 def backward(root, grad, retain_graph: bool = False) -> None:
     """Backpropagates ``grad`` (dL/droot) through the graph that produced ``root``.
 
@@ -217,6 +236,7 @@ def backward(root, grad, retain_graph: bool = False) -> None:
     """
     if root._ctx is None:  # a leaf that requires grad: d root / d root
         root.grad = grad if root.grad is None else root.grad + grad
+        _run_callbacks()
         return
     nodes, seen, stack = [root], {id(root)}, [root]
     while stack:
@@ -256,3 +276,4 @@ def backward(root, grad, retain_graph: bool = False) -> None:
             name, seq = ctx.fn_name, ctx.seq
             ctx.__dict__.clear()
             ctx.fn_name, ctx.seq, ctx.backward_fn, ctx.parents, ctx.needs_input_grad = name, seq, _graph_freed, (), ()
+    _run_callbacks()

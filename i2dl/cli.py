@@ -44,6 +44,9 @@ def main(argv=None) -> int:
                          help="hyper-parameter search on the validation split (lr, batch size; random: weight decay too), "
                               "then the best retrained and tested once")
     p_train.add_argument("--trials", type=int, default=8, help="random search trials")
+    p_train.add_argument("--distributed", action="store_true",
+                         help="data-parallel over the ranks of an MPI launch (mpirun -n N i2dl train --distributed): "
+                              "--batch-size is the global batch, shared out; only rank 0 prints and writes")
     p_train.add_argument("--model", default="lenet", choices=["lenet", "lenet-bn", "mlp", "lstm", "unet"],
                          help="lenet: the digits CNN; lenet-bn: with batch norm after each conv; mlp; lstm: an LSTM "
                               "reading each image row by row (8 steps of 8 pixels; Adam, gradients clipped at norm 1); "

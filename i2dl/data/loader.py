@@ -27,7 +27,8 @@ def _bit_state(rng):
 
 
 class DataLoader:
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None, prefetch=0):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, transform=None, prefetch=0,
+                 sampler=None):
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool):
             raise TypeError(f"DataLoader: argument 'batch_size' must be an int, got {batch_size!r}")
         if batch_size < 1:
@@ -36,6 +37,11 @@ class DataLoader:
             raise ValueError(f"DataLoader: argument 'prefetch' must be an integer >= 0 (batches ahead), got {prefetch!r}")
         if transform is not None and not callable(transform):
             raise TypeError(f"DataLoader: argument 'transform' must be callable, got {type(transform).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: argument 'sampler' is mutually exclusive with shuffle=True (the sampler orders)")
+        if sampler is not None and not hasattr(sampler, "__iter__"):
+            raise TypeError(f"DataLoader: argument 'sampler' must be an iterable of indices, got {type(sampler).__name__}")
+        self.sampler = sampler   # e.g. a DistributedSampler: this rank's indices, in its order
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
         self.transform = transform  # applied to the feature batch (augmentation), as arrays
         self.prefetch = int(prefetch)
@@ -44,12 +50,17 @@ class DataLoader:
             [int(seed), 1] if seed is not None else int(generator().integers(2 ** 63)))
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _batches(self):
-        n = len(self.dataset)
-        order = (self._rng or generator()).permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = np.asarray(self.sampler.indices() if hasattr(self.sampler, "indices") else list(self.sampler),
+                               dtype=np.int64)
+        else:
+            n = len(self.dataset)
+            order = (self._rng or generator()).permutation(n) if self.shuffle else np.arange(n)
+        n = len(order)
         bs = self.batch_size
         stop = n - n % bs if self.drop_last else n
         starts = list(range(0, stop, bs))
@@ -114,7 +125,8 @@ class DataLoader:
     def state_dict(self):
         """The generators' states (JSON-serialisable), for a checkpoint taken between epochs."""
         return {"order": _bit_state(self._rng) if self._rng is not None else None,
-                "transform": _bit_state(self._transform_rng)}
+                "transform": _bit_state(self._transform_rng),
+                "sampler": self.sampler.state_dict() if hasattr(self.sampler, "state_dict") else None}
 
     def load_state_dict(self, state):
         if not isinstance(state, dict) or "transform" not in state:
@@ -124,3 +136,5 @@ class DataLoader:
                 self._rng = np.random.default_rng()
             self._rng.bit_generator.state = state["order"]
         self._transform_rng.bit_generator.state = state["transform"]
+        if state.get("sampler") is not None and hasattr(self.sampler, "load_state_dict"):
+            self.sampler.load_state_dict(state["sampler"])

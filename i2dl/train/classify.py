@@ -38,6 +38,22 @@ RESUME_KEYS = ("architecture", "dataset", "seed", "batch_size", "lr", "optimizer
                "label_smoothing", "max_norm")
 
 
+def say(*args, **kwargs):
+    """print, on rank 0 of a data-parallel run only (every rank computes the same numbers)."""
+    from .. import distributed as dist
+    if dist.get_rank() == 0:
+        print(*args, **kwargs)
+
+
+def _shard(dataset):
+    """This rank's share of an evaluation split (every world-th sample, none repeated); the metrics
+    are summed over the ranks."""
+    from .. import distributed as dist
+    from ..data import Subset
+    w = dist.get_world_size()
+    return dataset if w == 1 else Subset(dataset, np.arange(dist.get_rank(), len(dataset), w))
+
+
 def build_optimizer(name, model, cfg):
     if name == "sgd":
         return optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9, weight_decay=cfg.get("weight_decay", 1e-4))
@@ -133,9 +149,23 @@ def train_once(args, cfg, data, device, out=None, resume=None, log=print, plot=N
     transform = augmentation(shape) if getattr(args, "augment", False) else None
     # augmentation inline, not on the prefetch thread: on 2 cores both are busy training, and the thread
     # measured no faster (digits: +5 % inline against +10-18 % prefetched; 3x32x32: +7.2 % against +6.7 %)
-    train_loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True, seed=args.seed,
-                              transform=transform)
-    val_loader = DataLoader(val_set, batch_size=256)
+    if getattr(args, "distributed", False):
+        from .. import distributed as dist
+        from ..nn import SyncBatchNorm
+        from ..nn.parallel import DistributedDataParallel
+        world, rank = dist.get_world_size(), dist.get_rank()
+        if cfg["batch_size"] % world:
+            raise SystemExit(f"i2dl train --distributed: --batch-size {cfg['batch_size']} (the global batch) must be "
+                             f"a multiple of the {world} ranks")
+        model = DistributedDataParallel(SyncBatchNorm.convert_sync_batchnorm(model))
+        # rank r's batches are every world-th sample of the global batches: the union is one process's batch
+        sampler = dist.DistributedSampler(train_set, shuffle=True, seed=args.seed)
+        train_loader = DataLoader(train_set, batch_size=cfg["batch_size"] // world, sampler=sampler,
+                                  seed=args.seed + 7919 * rank, transform=transform)
+    else:
+        train_loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True, seed=args.seed,
+                                  transform=transform)
+    val_loader = DataLoader(_shard(val_set), batch_size=256)
     optimizer = build_optimizer(cfg["optimizer"], model, cfg)
     scheduler = build_scheduler(cfg["scheduler"], optimizer, cfg["epochs"])
     patience = getattr(args, "early_stopping", None)
@@ -145,7 +175,7 @@ def train_once(args, cfg, data, device, out=None, resume=None, log=print, plot=N
                       label_smoothing=cfg.get("label_smoothing", 0.0), monitor=getattr(args, "monitor", "val_acc"),
                       early_stopping=EarlyStopping(patience) if patience else None, checkpoint=out, resume=resume,
                       plot=plot, log=log, progress=log is not None)
-    return model, history
+    return getattr(model, "module", model), history
 
 
 def _save_npz(model, stem):
@@ -170,12 +200,12 @@ def search(args, cfg, data, device):
         _, history = train_once(args, c, data, device, log=None)
         return {"score": max(h["val_acc"] for h in history), "val_loss": min(h["val_loss"] for h in history)}
 
-    print(f"{args.search} search over {space} ({cfg['epochs']} epochs a trial; scored on the validation split)")
-    results = (grid_search(objective, space) if args.search == "grid"
-               else random_search(objective, space, trials=args.trials, seed=args.seed))
-    print(results_table(results))
+    say(f"{args.search} search over {space} ({cfg['epochs']} epochs a trial; scored on the validation split)")
+    results = (grid_search(objective, space, log=say) if args.search == "grid"
+               else random_search(objective, space, trials=args.trials, seed=args.seed, log=say))
+    say(results_table(results))
     best = results[0]["config"]
-    print(f"best on validation: {best}; retraining it, then the test split once")
+    say(f"best on validation: {best}; retraining it, then the test split once")
     return dict(cfg, **best)
 
 
@@ -191,11 +221,18 @@ def main(args) -> int:
         reason = cuda_backend.why_unavailable()
         if reason:
             raise SystemExit(f"i2dl train --device cuda: {reason}")
+    if getattr(args, "distributed", False):
+        from .. import distributed as dist
+        import i2dl
+        dist.init_process_group("mpi")
+        if getattr(args, "threads", None) is None:   # the cores shared out between the ranks on this host
+            import os
+            i2dl.set_num_threads(max(1, (os.cpu_count() or 1) // dist.get_world_size()))
     cfg = _config(args)
     spec = getattr(args, "dataset", "digits")
     data = load_data(spec, args.seed)
     train_set, val_set, test_set, desc = data
-    print(f"{desc}: {len(train_set)} train / {len(val_set)} val / {len(test_set)} test images, model {args.model}, "
+    say(f"{desc}: {len(train_set)} train / {len(val_set)} val / {len(test_set)} test images, model {args.model}, "
           f"{'device cuda' if device == 'cuda' else 'backend ' + args.backend}, {cfg}")
     data = data[:3]
     resume = getattr(args, "resume", None)
@@ -207,20 +244,29 @@ def main(args) -> int:
     if resume is not None:
         _check_resume(resume, job)
     plot = Path(args.out).with_name(Path(args.out).name + ".png") if getattr(args, "plot", False) else None
-    _write_job(args.out, job)
+    if _rank() == 0:
+        _write_job(args.out, job)
     start = time.perf_counter()
-    model, history = train_once(args, cfg, data, device, out=args.out, resume=resume, plot=plot)
+    model, history = train_once(args, cfg, data, device, out=args.out, resume=resume, plot=plot,
+                                log=print if _rank() == 0 else None)
     with kernels.use_backend(args.backend):
-        test_loss, test_acc = evaluate(model, DataLoader(test_set, batch_size=256), device=device)
+        test_loss, test_acc = evaluate(model, DataLoader(_shard(test_set), batch_size=256), device=device)
     seconds = time.perf_counter() - start
     best_val = max(h["val_acc"] for h in history)
+    if _rank() != 0:
+        return 0
     file = models.save(model, args.out, test_accuracy=test_acc, best_val_accuracy=best_val, epochs_run=len(history),
                        train_seconds=round(seconds, 2), **job)
     npz = _save_npz(model, args.out)
-    print(f"trained in {seconds:.1f}s ({len(history)} epochs); best val accuracy {100 * best_val:.2f}%; saved {file} "
+    say(f"trained in {seconds:.1f}s ({len(history)} epochs); best val accuracy {100 * best_val:.2f}%; saved {file} "
           f"and {npz.name}" + (f"; learning curves in {plot}" if plot is not None else ""))
-    print(f"test accuracy: {100 * test_acc:.2f}%")
+    say(f"test accuracy: {100 * test_acc:.2f}%")
     return 0
+
+
+def _rank():
+    from .. import distributed as dist
+    return dist.get_rank()
 
 
 def _job_file(stem):

@@ -27,7 +27,15 @@ def run_file(stem) -> Path:
 
 
 def _host(a):
-    return np.ascontiguousarray(a.get() if hasattr(a, "get") else a)
+    # np.require keeps a 0-d buffer 0-d (num_batches_tracked); np.ascontiguousarray would make it (1,)
+    return np.require(a.get() if hasattr(a, "get") else a, requirements="C")
+
+
+def _unwrapped(model):
+    """The model a DistributedDataParallel wraps (its checkpoint then loads with or without it, at any
+    world size)."""
+    from ..nn.parallel import DistributedDataParallel
+    return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 def save_run(stem, model, optimizer, state) -> Path:
@@ -35,6 +43,7 @@ def save_run(stem, model, optimizer, state) -> Path:
     optimizer's arrays; ``state["best_weights"]`` (a state_dict or None) goes in as tensors."""
     from safetensors.numpy import save as to_bytes
 
+    model = _unwrapped(model)
     tensors = {f"model/{k}": _host(v) for k, v in model.state_dict().items()}
     best = state.pop("best_weights", None)
     if best is not None:
@@ -64,6 +73,7 @@ def load_run(stem, model, optimizer):
     (with ``best_weights``). The file's arrays are checked against the model before any is loaded."""
     from safetensors import SafetensorError, safe_open
 
+    model = _unwrapped(model)
     file = run_file(stem)
     header = _header(file)
     raw = (header.get("__metadata__") or {}).get(_META)

@@ -15,7 +15,17 @@ from ..nn.utils import clip_grad_norm_, max_norm_
 from ..random import get_rng_state, set_rng_state
 from .history import plot_history, write_history
 from .progress import epoch_bar, format_metrics
-from .run_state import load_run, run_file, save_run
+from .run_state import _unwrapped, load_run, run_file, save_run
+
+
+def _global_counts(total_loss, correct, count):
+    """The sums over every rank of a data-parallel run (this rank's own otherwise)."""
+    from .. import distributed as dist
+    if dist.get_world_size() == 1:
+        return total_loss, correct, count
+    sums = np.array([total_loss, correct, count], dtype=np.float64)
+    dist.all_reduce(sums)
+    return float(sums[0]), int(sums[1]), int(sums[2])
 
 
 def accuracy(logits, labels) -> float:
@@ -35,6 +45,7 @@ def evaluate(model, loader, loss_fn=F.cross_entropy, device="cpu"):
         correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
         count += y.numel()  # labels: one per image, or one per pixel (segmentation)
     model.train(was_training)
+    total_loss, correct, count = _global_counts(total_loss, correct, count)
     return total_loss / max(count, 1), correct / max(count, 1)
 
 
@@ -64,6 +75,7 @@ def train_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, desc="", prog
             count += n
             bar.set_postfix(loss=f"{total_loss / count:.4f}", acc=f"{correct / count:.4f}", refresh=False)
             bar.update()
+    total_loss, correct, count = _global_counts(total_loss, correct, count)
     return total_loss / max(count, 1), correct / max(count, 1)
 
 
@@ -99,7 +111,11 @@ def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cr
     the stem of such a checkpoint; the run continues after its epoch, bit for bit as it would have
     (the model and optimizer must be built as before; the loaders too). ``plot``: a PNG path for the
     learning curves, redrawn each epoch. ``scheduler.step()`` runs once an epoch (with the monitored
-    value for ReduceLROnPlateau). ``log``: where the epoch lines go (None: silent)."""
+    value for ReduceLROnPlateau). ``log``: where the epoch lines go (None: silent).
+
+    Data-parallel (``i2dl.distributed`` initialised, the model a DistributedDataParallel, the train
+    loader on a DistributedSampler): the sampler's epoch is set before each epoch, the metrics are
+    sums over every rank, and only rank 0 writes the checkpoint, history and plot."""
     if isinstance(early_stopping, (int, np.integer)) and not isinstance(early_stopping, bool):
         early_stopping = EarlyStopping(patience=int(early_stopping))
     if monitor not in ("val_acc", "val_loss", "acc", "loss"):
@@ -125,6 +141,9 @@ def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cr
         if stopped:
             break
         t0 = time.perf_counter()
+        sampler = getattr(train_loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):   # a DistributedSampler: a new order each epoch, the same on every rank
+            sampler.set_epoch(epoch)
         tr_loss, tr_acc = train_epoch(model, train_loader, optimizer, loss_fn, f"epoch {epoch}/{epochs}", progress,
                                       device, max_grad_norm, max_norm, label_smoothing)
         row = dict(epoch=epoch, loss=tr_loss, acc=tr_acc)
@@ -138,7 +157,7 @@ def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cr
             if sign * score > best + delta:
                 best, bad_epochs = sign * score, 0
                 if val_loader is not None:
-                    best_weights = {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+                    best_weights = {k: np.array(v, copy=True) for k, v in _unwrapped(model).state_dict().items()}
             else:
                 bad_epochs += 1
                 if early_stopping is not None and bad_epochs >= early_stopping.patience:
@@ -152,7 +171,7 @@ def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cr
         if log:
             log(f"epoch {epoch:2d}/{epochs} {format_metrics(row)}"
                 + (f" (early stop: no {monitor} gain for {bad_epochs} epochs)" if stopped else ""))
-        if checkpoint is not None:
+        if checkpoint is not None and _is_writer():
             save_run(checkpoint, model, optimizer, dict(
                 epoch=epoch, history=history, best=best, bad_epochs=bad_epochs, stopped=stopped, monitor=monitor,
                 best_weights=best_weights, rng=get_rng_state(),
@@ -160,12 +179,18 @@ def fit(model, optimizer, train_loader, val_loader=None, epochs=10, loss_fn=F.cr
                 train_loader=train_loader.state_dict() if hasattr(train_loader, "state_dict") else None,
                 val_loader=val_loader.state_dict() if hasattr(val_loader, "state_dict") else None))
             write_history(history, checkpoint)
-        if plot is not None:
+        if plot is not None and _is_writer():
             plot_history(history, plot)
     restore = early_stopping is None or early_stopping.restore_best_weights
     if best_weights is not None and restore:
-        model.load_state_dict(best_weights)
+        _unwrapped(model).load_state_dict(best_weights)
     return history
+
+
+def _is_writer():
+    """Only rank 0 of a data-parallel run writes files (every rank holds the same state)."""
+    from .. import distributed as dist
+    return dist.get_rank() == 0
 
 
 def history_files(stem):

@@ -1,0 +1,4 @@
+"""``i2dl.nn.parallel``: DistributedDataParallel, PyTorch's name and semantics."""
+from .distributed import DistributedDataParallel
+
+__all__ = ["DistributedDataParallel"]
