@@ -102,17 +102,26 @@ def _header(file: Path):
     return header
 
 
+def json_metadata(file, header, key, fn, what) -> dict:
+    """The JSON object stored under metadata ``key`` of a safetensors header; errors say ``fn``, the
+    file and ``what`` it should hold."""
+    raw = (header.get("__metadata__") or {}).get(key)
+    if raw is None:
+        raise ValueError(f"{fn}: {file} holds no {what} (metadata key {key!r})")
+    try:
+        meta = json.loads(raw)
+    except ValueError as e:
+        raise ValueError(f"{fn}: the {what} in {file} is not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{fn}: the {what} in {file} must be a JSON object")
+    return meta
+
+
 def read_metadata(path) -> dict:
     """``{"model", "config", extras...}`` of a checkpoint, from its header alone."""
     file = checkpoint_file(path)
-    meta = (_header(file).get("__metadata__") or {}).get(_META_KEY)
-    if meta is None:
-        raise ValueError(f"load: {file} holds no i2dl model description (metadata key {_META_KEY!r})")
-    try:
-        meta = json.loads(meta)
-    except ValueError as e:
-        raise ValueError(f"load: the model description in {file} is not valid JSON ({e})") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+    meta = json_metadata(file, _header(file), _META_KEY, "load", "i2dl model description")
+    if not isinstance(meta.get("config"), dict):
         raise ValueError(f"load: the model description in {file} must be an object with a 'config' object")
     return meta
 

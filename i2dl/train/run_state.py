@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..models.checkpoint import _header, write_atomically
+from ..models.checkpoint import _header, json_metadata, write_atomically
 
 FORMAT = 1
 _META = "i2dl-run"
@@ -76,16 +76,9 @@ def load_run(stem, model, optimizer):
     model = _unwrapped(model)
     file = run_file(stem)
     header = _header(file)
-    raw = (header.get("__metadata__") or {}).get(_META)
-    if raw is None:
-        raise ValueError(f"resume: {file} is not an i2dl run checkpoint (no '{_META}' metadata)")
-    try:
-        meta = json.loads(raw)
-    except ValueError as e:
-        raise ValueError(f"resume: the run state in {file} is not valid JSON ({e})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"resume: {file} has run-state format {meta.get('format') if isinstance(meta, dict) else '?'}"
-                         f", this version reads {FORMAT}")
+    meta = json_metadata(file, header, _META, "resume", "i2dl run state")
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"resume: {file} has run-state format {meta.get('format')}, this version reads {FORMAT}")
     if meta["optimizer"]["class"] != type(optimizer).__name__:
         raise ValueError(f"resume: {file} was written by a {meta['optimizer']['class']} optimizer, this run uses "
                          f"{type(optimizer).__name__}")

@@ -82,7 +82,7 @@ def test_damaged_or_foreign_checkpoints_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"was written by a Adam optimizer, this run uses SGD"):
         load_run(tmp_path / "run", model, optim.SGD(model.parameters(), lr=0.1))
     models.save(model, tmp_path / "weights")
-    with pytest.raises(ValueError, match=r"is not an i2dl run checkpoint"):
+    with pytest.raises(ValueError, match=r"holds no i2dl run state \(metadata key .i2dl-run.\)"):
         load_run(tmp_path / "weights.safetensors", model, opt)
     with pytest.raises(FileNotFoundError, match=r"no checkpoint"):
         load_run(tmp_path / "missing", model, opt)
