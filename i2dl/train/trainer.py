@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -192,7 +191,3 @@ def _is_writer():
     from .. import distributed as dist
     return dist.get_rank() == 0
 
-
-def history_files(stem):
-    stem = Path(stem)
-    return stem.with_name(stem.name + ".history.json"), stem.with_name(stem.name + ".history.csv")
