@@ -3,6 +3,8 @@
 #include "family.h"
 #include "i2dl/optim.h"
 
+#include <type_traits>
+
 namespace i2dl::bind {
 
 static std::vector<py::ssize_t> shape_of(const py::array& a) {
@@ -59,82 +61,191 @@ static void adam_step(py::handle param_, py::handle grad_, py::handle exp_avg_, 
   });
 }
 
-// _C.adam_multi_step_: lists of one length; element i of each checked against params[i] (dtype of
-// params[0], C-contiguous, the same element count, writable where the step writes), by name and index.
-static void adam_multi_step(py::sequence params, py::sequence grads, py::sequence exp_avgs, py::sequence exp_avg_sqs,
+// The lists of a multi-tensor call, checked: lists[0] the tensors (params, or the arrays of a
+// reduction), each other list (None where the step does not use it) of the same length, element i
+// of each a C-contiguous float array of lists[0][0]'s dtype and lists[0][i]'s element count,
+// writable where written. `arrays` holds them tensor by tensor (row i: one array per used list),
+// and keeps them referenced while their pointers are used.
+struct TensorLists {
+  size_t n = 0, per = 0;
+  std::vector<py::array> arrays;
+  std::vector<bool> used;  // per list
+  py::array& at(size_t i, size_t list) {
+    size_t k = 0;
+    for (size_t l = 0; l < list; ++l) k += used[l];
+    return arrays[i * per + k];
+  }
+  template <typename T>
+  T* mut(size_t i, size_t list) { return used[list] ? mut_ptr<T>(at(i, list)) : nullptr; }
+};
+
+struct ListArg {
+  const char* name;
+  py::object value;  // a sequence, or None (unused)
+  bool writable;
+};
+
+static TensorLists tensor_lists(const char* fn, const std::vector<ListArg>& args) {
+  TensorLists out;
+  std::vector<py::sequence> seqs;
+  for (const auto& a : args) {
+    out.used.push_back(!a.value.is_none());
+    seqs.push_back(a.value.is_none() ? py::sequence(py::list()) : py::reinterpret_borrow<py::sequence>(a.value));
+  }
+  out.n = seqs[0].size();
+  for (size_t l = 1; l < args.size(); ++l) {
+    if (out.used[l] && seqs[l].size() != out.n)
+      throw py::value_error(std::string(fn) + ": argument '" + args[l].name + "' must have " + std::to_string(out.n) +
+                            " arrays (one per parameter), got " + std::to_string(seqs[l].size()));
+  }
+  for (bool u : out.used) out.per += u;
+  out.arrays.reserve(out.n * out.per);
+  // The common case first, without a string: every element a C-contiguous ndarray of the first
+  // array's dtype and its tensor's size, writable where written (measured on 300 tensors of 4k:
+  // building the names cost as much as the step). Anything else takes the checks below, which
+  // name the list and the index.
+  bool fast = out.n > 0;
+  py::dtype dt;
+  for (size_t i = 0; fast && i < out.n; ++i) {
+    py::ssize_t count = 0;
+    for (size_t l = 0; fast && l < args.size(); ++l) {
+      if (!out.used[l]) continue;
+      py::handle h = seqs[l][i];
+      if (!py::isinstance<py::array>(h)) { fast = false; break; }
+      py::array a = py::reinterpret_borrow<py::array>(h);
+      if (i == 0 && l == 0) {
+        dt = a.dtype();
+        fast = dt.equal(py::dtype::of<float>()) || dt.equal(py::dtype::of<double>());
+      }
+      if (l == 0) count = a.size();
+      fast = fast && a.dtype().equal(dt) && (a.flags() & py::array::c_style) && a.size() == count &&
+             (!args[l].writable || a.writeable());
+      if (fast) out.arrays.push_back(a);
+    }
+  }
+  if (fast) return out;
+  out.arrays.clear();
+  auto name_of = [&](size_t l, size_t i) { return std::string(args[l].name) + "[" + std::to_string(i) + "]"; };
+  py::array first;
+  for (size_t i = 0; i < out.n; ++i) {
+    const std::string pn = name_of(0, i);
+    py::array p = i == 0 ? require_float(seqs[0][i], fn, pn.c_str(), -1, nullptr, nullptr, args[0].writable)
+                         : require_float(seqs[0][i], fn, pn.c_str(), -1, &first, name_of(0, 0).c_str(), args[0].writable);
+    if (i == 0) first = p;
+    out.arrays.push_back(p);
+    for (size_t l = 1; l < args.size(); ++l) {
+      if (!out.used[l]) continue;
+      const std::string name = name_of(l, i);
+      out.arrays.push_back(require_float_count(seqs[l][i], fn, name.c_str(), p.size(), &p, pn.c_str(), args[l].writable));
+    }
+  }
+  return out;
+}
+
+// The lists as the kernels take them: params, grads and up to three state lists (lists 2...).
+template <typename T>
+static std::vector<ParamTensors<T>> param_tensors(TensorLists& t) {
+  std::vector<ParamTensors<T>> ts(t.n);
+  for (size_t i = 0; i < t.n; ++i) {
+    ts[i] = {t.at(i, 0).size(), t.mut<T>(i, 0), ptr<T>(t.at(i, 1)), {nullptr, nullptr, nullptr}};
+    for (size_t l = 2; l < t.used.size(); ++l) ts[i].state[l - 2] = t.mut<T>(i, l);
+  }
+  return ts;
+}
+
+// Runs step(tensors) in T, the dtype of the lists, with the GIL released (nothing for empty lists).
+template <typename Step>
+static void multi_step(TensorLists& t, Step&& step) {
+  if (t.n == 0) return;
+  with_float_type(t.arrays[0], [&](auto zero) {
+    using T = decltype(zero);
+    std::vector<ParamTensors<T>> ts = param_tensors<T>(t);
+    ComputeScope scope;
+    step(ts);
+  });
+}
+
+static py::object required(const char* fn, py::object list, bool needed, const char* name, const char* when) {
+  if (!needed) return py::none();
+  if (list.is_none()) throw py::value_error(std::string(fn) + ": argument '" + name + "' is required " + when);
+  return list;
+}
+
+static void require_step(const char* fn, int64_t step) {
+  if (step < 1) throw py::value_error(std::string(fn) + ": argument 'step' must be >= 1, got " + std::to_string(step));
+}
+
+// _C.<optimizer>_multi_step_: every argument by keyword (the Launch fields of checks/optim.py).
+static void sgd_multi_step(py::object params, py::object grads, py::object momentum_buffers, double lr,
+                           double momentum, double dampening, bool nesterov, double weight_decay, bool first_step) {
+  const char* fn = "sgd_multi_step_";
+  TensorLists t = tensor_lists(fn, {{"params", params, true}, {"grads", grads, false},
+                                    {"momentum_buffers", required(fn, momentum_buffers, momentum != 0,
+                                                                  "momentum_buffers", "when momentum != 0"), true}});
+  const SgdConfig c{lr, momentum, dampening, weight_decay, nesterov, first_step};
+  multi_step(t, [&](const auto& ts) { i2dl::sgd_multi_step(ts, c); });
+}
+
+static void adam_multi_step(py::object params, py::object grads, py::object exp_avgs, py::object exp_avg_sqs,
                             py::object max_exp_avg_sqs, int64_t step, double lr, double beta1, double beta2,
                             double eps, double weight_decay, bool amsgrad, bool maximize,
                             bool decoupled_weight_decay) {
   const char* fn = "adam_multi_step_";
-  const size_t n = params.size();
-  const bool ams = amsgrad && !max_exp_avg_sqs.is_none();
-  if (amsgrad && !ams) throw py::value_error(std::string(fn) + ": argument 'max_exp_avg_sqs' is required with amsgrad");
-  py::sequence vmaxes = ams ? py::reinterpret_borrow<py::sequence>(max_exp_avg_sqs) : py::sequence(py::list());
-  for (auto [name, seq] : {std::pair<const char*, py::sequence*>{"grads", &grads}, {"exp_avgs", &exp_avgs},
-                           {"exp_avg_sqs", &exp_avg_sqs}, {"max_exp_avg_sqs", &vmaxes}}) {
-    if ((seq != &vmaxes || ams) && seq->size() != n)
-      throw py::value_error(std::string(fn) + ": argument '" + name + "' must have " + std::to_string(n) +
-                            " arrays (one per parameter), got " + std::to_string(seq->size()));
-  }
-  if (step < 1) throw py::value_error(std::string(fn) + ": argument 'step' must be >= 1, got " + std::to_string(step));
-  std::vector<py::array> keep;  // the arrays stay referenced while their pointers are used
-  keep.reserve(5 * n);
-  // The common case first, without a string: every element a C-contiguous ndarray of params[0]'s
-  // dtype and params[i]'s size, writable where written (300 tensors: 0.9 -> see bench/ ms). Anything
-  // else takes the checks below, which name the list and the index.
-  bool fast = n > 0;
-  py::dtype dt;
-  for (size_t i = 0; fast && i < n; ++i) {
-    py::sequence* seqs[5] = {&params, &grads, &exp_avgs, &exp_avg_sqs, &vmaxes};
-    py::ssize_t count = 0;
-    for (size_t s = 0; fast && s < (ams ? 5u : 4u); ++s) {
-      py::handle h = (*seqs[s])[i];
-      if (!py::isinstance<py::array>(h)) { fast = false; break; }
-      py::array a = py::reinterpret_borrow<py::array>(h);
-      if (i == 0 && s == 0) {
-        dt = a.dtype();
-        fast = dt.equal(py::dtype::of<float>()) || dt.equal(py::dtype::of<double>());
-      }
-      if (s == 0) count = a.size();
-      fast = fast && a.dtype().equal(dt) && (a.flags() & py::array::c_style) && a.size() == count &&
-             (s == 1 || a.writeable());
-      if (fast) keep.push_back(a);
-    }
-  }
-  if (!fast) {
-    keep.clear();
-    auto name_of = [](const char* list, size_t i) { return std::string(list) + "[" + std::to_string(i) + "]"; };
-    py::array first;
-    for (size_t i = 0; i < n; ++i) {
-      const std::string pn = name_of("params", i);
-      py::array p = i == 0 ? require_float(params[i], fn, pn.c_str(), -1, nullptr, nullptr, true)
-                           : require_float(params[i], fn, pn.c_str(), -1, &first, "params[0]", true);
-      if (i == 0) first = p;
-      keep.push_back(p);
-      const int64_t count = p.size();
-      const std::string g = name_of("grads", i), m = name_of("exp_avgs", i), v = name_of("exp_avg_sqs", i),
-                        vm = name_of("max_exp_avg_sqs", i);
-      keep.push_back(require_float_count(grads[i], fn, g.c_str(), count, &p, pn.c_str()));
-      keep.push_back(require_float_count(exp_avgs[i], fn, m.c_str(), count, &p, pn.c_str(), true));
-      keep.push_back(require_float_count(exp_avg_sqs[i], fn, v.c_str(), count, &p, pn.c_str(), true));
-      if (ams) keep.push_back(require_float_count(vmaxes[i], fn, vm.c_str(), count, &p, pn.c_str(), true));
-    }
-  }
-  py::array first = n ? keep[0] : py::array();
+  TensorLists t = tensor_lists(fn, {{"params", params, true}, {"grads", grads, false}, {"exp_avgs", exp_avgs, true},
+                                    {"exp_avg_sqs", exp_avg_sqs, true},
+                                    {"max_exp_avg_sqs", required(fn, max_exp_avg_sqs, amsgrad, "max_exp_avg_sqs",
+                                                                 "with amsgrad"), true}});
+  require_step(fn, step);
   const AdamConfig c{lr, beta1, beta2, eps, weight_decay, step, amsgrad, maximize, decoupled_weight_decay};
-  if (n == 0) return;
-  with_float_type(first, [&](auto zero) {
+  multi_step(t, [&](const auto& ts) { i2dl::adam_multi_step(ts, c); });
+}
+
+static void rmsprop_multi_step(py::object params, py::object grads, py::object square_avgs, py::object grad_avgs,
+                               py::object momentum_buffers, double lr, double alpha, double eps, double weight_decay,
+                               double momentum, bool centered, bool maximize) {
+  const char* fn = "rmsprop_multi_step_";
+  TensorLists t = tensor_lists(
+      fn, {{"params", params, true}, {"grads", grads, false}, {"square_avgs", square_avgs, true},
+           {"grad_avgs", required(fn, grad_avgs, centered, "grad_avgs", "when centered"), true},
+           {"momentum_buffers", required(fn, momentum_buffers, momentum > 0, "momentum_buffers", "when momentum > 0"),
+            true}});
+  const RmspropConfig c{lr, alpha, eps, weight_decay, momentum, centered, maximize};
+  multi_step(t, [&](const auto& ts) { i2dl::rmsprop_multi_step(ts, c); });
+}
+
+static void adagrad_multi_step(py::object params, py::object grads, py::object state_sums, int64_t step, double lr,
+                               double lr_decay, double weight_decay, double eps, bool maximize) {
+  const char* fn = "adagrad_multi_step_";
+  TensorLists t = tensor_lists(fn, {{"params", params, true}, {"grads", grads, false},
+                                    {"state_sums", state_sums, true}});
+  require_step(fn, step);
+  const AdagradConfig c{lr, lr_decay, weight_decay, eps, step, maximize};
+  multi_step(t, [&](const auto& ts) { i2dl::adagrad_multi_step(ts, c); });
+}
+
+// _C.total_norm, _C.mul_multi_, _C.clamp_multi_: one list of arrays.
+template <typename Op>
+static void over_spans(const char* fn, py::object tensors, bool writable, Op&& op) {
+  TensorLists t = tensor_lists(fn, {{"tensors", tensors, writable}});
+  if (t.n == 0) return;
+  with_float_type(t.arrays[0], [&](auto zero) {
     using T = decltype(zero);
-    std::vector<AdamTensor<T>> ts(n);
-    const size_t per = ams ? 5 : 4;
-    for (size_t i = 0; i < n; ++i) {
-      py::array* a = &keep[i * per];
-      ts[i] = {a[0].size(), mut_ptr<T>(a[0]), ptr<T>(a[1]), mut_ptr<T>(a[2]), mut_ptr<T>(a[3]),
-               ams ? mut_ptr<T>(a[4]) : nullptr};
-    }
+    std::vector<Span<T>> spans(t.n);
+    for (size_t i = 0; i < t.n; ++i)  // writable checked above where the op writes; a reduction only reads
+      spans[i] = {t.arrays[i].size(), const_cast<T*>(ptr<T>(t.arrays[i]))};
     ComputeScope scope;
-    i2dl::adam_multi_step<T>(ts, c);
+    op(spans);
   });
+}
+
+static double total_norm(py::object tensors, double norm_type) {
+  double out = 0;
+  over_spans("total_norm", tensors, false, [&](const auto& spans) {
+    using T = std::remove_pointer_t<decltype(spans[0].data)>;
+    const std::vector<Span<const T>> ro(spans.begin(), spans.end());
+    out = i2dl::total_norm(ro, norm_type);
+  });
+  return out;
 }
 
 // _C.rmsprop_step_ / _C.adagrad_step_: every argument by keyword (the Launch of checks/optim.py).
@@ -218,6 +329,26 @@ I2DL_BIND_FAMILY(optim) {
         py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("amsgrad").noconvert(),
         py::arg("maximize").noconvert(), py::arg("decoupled_weight_decay").noconvert(),
         "adam_step_ on every parameter of the lists, in one call; see i2dl.kernels.reference.adam_multi_step_.");
+  m.def("sgd_multi_step_", &sgd_multi_step, py::kw_only(), py::arg("params"), py::arg("grads"),
+        py::arg("momentum_buffers").none(true), py::arg("lr"), py::arg("momentum"), py::arg("dampening"),
+        py::arg("nesterov").noconvert(), py::arg("weight_decay"), py::arg("first_step").noconvert(),
+        "sgd_step_ on every parameter of the lists, in one call; see i2dl.kernels.reference.sgd_multi_step_.");
+  m.def("rmsprop_multi_step_", &rmsprop_multi_step, py::kw_only(), py::arg("params"), py::arg("grads"),
+        py::arg("square_avgs"), py::arg("grad_avgs").none(true), py::arg("momentum_buffers").none(true), py::arg("lr"),
+        py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"), py::arg("momentum"), py::arg("centered").noconvert(),
+        py::arg("maximize").noconvert(), "rmsprop_step_ on every parameter of the lists, in one call.");
+  m.def("adagrad_multi_step_", &adagrad_multi_step, py::kw_only(), py::arg("params"), py::arg("grads"),
+        py::arg("state_sums"), py::arg("step"), py::arg("lr"), py::arg("lr_decay"), py::arg("weight_decay"),
+        py::arg("eps"), py::arg("maximize").noconvert(), "adagrad_step_ on every parameter of the lists, in one call.");
+  m.def("total_norm", &total_norm, py::kw_only(), py::arg("tensors"), py::arg("norm_type"),
+        "The norm of the arrays' concatenation; see i2dl.kernels.reference.total_norm.");
+  m.def("mul_multi_", [](py::object tensors, double factor) {
+          over_spans("mul_multi_", tensors, true, [&](const auto& spans) { i2dl::mul_multi(spans, factor); });
+        }, py::kw_only(), py::arg("tensors"), py::arg("factor"), "x *= factor on every array of the list.");
+  m.def("clamp_multi_", [](py::object tensors, double min, double max) {
+          over_spans("clamp_multi_", tensors, true, [&](const auto& spans) { i2dl::clamp_multi(spans, min, max); });
+        }, py::kw_only(), py::arg("tensors"), py::arg("min"), py::arg("max"),
+        "x = min(max(x, min), max) on every array of the list (NaN stays NaN).");
 }
 
 }  // namespace i2dl::bind

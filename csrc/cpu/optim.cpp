@@ -219,31 +219,140 @@ void adagrad_step(index_t n, T* param, const T* grad, T* state_sum, const Adagra
   });
 }
 
-template <typename T>
-void adam_multi_step(const std::vector<AdamTensor<T>>& tensors, const AdamConfig& c) {
+namespace detail {
+
+// f(tensor, offset, count) over the concatenation of the tensors' lengths, split into one
+// contiguous range per thread: each thread takes [begin, end) of the total, in pieces of the
+// tensors it spans (300 tensors of 4k are one parallel region, not 300).
+template <typename Tensor, typename F>
+void multi_chunks(const std::vector<Tensor>& tensors, F&& f) {
   index_t total = 0;
   for (const auto& t : tensors) total += t.n;
-  // each thread takes [begin, end) of the concatenated length, in pieces of the tensors it spans
   parallel_chunks(total, [&](index_t begin, index_t count) {
     const index_t end = begin + count;
     index_t at = 0;
     for (const auto& t : tensors) {
       const index_t lo = std::max(begin, at), hi = std::min(end, at + t.n);
-      if (lo < hi) {
-        const index_t o = lo - at;
-        detail::adam_chunk(hi - lo, t.param + o, t.grad + o, t.exp_avg + o, t.exp_avg_sq + o,
-                           t.max_exp_avg_sq ? t.max_exp_avg_sq + o : nullptr, c);
-      }
+      if (lo < hi) f(t, lo - at, hi - lo);
       at += t.n;
       if (at >= end) break;
     }
   });
 }
 
+template <typename T>
+T* at(T* base, index_t offset) {
+  return base ? base + offset : nullptr;
+}
+
+// The partial sums of |x|^p (P: 2 squares, 1 absolute values, 0 any other p) and the maximum of
+// |x| over one piece, NaN noted apart (std::max drops it).
+template <int P, typename T>
+I2DL_INLINE void norm_piece_impl(index_t n, const T* __restrict__ x, double p, double& sum, double& max, bool& nan) {
+  double s = 0, m = 0;
+  bool bad = false;
+  for (index_t i = 0; i < n; ++i) {
+    const double a = std::abs(double(x[i]));
+    bad |= a != a;
+    m = a > m ? a : m;
+    s += P == 2 ? a * a : P == 1 ? a : std::pow(a, p);
+  }
+  sum += s;
+  max = std::max(max, m);
+  nan |= bad;
+}
+
+#define I2DL_NORM_CLONES(T)                                                                              \
+  I2DL_CLONES void norm_piece(index_t n, const T* x, double p, double& sum, double& max, bool& nan) {    \
+    if (p == 2) norm_piece_impl<2>(n, x, p, sum, max, nan);                                              \
+    else if (p == 1 || std::isinf(p)) norm_piece_impl<1>(n, x, p, sum, max, nan);                       \
+    else norm_piece_impl<0>(n, x, p, sum, max, nan);                                                     \
+  }                                                                                                      \
+  I2DL_CLONES void mul_piece(index_t n, T* x, T factor) {                                                \
+    for (index_t i = 0; i < n; ++i) x[i] *= factor;                                                      \
+  }                                                                                                      \
+  I2DL_CLONES void clamp_piece(index_t n, T* x, T lo, T hi) {                                            \
+    for (index_t i = 0; i < n; ++i) x[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);                     \
+  }
+I2DL_FOR_FLOATS(I2DL_NORM_CLONES)
+#undef I2DL_NORM_CLONES
+
+}  // namespace detail
+
+template <typename T>
+void sgd_multi_step(const std::vector<ParamTensors<T>>& tensors, const SgdConfig& c) {
+  detail::multi_chunks(tensors, [&](const ParamTensors<T>& t, index_t o, index_t count) {
+    detail::sgd_chunk(count, t.param + o, t.grad + o, detail::at(t.state[0], o), c);
+  });
+}
+
+template <typename T>
+void adam_multi_step(const std::vector<ParamTensors<T>>& tensors, const AdamConfig& c) {
+  detail::multi_chunks(tensors, [&](const ParamTensors<T>& t, index_t o, index_t count) {
+    detail::adam_chunk(count, t.param + o, t.grad + o, t.state[0] + o, t.state[1] + o, detail::at(t.state[2], o), c);
+  });
+}
+
+template <typename T>
+void rmsprop_multi_step(const std::vector<ParamTensors<T>>& tensors, const RmspropConfig& c) {
+  detail::multi_chunks(tensors, [&](const ParamTensors<T>& t, index_t o, index_t count) {
+    detail::rmsprop_chunk(count, t.param + o, t.grad + o, t.state[0] + o, detail::at(t.state[1], o),
+                          detail::at(t.state[2], o), c);
+  });
+}
+
+template <typename T>
+void adagrad_multi_step(const std::vector<ParamTensors<T>>& tensors, const AdagradConfig& c) {
+  detail::multi_chunks(tensors, [&](const ParamTensors<T>& t, index_t o, index_t count) {
+    detail::adagrad_chunk(count, t.param + o, t.grad + o, t.state[0] + o, c);
+  });
+}
+
+template <typename T>
+double total_norm(const std::vector<Span<const T>>& tensors, double p) {
+  const int threads = omp_get_max_threads();
+  std::vector<double> sums(threads, 0.0), maxes(threads, 0.0);
+  std::vector<char> nans(threads, 0);
+  detail::multi_chunks(tensors, [&](const Span<const T>& t, index_t o, index_t count) {
+    const int id = omp_get_thread_num();
+    bool nan = nans[id];
+    detail::norm_piece(count, t.data + o, p, sums[id], maxes[id], nan);
+    nans[id] = nan;
+  });
+  double sum = 0, max = 0;
+  for (int i = 0; i < threads; ++i) {  // in thread order: the same sum for the same thread count
+    if (nans[i]) return std::numeric_limits<double>::quiet_NaN();
+    sum += sums[i];
+    max = std::max(max, maxes[i]);
+  }
+  if (std::isinf(p)) return max;
+  return p == 2 ? std::sqrt(sum) : p == 1 ? sum : std::pow(sum, 1.0 / p);
+}
+
+template <typename T>
+void mul_multi(const std::vector<Span<T>>& tensors, double factor) {
+  detail::multi_chunks(tensors, [&](const Span<T>& t, index_t o, index_t count) {
+    detail::mul_piece(count, t.data + o, T(factor));
+  });
+}
+
+template <typename T>
+void clamp_multi(const std::vector<Span<T>>& tensors, double lo, double hi) {
+  detail::multi_chunks(tensors, [&](const Span<T>& t, index_t o, index_t count) {
+    detail::clamp_piece(count, t.data + o, T(lo), T(hi));
+  });
+}
+
 #define I2DL_OPTIM_INSTANTIATE(T)                                                   \
   template void sgd_step<T>(index_t, T*, const T*, T*, const SgdConfig&);          \
   template void adam_step<T>(index_t, T*, const T*, T*, T*, T*, const AdamConfig&); \
-  template void adam_multi_step<T>(const std::vector<AdamTensor<T>>&, const AdamConfig&);           \
+  template void sgd_multi_step<T>(const std::vector<ParamTensors<T>>&, const SgdConfig&);           \
+  template void adam_multi_step<T>(const std::vector<ParamTensors<T>>&, const AdamConfig&);         \
+  template void rmsprop_multi_step<T>(const std::vector<ParamTensors<T>>&, const RmspropConfig&);   \
+  template void adagrad_multi_step<T>(const std::vector<ParamTensors<T>>&, const AdagradConfig&);   \
+  template double total_norm<T>(const std::vector<Span<const T>>&, double);                         \
+  template void mul_multi<T>(const std::vector<Span<T>>&, double);                                  \
+  template void clamp_multi<T>(const std::vector<Span<T>>&, double, double);                        \
   template void rmsprop_step<T>(index_t, T*, const T*, T*, T*, T*, const RmspropConfig&);            \
   template void adagrad_step<T>(index_t, T*, const T*, T*, const AdagradConfig&);
 I2DL_FOR_FLOATS(I2DL_OPTIM_INSTANTIATE)

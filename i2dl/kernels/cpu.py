@@ -151,6 +151,44 @@ def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None,
                         max_exp_avg_sqs=list(max_exp_avg_sqs) if amsgrad else None, **scalars)
 
 
+def sgd_multi_step_(params, grads, momentum_buffers=None, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False,
+                    weight_decay=0.0, first_step=False):
+    scalars = _checks.check_sgd_multi_step_(params, grads, momentum_buffers, lr, momentum, dampening, nesterov,
+                                            weight_decay, first_step)
+    _C.sgd_multi_step_(params=list(params), grads=list(grads),
+                       momentum_buffers=list(momentum_buffers) if scalars["momentum"] != 0 else None, **scalars)
+
+
+def rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, momentum_buffers=None, lr=1e-2, alpha=0.99,
+                        eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+    scalars = _checks.check_rmsprop_multi_step_(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha,
+                                                eps, weight_decay, momentum, centered, maximize)
+    _C.rmsprop_multi_step_(params=list(params), grads=list(grads), square_avgs=list(square_avgs),
+                           grad_avgs=list(grad_avgs) if scalars["centered"] else None,
+                           momentum_buffers=list(momentum_buffers) if scalars["momentum"] > 0 else None, **scalars)
+
+
+def adagrad_multi_step_(params, grads, state_sums, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
+                        maximize=False):
+    scalars = _checks.check_adagrad_multi_step_(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps,
+                                                maximize)
+    _C.adagrad_multi_step_(params=list(params), grads=list(grads), state_sums=list(state_sums), **scalars)
+
+
+def total_norm(tensors, norm_type=2.0):
+    p = _checks.check_total_norm(tensors, norm_type)
+    return _C.total_norm(tensors=list(tensors), norm_type=p)
+
+
+def mul_multi_(tensors, factor):
+    _C.mul_multi_(tensors=list(tensors), factor=_checks.check_mul_multi_(tensors, factor))
+
+
+def clamp_multi_(tensors, min, max):
+    lo, hi = _checks.check_clamp_multi_(tensors, min, max)
+    _C.clamp_multi_(tensors=list(tensors), min=lo, max=hi)
+
+
 @functools.lru_cache(maxsize=64)
 def _sgd_config(lr, momentum, dampening, nesterov, weight_decay, first_step):
     """The bound config, built once per combination (an optimizer steps every parameter of a group

@@ -343,12 +343,77 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
 def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None, step=1, lr=1e-3, beta1=0.9,
                      beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
                      decoupled_weight_decay=False):
-    """One launch per parameter on the current stream (the launches queue without waiting)."""
+    """One launch per parameter on the current stream (the launches queue without waiting); so for
+    every multi-tensor step here."""
     _checks.check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps,
                                    weight_decay, amsgrad, maximize, decoupled_weight_decay)
     for i in range(len(params)):
         adam_step_(params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i] if amsgrad else None, step,
                    lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
+
+
+def sgd_multi_step_(params, grads, momentum_buffers=None, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False,
+                    weight_decay=0.0, first_step=False):
+    _checks.check_sgd_multi_step_(params, grads, momentum_buffers, lr, momentum, dampening, nesterov, weight_decay,
+                                  first_step)
+    for i in range(len(params)):
+        sgd_step_(params[i], grads[i], momentum_buffers[i] if momentum != 0 else None, lr, momentum, dampening,
+                  nesterov, weight_decay, first_step)
+
+
+def rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, momentum_buffers=None, lr=1e-2, alpha=0.99,
+                        eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+    _checks.check_rmsprop_multi_step_(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps,
+                                      weight_decay, momentum, centered, maximize)
+    for i in range(len(params)):
+        rmsprop_step_(params[i], grads[i], square_avgs[i], grad_avgs[i] if centered else None,
+                      momentum_buffers[i] if momentum > 0 else None, lr, alpha, eps, weight_decay, momentum, centered,
+                      maximize)
+
+
+def adagrad_multi_step_(params, grads, state_sums, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
+                        maximize=False):
+    _checks.check_adagrad_multi_step_(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize)
+    for i in range(len(params)):
+        adagrad_step_(params[i], grads[i], state_sums[i], step, lr, lr_decay, weight_decay, eps, maximize)
+
+
+def total_norm(tensors, norm_type=2.0):
+    """CuPy's reductions, per array in float64, joined on the host (one synchronisation)."""
+    fn = "total_norm"
+    for i, t in enumerate(tensors if isinstance(tensors, (list, tuple)) else ()):
+        _require_cupy(fn, f"tensors[{i}]", t)
+    p = _checks.check_total_norm(tensors, norm_type)
+    if not tensors:
+        return 0.0
+    cp = _cupy()
+    a = [cp.abs(t.astype(cp.float64)).ravel() for t in tensors]
+    nan = cp.stack([cp.isnan(x).any() for x in a]).any()
+    if math.isinf(p):
+        value = cp.stack([x.max() if x.size else cp.zeros((), cp.float64) for x in a]).max()
+    else:
+        value = cp.stack([(x ** p).sum() for x in a]).sum() ** (1.0 / p)
+    return float("nan") if bool(nan) else float(value)
+
+
+def mul_multi_(tensors, factor):
+    fn = "mul_multi_"
+    for i, t in enumerate(tensors if isinstance(tensors, (list, tuple)) else ()):
+        _require_cupy(fn, f"tensors[{i}]", t)
+    factor = _checks.check_mul_multi_(tensors, factor)
+    for t in tensors:
+        t *= t.dtype.type(factor)
+
+
+def clamp_multi_(tensors, min, max):
+    fn = "clamp_multi_"
+    for i, t in enumerate(tensors if isinstance(tensors, (list, tuple)) else ()):
+        _require_cupy(fn, f"tensors[{i}]", t)
+    lo, hi = _checks.check_clamp_multi_(tensors, min, max)
+    cp = _cupy()
+    for t in tensors:  # maximum and minimum propagate NaN
+        cp.maximum(t, t.dtype.type(lo), out=t)
+        cp.minimum(t, t.dtype.type(hi), out=t)
 
 
 def _generated(name):

@@ -11,7 +11,6 @@ and its state (see ``i2dl.kernels.reference.adam_step_``).
 """
 from __future__ import annotations
 
-from .. import kernels
 from ..autograd import no_grad
 from ..kernels.checks import check_bool, check_real
 from ..ops import xp_of
@@ -53,37 +52,23 @@ class Adam(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             b1, b2 = group["betas"]
-            # one multi-tensor call per (backend, dtype, step count): the GIL released once and the
-            # threads spread over the parameters' total length, not one call per tensor
-            batches, amsgrad, states = {}, group["amsgrad"], self.state
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None or not p.requires_grad:
-                    continue
-                data = p.data
-                if not grad.flags.c_contiguous:
-                    grad = grad.copy()
-                state = states.get(id(p))
-                if state is None:
+            amsgrad = group["amsgrad"]
+
+            def prepare(state, data):
+                if not state:
                     xp = xp_of(data)
-                    state = states[id(p)] = {"step": 0, "exp_avg": xp.zeros_like(data),
-                                             "exp_avg_sq": xp.zeros_like(data)}
+                    state.update(step=0, exp_avg=xp.zeros_like(data), exp_avg_sq=xp.zeros_like(data))
                 if amsgrad and "max_exp_avg_sq" not in state:
                     state["max_exp_avg_sq"] = xp_of(data).zeros_like(data)
-                step = state["step"] = state["step"] + 1
-                key = (type(data), data.dtype, step)
-                lists = batches.get(key)
-                if lists is None:
-                    lists = batches[key] = (kernels.for_array(data), [], [], [], [], [])
-                lists[1].append(data)
-                lists[2].append(grad)
-                lists[3].append(state["exp_avg"])
-                lists[4].append(state["exp_avg_sq"])
-                if amsgrad:
-                    lists[5].append(state["max_exp_avg_sq"])
-            for (_, _, step), (k, params, grads, exp_avgs, exp_avg_sqs, maxes) in batches.items():
+                state["step"] += 1
+                return state["step"]
+
+            # one multi-tensor call per (backend, dtype, step count): the GIL released once and the
+            # threads spread over the parameters' total length, not one call per tensor
+            for (_, _, step), (k, params, grads, exp_avgs, exp_avg_sqs, maxes) in self._step_lists(
+                    group, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), prepare).items():
                 k.adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, maxes if amsgrad else None, step,
-                                   group["lr"], b1, b2, group["eps"], group["weight_decay"], group["amsgrad"],
+                                   group["lr"], b1, b2, group["eps"], group["weight_decay"], amsgrad,
                                    group["maximize"], group["decoupled_weight_decay"])
         return loss
 

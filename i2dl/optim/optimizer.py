@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..ops import xp_of
 
 
@@ -31,14 +32,38 @@ class Optimizer:
     def step(self):
         raise NotImplementedError
 
-    @staticmethod
-    def _with_grads(group):
-        """(parameter, its gradient as a C-contiguous array) for each parameter of ``group`` that has one."""
+    def _step_lists(self, group, names, prepare):
+        """The parameters of ``group`` that have a gradient, gathered for one multi-tensor kernel call
+        per (array type, dtype, batch key): {key: [backend, params, grads, state[name] for each of
+        ``names``]} (lists of arrays; None where a parameter's state has no such entry).
+        ``prepare(state, data)`` creates a parameter's missing state (and counts its step) and
+        returns the batch key (the step count where the kernel takes one); a state left empty is
+        not kept. Gradients are made C-contiguous."""
+        batches, states = {}, self.state
         for p in group["params"]:
-            g = p.grad
-            if g is None or not p.requires_grad:
+            grad = p.grad
+            if grad is None or not p.requires_grad:
                 continue
-            yield p, (g if g.flags.c_contiguous else g.copy())
+            data = p.data
+            if not grad.flags.c_contiguous:
+                grad = grad.copy()
+            state = states.get(id(p))
+            if state is None:
+                state = {}
+                key = prepare(state, data)
+                if state:
+                    states[id(p)] = state
+            else:
+                key = prepare(state, data)
+            key = (type(data), data.dtype, key)
+            lists = batches.get(key)
+            if lists is None:
+                lists = batches[key] = [kernels.for_array(data), [], []] + [[] for _ in names]
+            lists[1].append(data)
+            lists[2].append(grad)
+            for j, name in enumerate(names):
+                lists[3 + j].append(state.get(name))
+        return batches
 
     @staticmethod
     def _closure_loss(closure):

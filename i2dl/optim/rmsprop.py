@@ -1,10 +1,9 @@
 """RMSprop and Adagrad with PyTorch's rules, arguments and state names (``square_avg``,
-``grad_avg``, ``momentum_buffer``; ``sum``, ``step``); each parameter is updated by the fused
-in-place kernel ``rmsprop_step_`` / ``adagrad_step_`` of its backend (formulas:
-``i2dl.kernels.reference.optim``)."""
+``grad_avg``, ``momentum_buffer``; ``sum``, ``step``); the parameters of a group are updated by one
+call of the fused in-place kernel ``rmsprop_multi_step_`` / ``adagrad_multi_step_`` of their backend
+(per dtype and step count; formulas: ``i2dl.kernels.reference.optim``)."""
 from __future__ import annotations
 
-from .. import kernels
 from ..autograd import no_grad
 from ..kernels.checks import check_bool, check_real
 from ..ops import xp_of
@@ -37,20 +36,23 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            for p, grad in self._with_grads(group):
-                state = self.state.setdefault(id(p), {})
-                xp = xp_of(p.data)
+            momentum, centered = group["momentum"], group["centered"]
+
+            def prepare(state, data):
+                xp = xp_of(data)
                 if not state:
-                    state["step"], state["square_avg"] = 0, xp.zeros_like(p.data)
-                if group["momentum"] > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = xp.zeros_like(p.data)
-                if group["centered"] and "grad_avg" not in state:
-                    state["grad_avg"] = xp.zeros_like(p.data)
+                    state["step"], state["square_avg"] = 0, xp.zeros_like(data)
+                if momentum > 0 and "momentum_buffer" not in state:
+                    state["momentum_buffer"] = xp.zeros_like(data)
+                if centered and "grad_avg" not in state:
+                    state["grad_avg"] = xp.zeros_like(data)
                 state["step"] += 1
-                kernels.for_array(p.data).rmsprop_step_(
-                    p.data, grad, state["square_avg"], state.get("grad_avg"), state.get("momentum_buffer"),
-                    group["lr"], group["alpha"], group["eps"], group["weight_decay"], group["momentum"],
-                    group["centered"], group["maximize"])
+
+            for k, params, grads, square_avgs, grad_avgs, buffers in self._step_lists(
+                    group, ("square_avg", "grad_avg", "momentum_buffer"), prepare).values():
+                k.rmsprop_multi_step_(params, grads, square_avgs, grad_avgs if centered else None,
+                                      buffers if momentum > 0 else None, group["lr"], group["alpha"], group["eps"],
+                                      group["weight_decay"], momentum, centered, group["maximize"])
         return loss
 
 
@@ -78,10 +80,11 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            for p, grad in self._with_grads(group):
-                state = self.state[id(p)]
+            def prepare(state, data):
                 state["step"] += 1
-                kernels.for_array(p.data).adagrad_step_(
-                    p.data, grad, state["sum"], state["step"], group["lr"], group["lr_decay"], group["weight_decay"],
-                    group["eps"], group["maximize"])
+                return state["step"]
+
+            for (_, _, step), (k, params, grads, sums) in self._step_lists(group, ("sum",), prepare).items():
+                k.adagrad_multi_step_(params, grads, sums, step, group["lr"], group["lr_decay"], group["weight_decay"],
+                                      group["eps"], group["maximize"])
         return loss

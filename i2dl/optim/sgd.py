@@ -5,12 +5,11 @@
     d <- g + mu * v  (Nesterov)  or  v
     theta <- theta - lr * d
 
-Each parameter is updated by the fused in-place kernel ``sgd_step_`` of its backend (one pass
-over parameter, gradient and velocity).
+The parameters of a group are updated by one call of the fused in-place kernel ``sgd_multi_step_``
+of their backend (one pass over parameters, gradients and velocities).
 """
 from __future__ import annotations
 
-from .. import kernels
 from ..autograd import no_grad
 from ..kernels.checks import check_bool, check_real
 from ..ops import xp_of
@@ -34,17 +33,21 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay))
 
     @no_grad()
-    def step(self):
+    def step(self, closure=None):
+        """One update of every parameter with a gradient: one multi-tensor kernel call per group
+        (and backend, dtype, first step); ``closure`` re-evaluates the loss first when given."""
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, mu = group["lr"], group["momentum"]
-            for p, grad in self._with_grads(group):
-                k = kernels.for_array(p.data)
-                velocity, first = None, False
-                if mu:
-                    state = self.state.setdefault(id(p), {})
-                    velocity = state.get("momentum_buffer")
-                    if velocity is None:
-                        velocity = state["momentum_buffer"] = xp_of(p.data).zeros_like(p.data)
-                        first = True
-                k.sgd_step_(p.data, grad, velocity, lr, mu, group["dampening"], group["nesterov"],
-                            group["weight_decay"], first)
+            mu = group["momentum"]
+
+            def prepare(state, data):
+                if mu and "momentum_buffer" not in state:
+                    state["momentum_buffer"] = xp_of(data).zeros_like(data)
+                    return True  # the first step: the buffer becomes the gradient
+                return False
+
+            for (_, _, first), (k, params, grads, buffers) in self._step_lists(group, ("momentum_buffer",),
+                                                                               prepare).items():
+                k.sgd_multi_step_(params, grads, buffers if mu else None, group["lr"], mu, group["dampening"],
+                                  group["nesterov"], group["weight_decay"], first)
+        return loss

@@ -209,8 +209,11 @@ def test_every_thread_count(spec, threads):
 def _run_inplace(spec, backend, inputs, params, dtype):
     k, move = kernels.get(backend), device_mover(backend)
     arrays = {n: (move(np.array(a, dtype=dtype)) if move else np.array(a, dtype=dtype)) for n, a in inputs.items()}
-    spec.call(k, arrays, params)
-    return {n: to_numpy(arrays[n]) for n in spec.updated}
+    result = spec.call(k, arrays, params)
+    out = {n: to_numpy(arrays[n]) for n in spec.updated}
+    if spec.returns:
+        out["result"] = np.asarray(result, dtype=np.float64)
+    return out
 
 
 def _inplace_cases(spec, rng):

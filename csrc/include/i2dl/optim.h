@@ -54,19 +54,47 @@ struct AdagradConfig {
 template <typename T>
 void adagrad_step(index_t n, T* param, const T* grad, T* state_sum, const AdagradConfig& c);
 
-// One parameter of a multi-tensor step: its length and arrays.
+// One parameter of a multi-tensor step: its length, its arrays, and the step's state arrays in the
+// order of the single-tensor step's arguments (Adam: exp_avg, exp_avg_sq, max_exp_avg_sq; RMSprop:
+// square_avg, grad_avg, momentum_buffer; Adagrad: sum; SGD: momentum_buffer), null where unused.
 template <typename T>
-struct AdamTensor {
+struct ParamTensors {
   index_t n;
   T* param;
   const T* grad;
-  T *exp_avg, *exp_avg_sq, *max_exp_avg_sq;
+  T* state[3];
 };
 
-// adam_step on every tensor of the list in one call: the threads split the list's total length
-// (a model of many small tensors keeps both cores busy and pays one call).
+// The multi-tensor steps: the single-tensor step on every tensor of the list in one call, the
+// threads splitting the list's total length (a model of many small tensors keeps both cores busy
+// and pays one call).
 template <typename T>
-void adam_multi_step(const std::vector<AdamTensor<T>>& tensors, const AdamConfig& c);
+void sgd_multi_step(const std::vector<ParamTensors<T>>& tensors, const SgdConfig& c);
+template <typename T>
+void adam_multi_step(const std::vector<ParamTensors<T>>& tensors, const AdamConfig& c);
+template <typename T>
+void rmsprop_multi_step(const std::vector<ParamTensors<T>>& tensors, const RmspropConfig& c);
+template <typename T>
+void adagrad_multi_step(const std::vector<ParamTensors<T>>& tensors, const AdagradConfig& c);
+
+// One array of a multi-tensor reduction or update.
+template <typename T>
+struct Span {
+  index_t n;
+  T* data;
+  operator Span<const T>() const { return {n, data}; }  // a read-only view of the same array
+};
+
+// The norm of the concatenation of the arrays: (sum |x|^p)^(1/p) accumulated in double, or
+// max |x| for p = inf; NaN when any entry is NaN (for every p), 0 for no entries.
+template <typename T>
+double total_norm(const std::vector<Span<const T>>& tensors, double p);
+
+// x <- factor * x, and x <- min(max(x, lo), hi) (NaN stays NaN), on every array of the list.
+template <typename T>
+void mul_multi(const std::vector<Span<T>>& tensors, double factor);
+template <typename T>
+void clamp_multi(const std::vector<Span<T>>& tensors, double lo, double hi);
 
 }  // namespace i2dl
 

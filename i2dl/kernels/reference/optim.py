@@ -29,13 +29,21 @@ RMSprop (Hinton) and Adagrad (Duchi et al.), PyTorch's rules and state names::
     b = mu * b + g / d;  p = p - lr * b                        momentum_buffer (momentum > 0), else p -= lr g / d
 
     g = +-grad + wd * p;  S = S + g^2;  p = p - lr / (1 + (t - 1) lr_decay) * g / (sqrt(S) + eps)   (Adagrad, sum)
+
+Each step has a multi-tensor form, ``<optimizer>_multi_step_``: the same step on every parameter of
+a list in one call (lists of parameters, gradients and states; the compiled backends spread their
+threads over the lists' total length). And for gradient clipping over many tensors::
+
+    total_norm(x_1..x_k, p) = (sum_i sum_j |x_ij|^p)^(1/p)       max_ij |x_ij| for p = inf
+    mul_multi_:   x_i <- factor * x_i          clamp_multi_:   x_i <- min(max(x_i, min), max)
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..checks import (check_adagrad_step_, check_adam_multi_step_, check_adam_step_, check_rmsprop_step_,
-                      check_sgd_step_)
+from ..checks import (check_adagrad_multi_step_, check_adagrad_step_, check_adam_multi_step_, check_adam_step_,
+                      check_clamp_multi_, check_mul_multi_, check_rmsprop_multi_step_, check_rmsprop_step_,
+                      check_sgd_multi_step_, check_sgd_step_, check_total_norm)
 
 
 def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
@@ -88,6 +96,62 @@ def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None,
     for i in range(len(params)):
         adam_step_(params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i] if amsgrad else None, step,
                    lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
+
+
+def sgd_multi_step_(params, grads, momentum_buffers=None, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False,
+                    weight_decay=0.0, first_step=False):
+    """``sgd_step_`` on every parameter of a list (one call)."""
+    check_sgd_multi_step_(params, grads, momentum_buffers, lr, momentum, dampening, nesterov, weight_decay, first_step)
+    for i in range(len(params)):
+        sgd_step_(params[i], grads[i], momentum_buffers[i] if momentum != 0 else None, lr, momentum, dampening,
+                  nesterov, weight_decay, first_step)
+
+
+def rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, momentum_buffers=None, lr=1e-2, alpha=0.99,
+                        eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+    """``rmsprop_step_`` on every parameter of a list (one call)."""
+    check_rmsprop_multi_step_(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps, weight_decay,
+                              momentum, centered, maximize)
+    for i in range(len(params)):
+        rmsprop_step_(params[i], grads[i], square_avgs[i], grad_avgs[i] if centered else None,
+                      momentum_buffers[i] if momentum > 0 else None, lr, alpha, eps, weight_decay, momentum, centered,
+                      maximize)
+
+
+def adagrad_multi_step_(params, grads, state_sums, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
+                        maximize=False):
+    """``adagrad_step_`` on every parameter of a list (one call)."""
+    check_adagrad_multi_step_(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize)
+    for i in range(len(params)):
+        adagrad_step_(params[i], grads[i], state_sums[i], step, lr, lr_decay, weight_decay, eps, maximize)
+
+
+def total_norm(tensors, norm_type=2.0):
+    """The p-norm of the concatenated arrays, as a Python float computed in float64 (NaN if any
+    entry is NaN, for every p; 0.0 for an empty list)."""
+    p = check_total_norm(tensors, norm_type)
+    a = np.concatenate([np.abs(t.astype(np.float64)).reshape(-1) for t in tensors]) if tensors else np.zeros(0)
+    if np.isnan(a).any():
+        return float("nan")
+    if not a.size:
+        return 0.0
+    if np.isinf(p):
+        return float(a.max())
+    return float((a ** p).sum() ** (1.0 / p))
+
+
+def mul_multi_(tensors, factor):
+    """x <- factor * x for every array x of the list, in place."""
+    factor = check_mul_multi_(tensors, factor)
+    for t in tensors:
+        t[...] = (t * factor).astype(t.dtype)
+
+
+def clamp_multi_(tensors, min, max):
+    """x <- min(max(x, min), max) for every array x of the list, in place (NaN stays NaN)."""
+    lo, hi = check_clamp_multi_(tensors, min, max)
+    for t in tensors:
+        t[...] = np.clip(t, lo, hi)
 
 
 def rmsprop_step_(param, grad, square_avg, grad_avg=None, momentum_buffer=None, lr=1e-2, alpha=0.99, eps=1e-8,

@@ -58,7 +58,9 @@ class KernelSpec:
 class InplaceSpec:
     """A kernel that updates some of its array arguments in place: ``call(k, arrays, params)``
     runs it; ``updated`` names the arrays it writes. Every backend must leave them as the reference
-    does (relative-norm error within the tolerance), from the same dtype-rounded starting values."""
+    does (relative-norm error within the tolerance), from the same dtype-rounded starting values.
+    With ``returns`` the value ``call`` returns is compared too (as "result"): a reduction over a
+    list of arrays (``total_norm``) is a row of this kind that updates nothing."""
     name: str
     kernel: str
     samples: Callable[[np.random.Generator], List[Sample]]
@@ -68,6 +70,7 @@ class InplaceSpec:
     bad_inputs: Callable[[], List[BadInput]] = lambda: []  # stage "call": mutate(arrays, params)
     full_sample: int = 0  # a sample whose call reads every array: the one the bad-input families mutate
     shape_from: Tuple[str, ...] = ()  # the arrays whose shapes set the others' (default: the first)
+    returns: bool = False
 
 
 def _rn(rng, *shape):

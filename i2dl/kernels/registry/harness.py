@@ -95,9 +95,9 @@ def cross_check_inplace(spec: InplaceSpec, backend, sample: Sample, dtype, to_de
     rounded = {k: np.array(v, dtype=dtype) for k, v in sample.inputs.items()}      # fresh copies: both
     want = {k: v.astype(np.float64) for k, v in rounded.items()}                  # calls write in place
     got = {k: (to_device(v) if to_device else v.copy()) for k, v in rounded.items()}
-    spec.call(get("reference"), want, sample.params)
-    spec.call(backend, got, sample.params)
-    errors = {}
+    result_want = spec.call(get("reference"), want, sample.params)
+    result_got = spec.call(backend, got, sample.params)
+    errors = {"result": rel_error(result_got, result_want)} if spec.returns else {}
     for name in spec.updated:
         g = to_numpy(got[name])
         errors[name] = rel_error(g, want[name]) if np.dtype(g.dtype) == np.dtype(dtype) else float("inf")

@@ -145,3 +145,89 @@ ADAGRAD_STEP = InplaceSpec(
         BadInput("step 0", "call", lambda a, p: (a, {**p, "step": 0}), ValueError, r"'step' must be >= 1"),
         BadInput("lr_decay negative", "call", lambda a, p: (a, {**p, "lr_decay": -1.0}), ValueError,
                  r"'lr_decay' must be >= 0")])
+
+
+# The other multi-tensor steps: the single-tensor rows' choices on the lists of _MULTI_SHAPES.
+def _multi_arrays(rng, lists):
+    """{"name[i]": array}: for each tensor of _MULTI_SHAPES one array per list, drawn by ``lists``
+    ({name: draw(rng, shape)})."""
+    return {f"{name}[{i}]": draw(rng, shape) for i, shape in enumerate(_MULTI_SHAPES) for name, draw in lists.items()}
+
+
+def _normal(rng, shape):
+    return rng.standard_normal(shape)
+
+
+def _small(rng, shape):
+    return 0.1 * rng.standard_normal(shape)
+
+
+def _positive(rng, shape):  # above _small's squares: s - a^2 of centered RMSprop stays positive
+    return rng.random(shape) + 1.0
+
+
+def _list_of(a, name):
+    return [a[f"{name}[{i}]"] for i in range(len(_MULTI_SHAPES))]
+
+
+def _multi_spec(name, lists, configs, call_lists, updated, full_sample, bad_inputs, returns=False):
+    """The row of ``<name>``: every config of ``configs`` on fresh arrays of ``lists``; ``call_lists``
+    the list names in the kernel's argument order; ``updated`` the lists it writes."""
+    def samples(rng):
+        return [Sample(_multi_arrays(rng, lists), dict(p), f"{len(_MULTI_SHAPES)} tensors, {p}") for p in configs]
+    return InplaceSpec(
+        name=name, kernel=name, samples=samples,
+        call=lambda k, a, p: getattr(k, name)(*[_list_of(a, n) for n in call_lists], **p),
+        updated=tuple(f"{n}[{i}]" for n in updated for i in range(len(_MULTI_SHAPES))), full_sample=full_sample,
+        shape_from=tuple(f"{call_lists[0]}[{i}]" for i in range(len(_MULTI_SHAPES))), bad_inputs=bad_inputs,
+        returns=returns)
+
+
+SGD_MULTI_STEP = _multi_spec(
+    "sgd_multi_step_", {"params": _normal, "grads": _normal, "momentum_buffers": _normal},
+    [dict(lr=0.1), dict(lr=0.1, momentum=0.9, weight_decay=1e-2), dict(lr=0.1, momentum=0.9, first_step=True),
+     dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2)],
+    ("params", "grads", "momentum_buffers"), ("params", "momentum_buffers"), 1,
+    lambda: [BadInput("nesterov not a bool", "call", lambda a, p: (a, {**p, "nesterov": 1}), TypeError,
+                      r"'nesterov' must be a bool")])
+
+RMSPROP_MULTI_STEP = _multi_spec(
+    "rmsprop_multi_step_", {"params": _normal, "grads": _normal, "square_avgs": _positive, "grad_avgs": _small,
+                            "momentum_buffers": _small},
+    [dict(lr=1e-2), dict(lr=1e-2, weight_decay=1e-2, momentum=0.9, centered=True, maximize=True),
+     dict(lr=1e-2, alpha=0.9, centered=True)],
+    ("params", "grads", "square_avgs", "grad_avgs", "momentum_buffers"),
+    ("params", "square_avgs", "grad_avgs", "momentum_buffers"), 1,
+    lambda: [BadInput("alpha a string", "call", lambda a, p: (a, {**p, "alpha": "0.9"}), TypeError,
+                      r"'alpha' must be a real number")])
+
+ADAGRAD_MULTI_STEP = _multi_spec(
+    "adagrad_multi_step_", {"params": _normal, "grads": _normal, "state_sums": _positive},
+    [dict(step=1, lr=1e-2), dict(step=5, lr=1e-2, lr_decay=0.1, weight_decay=1e-2, maximize=True)],
+    ("params", "grads", "state_sums"), ("params", "state_sums"), 0,
+    lambda: [BadInput("step 0", "call", lambda a, p: (a, {**p, "step": 0}), ValueError, r"'step' must be >= 1")])
+
+
+def _one_list(name, configs, returns=False, bad_inputs=lambda: []):
+    """The row of a kernel on one list of arrays (``tensors``): a reduction (``returns``) or an
+    in-place update of every array."""
+    return _multi_spec(name, {"tensors": _normal}, configs, ("tensors",), () if returns else ("tensors",), 0,
+                       bad_inputs, returns)
+
+
+TOTAL_NORM = _one_list(
+    "total_norm", [dict(norm_type=2.0), dict(norm_type=1.0), dict(norm_type=float("inf")), dict(norm_type=3.0),
+                   dict(norm_type=0.5)], returns=True,
+    bad_inputs=lambda: [BadInput("norm_type 0", "call", lambda a, p: (a, {**p, "norm_type": 0}), ValueError,
+                                 r"'norm_type' must be > 0 \(or inf\), got 0"),
+                        BadInput("norm_type a string", "call", lambda a, p: (a, {**p, "norm_type": "2"}), TypeError,
+                                 r"'norm_type' must be a real number")])
+
+MUL_MULTI = _one_list("mul_multi_", [dict(factor=0.25), dict(factor=-3.0)])
+
+CLAMP_MULTI = _one_list(
+    "clamp_multi_", [dict(min=-0.5, max=0.5), dict(min=0.0, max=0.0)],
+    bad_inputs=lambda: [BadInput("min above max", "call", lambda a, p: (a, {**p, "min": 1.0, "max": 0.0}), ValueError,
+                                 r"'min' must be <= max"),
+                        BadInput("min NaN", "call", lambda a, p: (a, {**p, "min": float("nan")}), ValueError,
+                                 r"'min' must be a number, got nan")])
