@@ -251,11 +251,11 @@ class MatMul(Function):
         xp = xp_of(g)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
+        g2 = g  # back to the 2-D shapes a2 @ b2 had: b's axis first (a 1-D @ 1-D gives a 0-D g)
         if b.ndim == 1:
             g2 = xp.expand_dims(g2, -1)
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
         na, nb = ctx.needs_input_grad
         ga = gb = None
         if na:

@@ -121,6 +121,13 @@ class Tensor(autograd.GraphTensor, output=True):
             raise ValueError(f"item: only a one-element tensor converts to a Python scalar, got shape {self.shape}")
         return self.numpy().reshape(()).item()
 
+    def __float__(self):
+        """float(t) of a one-element tensor, as PyTorch (a closure's loss converts so)."""
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
     def tolist(self):
         """The data as nested Python lists."""
         return self.numpy().tolist()
@@ -454,3 +461,14 @@ def maximum(a, b):
 
 def minimum(a, b):
     return ops.Minimum.apply(_operand(a, None), _operand(b, None))
+
+
+def _unary(name):
+    def fn(x):
+        return getattr(_operand(x, None), name)()
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``{name}(x)``, elementwise: ``Tensor.{name}`` as a function (PyTorch's ``torch.{name}``)."
+    return fn
+
+
+exp, log, sqrt, abs, sigmoid, tanh = (_unary(n) for n in ("exp", "log", "sqrt", "abs", "sigmoid", "tanh"))

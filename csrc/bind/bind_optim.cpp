@@ -63,8 +63,9 @@ static void adam_step(py::handle param_, py::handle grad_, py::handle exp_avg_, 
 
 // The lists of a multi-tensor call, checked: lists[0] the tensors (params, or the arrays of a
 // reduction), each other list (None where the step does not use it) of the same length, element i
-// of each a C-contiguous float array of lists[0][0]'s dtype and lists[0][i]'s element count,
-// writable where written. `arrays` holds them tensor by tensor (row i: one array per used list),
+// of each a C-contiguous float array of lists[0][0]'s dtype and lists[0][i]'s shape, writable
+// where written: the whole contract of the arrays (checks/optim.py), so that the cpu backend can
+// leave the lists to this check and run the contract only to word an error. `arrays` holds them tensor by tensor (row i: one array per used list),
 // and keeps them referenced while their pointers are used.
 struct TensorLists {
   size_t n = 0, per = 0;
@@ -84,6 +85,10 @@ struct ListArg {
   py::object value;  // a sequence, or None (unused)
   bool writable;
 };
+
+static bool same_shape(const py::array& a, const py::array& b) {
+  return a.ndim() == b.ndim() && std::equal(a.shape(), a.shape() + a.ndim(), b.shape());
+}
 
 static TensorLists tensor_lists(const char* fn, const std::vector<ListArg>& args) {
   TensorLists out;
@@ -107,7 +112,7 @@ static TensorLists tensor_lists(const char* fn, const std::vector<ListArg>& args
   bool fast = out.n > 0;
   py::dtype dt;
   for (size_t i = 0; fast && i < out.n; ++i) {
-    py::ssize_t count = 0;
+    py::array first_of_row;
     for (size_t l = 0; fast && l < args.size(); ++l) {
       if (!out.used[l]) continue;
       py::handle h = seqs[l][i];
@@ -117,8 +122,8 @@ static TensorLists tensor_lists(const char* fn, const std::vector<ListArg>& args
         dt = a.dtype();
         fast = dt.equal(py::dtype::of<float>()) || dt.equal(py::dtype::of<double>());
       }
-      if (l == 0) count = a.size();
-      fast = fast && a.dtype().equal(dt) && (a.flags() & py::array::c_style) && a.size() == count &&
+      if (l == 0) first_of_row = a;
+      fast = fast && a.dtype().equal(dt) && (a.flags() & py::array::c_style) && same_shape(a, first_of_row) &&
              (!args[l].writable || a.writeable());
       if (fast) out.arrays.push_back(a);
     }
@@ -136,7 +141,9 @@ static TensorLists tensor_lists(const char* fn, const std::vector<ListArg>& args
     for (size_t l = 1; l < args.size(); ++l) {
       if (!out.used[l]) continue;
       const std::string name = name_of(l, i);
-      out.arrays.push_back(require_float_count(seqs[l][i], fn, name.c_str(), p.size(), &p, pn.c_str(), args[l].writable));
+      py::array a = require_float(seqs[l][i], fn, name.c_str(), -1, &p, pn.c_str(), args[l].writable);
+      require_shape(a, fn, name.c_str(), std::vector<py::ssize_t>(p.shape(), p.shape() + p.ndim()));
+      out.arrays.push_back(a);
     }
   }
   return out;

@@ -245,28 +245,41 @@ T* at(T* base, index_t offset) {
   return base ? base + offset : nullptr;
 }
 
-// The partial sums of |x|^p (P: 2 squares, 1 absolute values, 0 any other p) and the maximum of
-// |x| over one piece, NaN noted apart (std::max drops it).
+// The partial sum of |x|^p over one piece (P: 2 squares, 1 absolute values, 0 any other p), in
+// double (a float32 square of 1e20 overflows; its double does not). A NaN entry makes the sum NaN
+// by itself (NaN^p and NaN + anything are NaN), so the loop is one vectorised reduction.
 template <int P, typename T>
-I2DL_INLINE void norm_piece_impl(index_t n, const T* __restrict__ x, double p, double& sum, double& max, bool& nan) {
-  double s = 0, m = 0;
-  bool bad = false;
+I2DL_INLINE double norm_sum_impl(index_t n, const T* __restrict__ x, double p) {
+  double s = 0;
+#pragma omp simd reduction(+ : s)
   for (index_t i = 0; i < n; ++i) {
     const double a = std::abs(double(x[i]));
-    bad |= a != a;
-    m = a > m ? a : m;
     s += P == 2 ? a * a : P == 1 ? a : std::pow(a, p);
   }
-  sum += s;
-  max = std::max(max, m);
-  nan |= bad;
+  return s;
+}
+
+// max |x| over one piece, and whether it holds a NaN (a max drops NaN: it is counted apart).
+template <typename T>
+I2DL_INLINE double norm_max_impl(index_t n, const T* __restrict__ x, bool& nan) {
+  T m = 0;
+  int bad = 0;
+#pragma omp simd reduction(max : m) reduction(| : bad)
+  for (index_t i = 0; i < n; ++i) {
+    const T a = std::abs(x[i]);
+    bad |= a != a;
+    m = a > m ? a : m;
+  }
+  nan = nan || bad;
+  return double(m);
 }
 
 #define I2DL_NORM_CLONES(T)                                                                              \
   I2DL_CLONES void norm_piece(index_t n, const T* x, double p, double& sum, double& max, bool& nan) {    \
-    if (p == 2) norm_piece_impl<2>(n, x, p, sum, max, nan);                                              \
-    else if (p == 1 || std::isinf(p)) norm_piece_impl<1>(n, x, p, sum, max, nan);                       \
-    else norm_piece_impl<0>(n, x, p, sum, max, nan);                                                     \
+    if (std::isinf(p)) max = std::max(max, norm_max_impl(n, x, nan));                                    \
+    else if (p == 2) sum += norm_sum_impl<2>(n, x, p);                                                   \
+    else if (p == 1) sum += norm_sum_impl<1>(n, x, p);                                                   \
+    else sum += norm_sum_impl<0>(n, x, p);                                                               \
   }                                                                                                      \
   I2DL_CLONES void mul_piece(index_t n, T* x, T factor) {                                                \
     for (index_t i = 0; i < n; ++i) x[i] *= factor;                                                      \
@@ -325,6 +338,7 @@ double total_norm(const std::vector<Span<const T>>& tensors, double p) {
     sum += sums[i];
     max = std::max(max, maxes[i]);
   }
+  if (sum != sum) return sum;  // a NaN entry (inf - inf cannot occur: every term is >= 0)
   if (std::isinf(p)) return max;
   return p == 2 ? std::sqrt(sum) : p == 1 ? sum : std::pow(sum, 1.0 / p);
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .. import kernels, models, optim
+from .. import kernels, models, nn, optim
 from ..kernels.registry import rel_error
 from ..tensor import Tensor
 from .kernel_cases import Case
@@ -122,6 +122,10 @@ OPTIM_SHAPES = [
     ("RMSprop", 10, 1_000_000, dict(lr=1e-3), 20),   # reads p, g, s; writes p, s
     ("Adagrad", 10, 1_000_000, dict(lr=1e-2), 20),
     ("SGD", 10, 1_000_000, dict(lr=1e-3, momentum=0.9), 20),
+    # a model of many small layers: what the multi-tensor steps are for
+    ("SGD", 300, 4_000, dict(lr=1e-3, momentum=0.9), 20),
+    ("RMSprop", 300, 4_000, dict(lr=1e-3), 20),
+    ("Adagrad", 300, 4_000, dict(lr=1e-2), 20),
 ]
 _OPTIMIZERS = {}  # the optimizer of each timed input set (made at its first step)
 
@@ -168,8 +172,47 @@ def _optim_case(name, count, n, kwargs, bytes_per):
                 tol=1e-5, torch_inputs=torch_inputs, reference_timed=False)
 
 
+def _clip_case(count, n):
+    """nn.utils.clip_grad_norm_ on ``count`` float32 gradients of ``n`` elements (one multi-tensor
+    norm and one scale), against torch's (foreach); the norm is 10x the threshold, so every call
+    scales (by a factor close to 1 after the first: the gradients shrink toward the threshold)."""
+    def make():
+        rng = np.random.default_rng(0)
+        return {f"g{i}": rng.standard_normal(n, dtype=np.float32) for i in range(count)}
+
+    def params_of(a):
+        from ..nn import Parameter
+        params = []
+        for i in range(count):
+            p = Parameter(np.zeros(n, np.float32))
+            p.grad = a[f"g{i}"]
+            params.append(p)
+        return params
+
+    def run(k, a):
+        key = ("clip", id(a["g0"]))
+        if key not in _OPTIMIZERS:
+            _OPTIMIZERS[key] = params_of(a)
+        with kernels.use_backend(k.NAME if k.NAME != "cuda" else "cpu"):
+            total = nn.utils.clip_grad_norm_(_OPTIMIZERS[key], 1.0)
+        return (np.asarray(total.item()),)
+
+    def torch_inputs(torch, a):
+        ps = [torch.zeros(n, requires_grad=True) for _ in range(count)]
+        for i, p in enumerate(ps):
+            p.grad = torch.tensor(a[f"g{i}"].copy())
+        return {"params": ps}
+
+    def torch_run(torch, t):
+        torch.nn.utils.clip_grad_norm_(t["params"], 1.0, foreach=True)
+
+    return Case("nn.utils.clip_grad_norm_", f"{count} x {n:,}", make, run, torch_run, bytes=float(12 * count * n),
+                tol=1e-5, torch_inputs=torch_inputs, reference_timed=False)
+
+
 def training_cases():
-    return [_optim_case(*spec) for spec in OPTIM_SHAPES] + [_step_case("lenet", "LeNet-5", lambda: models.LeNet5()),
+    return [_optim_case(*spec) for spec in OPTIM_SHAPES] + [_clip_case(300, 4_000), _clip_case(10, 1_000_000),
+                                                            _step_case("lenet", "LeNet-5", lambda: models.LeNet5()),
             _step_case("mlp", "MLP 784-256-10", lambda: models.MLP((784, 256, 10))),
             _step_case("lenet-bn", "digits CNN + BatchNorm2d", lambda: models.DigitsCNN(dropout=0.0, batch_norm=True),
                        shape=(64, 1, 8, 8)),

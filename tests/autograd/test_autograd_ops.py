@@ -121,3 +121,13 @@ def test_repr_of_a_tensor_whose_graph_was_freed():
     y = (a * 2).sum()
     y.backward()
     assert "grad_fn=Sum" in repr(y)
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((5, 2, 3), (3,)),
+                                             ((3,), (5, 3, 4)), ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4))])
+def test_matmul_gradients_for_every_operand_rank(a_shape, b_shape):
+    """NumPy's matmul rules: 1-D operands (a 1-D @ 1-D is a 0-D result) and batch broadcasting."""
+    rng = np.random.default_rng(0)
+    a = i2dl.Tensor(rng.standard_normal(a_shape), requires_grad=True)
+    b = i2dl.Tensor(rng.standard_normal(b_shape), requires_grad=True)
+    assert i2dl.gradcheck(lambda x, y: x @ y, [a, b]).ok

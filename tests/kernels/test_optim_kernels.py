@@ -107,8 +107,10 @@ def test_the_binding_checks_the_lists_itself():
     kw = dict(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, first_step=False)
     with pytest.raises(ValueError, match=r"argument 'grads' must have 2 arrays \(one per parameter\), got 1"):
         _C.sgd_multi_step_(params=p, grads=g[:1], momentum_buffers=None, **kw)
-    with pytest.raises(ValueError, match=r"argument 'grads\[1\]' must hold 4 elements"):
+    with pytest.raises(ValueError, match=r"argument 'grads\[1\]' must have shape \(4,\), got \(3,\)"):
         _C.sgd_multi_step_(params=p, grads=[g[0], np.zeros(3, np.float32)], momentum_buffers=None, **kw)
+    with pytest.raises(ValueError, match=r"argument 'grads\[1\]' must have shape \(4,\), got \(2, 2\)"):
+        _C.sgd_multi_step_(params=p, grads=[g[0], np.zeros((2, 2), np.float32)], momentum_buffers=None, **kw)
     with pytest.raises(TypeError, match=r"argument 'grads\[0\]' must have dtype float32"):
         _C.sgd_multi_step_(params=p, grads=[np.zeros(3), g[1]], momentum_buffers=None, **kw)
     ro = p[1].copy()

@@ -74,11 +74,13 @@ def check_adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, step
                    "max_exp_avg_sq": max_exp_avg_sq if amsgrad else None}, {}, {"n": int(param.size), **sizes}, ())
 
 
-def check_tensor_lists(fn, lists, writable=()):
+def check_tensor_lists(fn, lists, writable=(), elements=True):
     """Lists of arrays for a multi-tensor kernel: ``lists`` is ((name, list or None), ...), the first
     the tensors (params); every used list has the first's length, element i of each is a
     C-contiguous float array of lists[0][0]'s dtype and lists[0][i]'s shape, writable where
-    ``writable`` names its list. Errors name the list and the index (``grads[3]``)."""
+    ``writable`` names its list. Errors name the list and the index (``grads[3]``).
+    ``elements=False`` checks the lists but not their arrays (the cpu binding checks those as it
+    takes their pointers, against the same rules)."""
     lists = [(name, value) for name, value in lists if value is not None]
     for name, value in lists:
         if not isinstance(value, (list, tuple)):
@@ -88,7 +90,7 @@ def check_tensor_lists(fn, lists, writable=()):
     for name, value in lists[1:]:
         if len(value) != n:
             raise ValueError(f"{fn}: argument '{name}' must have {n} arrays (one per parameter), got {len(value)}")
-    if not n:
+    if not n or not elements:
         return
     p0 = first[0]
     check_float_array(fn, f"{first_name}[0]", p0)
@@ -124,7 +126,7 @@ def _required(fn, name, value, needed, when):
 
 def check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None, step=1, lr=1e-3, beta1=0.9,
                            beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
-                           decoupled_weight_decay=False):
+                           decoupled_weight_decay=False, lists=True):
     """The multi-tensor Adam: lists of one length, element i of every list of params[i]'s dtype and
     shape (all params of one dtype and device), and Adam's scalars, as the binding takes them."""
     fn = "adam_multi_step_"
@@ -134,12 +136,12 @@ def check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs
                             ("exp_avg_sqs", exp_avg_sqs),
                             ("max_exp_avg_sqs", _required(fn, "max_exp_avg_sqs", max_exp_avg_sqs, scalars["amsgrad"],
                                                           "with amsgrad"))],
-                       writable=("params", "exp_avgs", "exp_avg_sqs", "max_exp_avg_sqs"))
+                       writable=("params", "exp_avgs", "exp_avg_sqs", "max_exp_avg_sqs"), elements=lists)
     return scalars
 
 
 def check_sgd_multi_step_(params, grads, momentum_buffers=None, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False,
-                          weight_decay=0.0, first_step=False):
+                          weight_decay=0.0, first_step=False, lists=True):
     """The multi-tensor SGD: params, grads and (with momentum) momentum_buffers, and SGD's scalars."""
     fn = "sgd_multi_step_"
     scalars = dict(lr=check_real(fn, "lr", lr), momentum=check_real(fn, "momentum", momentum),
@@ -148,12 +150,12 @@ def check_sgd_multi_step_(params, grads, momentum_buffers=None, lr=0.01, momentu
                    first_step=check_bool(fn, "first_step", first_step))
     buffers = _required(fn, "momentum_buffers", momentum_buffers, scalars["momentum"] != 0, "when momentum != 0")
     check_tensor_lists(fn, [("params", params), ("grads", grads), ("momentum_buffers", buffers)],
-                       writable=("params", "momentum_buffers"))
+                       writable=("params", "momentum_buffers"), elements=lists)
     return scalars
 
 
 def check_rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, momentum_buffers=None, lr=1e-2, alpha=0.99,
-                              eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+                              eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False, lists=True):
     """The multi-tensor RMSprop: grad_avgs with centered, momentum_buffers with momentum > 0."""
     fn = "rmsprop_multi_step_"
     scalars = _rmsprop_scalars(fn, lr, alpha, eps, weight_decay, momentum, centered, maximize)
@@ -161,17 +163,17 @@ def check_rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, moment
                             ("grad_avgs", _required(fn, "grad_avgs", grad_avgs, scalars["centered"], "when centered")),
                             ("momentum_buffers", _required(fn, "momentum_buffers", momentum_buffers,
                                                            scalars["momentum"] > 0, "when momentum > 0"))],
-                       writable=("params", "square_avgs", "grad_avgs", "momentum_buffers"))
+                       writable=("params", "square_avgs", "grad_avgs", "momentum_buffers"), elements=lists)
     return scalars
 
 
 def check_adagrad_multi_step_(params, grads, state_sums, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
-                              maximize=False):
+                              maximize=False, lists=True):
     """The multi-tensor Adagrad (state_sums: PyTorch's ``sum`` of each parameter)."""
     fn = "adagrad_multi_step_"
     scalars = _adagrad_scalars(fn, step, lr, lr_decay, weight_decay, eps, maximize)
     check_tensor_lists(fn, [("params", params), ("grads", grads), ("state_sums", state_sums)],
-                       writable=("params", "state_sums"))
+                       writable=("params", "state_sums"), elements=lists)
     return scalars
 
 
