@@ -74,6 +74,10 @@ def _ctx(x):
     return cp, _module(), cp.cuda.get_current_stream().ptr, str(x.dtype)
 
 
+def _ptr(a):
+    return 0 if a is None else a.data.ptr  # a device pointer, 0 for an absent array
+
+
 def _require_cupy(fn, name, a):
     cp = _cupy()
     if not isinstance(a, cp.ndarray):
@@ -334,10 +338,9 @@ def sgd_step_(param, grad, velocity, lr, momentum=0.0, dampening=0.0, nesterov=F
     _require_cupy(fn, "param", param)
     check_sgd_step_(param, grad, velocity, lr, momentum, dampening, nesterov, weight_decay, first_step)
     cp, m, stream, dt = _ctx(param)
-    v = velocity.data.ptr if momentum != 0 else 0
     config = m.SgdConfig(lr=float(lr), momentum=float(momentum), dampening=float(dampening), nesterov=bool(nesterov),
                          weight_decay=float(weight_decay), first_step=bool(first_step))
-    m.sgd_step_(dt, param.size, param.data.ptr, grad.data.ptr, v, config, stream)
+    m.sgd_step_(dt, param.size, _ptr(param), _ptr(grad), _ptr(velocity) if momentum != 0 else 0, config, stream)
 
 
 def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None, step=1, lr=1e-3, beta1=0.9,
@@ -428,7 +431,7 @@ def _generated(name):
         _require_cupy(name, first, array)
         cp, m, stream, dt = _ctx(array)
         out = {k: None if spec is None else cp.empty(spec[0], dtype=spec[1]) for k, spec in launch.outputs.items()}
-        pointers = {k: 0 if a is None else a.data.ptr for k, a in (*launch.arrays.items(), *out.items())}
+        pointers = {k: _ptr(a) for k, a in (*launch.arrays.items(), *out.items())}
         getattr(m, name)(dtype=dt, stream=stream, **pointers, **launch.sizes)
         return launch.result(out)
 
@@ -442,10 +445,6 @@ def _generated(name):
 # kernel (csrc/cuda/recurrent.cu). The layouts and saved state are the CPU kernel's.
 
 _CELL_KIND = {"lstm": 0, "gru": 1, "tanh": 2, "relu": 3}
-
-
-def _ptr(a):
-    return 0 if a is None else a.data.ptr  # a device pointer, 0 for an absent array
 
 
 def _recurrent_forward(kind, x3, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, y, gates, cs):

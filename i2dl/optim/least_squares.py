@@ -95,7 +95,7 @@ def least_squares(fun, x0, method="lm", ftol=1e-8, xtol=1e-8, gtol=1e-8, max_nfe
 
     >>> t = np.linspace(0, 3, 20); y = 2.5 * np.exp(-1.3 * t)
     >>> fit = optim.least_squares(lambda p: p[0] * i2dl.exp(-p[1] * i2dl.tensor(t)) - i2dl.tensor(y), [1.0, 1.0])
-    >>> fit.success, [round(v, 6) for v in fit.x]
+    >>> fit.success, [round(v, 6) for v in fit.x.tolist()]
     (True, [2.5, 1.3])"""
     fn = "least_squares"
     if method not in ("lm", "gn"):
