@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "i2dl/lanes.h"
+#include "i2dl/stride_phases.h"
 #include "i2dl/workspace.h"
 
 namespace i2dl {
@@ -139,26 +140,17 @@ I2DL_INLINE T* phase_rows(const Phases& p, T* channel, index_t h) {
   return p.row_start[h] < 0 ? nullptr : channel + p.row_start[h];
 }
 
-// even[k] = src[2k], odd[k] = src[2k + 1] (and the other way round): restrict-qualified
-// parameters, so that the short rows vectorise without a run-time overlap check.
+// even[k] = src[2k], odd[k] = src[2k + 1] for a row of n (odd n: the last one even), and back.
 template <typename T>
-I2DL_INLINE void split_pairs(const T* __restrict__ src, index_t n, T* __restrict__ even, T* __restrict__ odd) {
-  const index_t half = n / 2;
-  for (index_t k = 0; k < half; ++k) {
-    even[k] = src[2 * k];
-    odd[k] = src[2 * k + 1];
-  }
-  if (n % 2) even[half] = src[2 * half];
+I2DL_INLINE void split_pairs(const T* src, index_t n, T* even, T* odd) {
+  split_phases(src, n / 2, even, odd);
+  if (n % 2) even[n / 2] = src[n - 1];
 }
 
 template <typename T>
-I2DL_INLINE void merge_pairs(const T* __restrict__ even, const T* __restrict__ odd, index_t n, T* __restrict__ dst) {
-  const index_t half = n / 2;
-  for (index_t k = 0; k < half; ++k) {
-    dst[2 * k] = even[k];
-    dst[2 * k + 1] = odd[k];
-  }
-  if (n % 2) dst[2 * half] = even[half];
+I2DL_INLINE void merge_pairs(const T* even, const T* odd, index_t n, T* dst) {
+  merge_phases(even, odd, n / 2, dst);
+  if (n % 2) dst[n - 1] = even[n / 2];
 }
 
 // x (C, H, W) into its phases; positions never written stay as they are (zero).
@@ -175,9 +167,7 @@ I2DL_INLINE void scatter_phases(const Conv2dShape& s, const Phases& p, const T* 
       continue;
     }
     for_each_phase_run(s, p, [&](index_t h, index_t dst, index_t src, index_t n) {
-      const T* sp = xc + h * s.W + src;
-      T* d = bc + dst;
-      for (index_t i = 0; i < n; ++i) d[i] = sp[s.SW * i];
+      take_phase(xc + h * s.W + src, s.SW, n, bc + dst);
     });
   }
 }
@@ -197,9 +187,7 @@ I2DL_INLINE void gather_phases(const Conv2dShape& s, const Phases& p, const T* _
       continue;
     }
     for_each_phase_run(s, p, [&](index_t h, index_t src, index_t dst, index_t n) {
-      T* dp = dc + h * s.W + dst;
-      const T* b = bc + src;
-      for (index_t i = 0; i < n; ++i) dp[s.SW * i] = b[i];
+      put_phase(bc + src, s.SW, n, dc + h * s.W + dst);
     });
   }
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "i2dl/blas.h"
+#include "i2dl/stride_phases.h"
 #include "i2dl/workspace.h"
 
 namespace i2dl {
@@ -125,10 +126,11 @@ void filters_from_transform(const T* dU, index_t O, index_t C, T* dw) {
 namespace detail {
 
 // ph[j][k] = row[4k + j + shift] for k in [0, n), zero outside [0, W) (row null: a padding row);
-// bounds are checked only at the two ends.
+// bounds are checked only at the two ends, the interior is the 4-phase split (stride_phases.h).
 template <typename T>
-I2DL_INLINE void split_phases(const T* __restrict__ row, index_t W, index_t shift, index_t n, T* __restrict__ ph0,
-                              T* __restrict__ ph1, T* __restrict__ ph2, T* __restrict__ ph3) {
+I2DL_INLINE void split_padded_phases(const T* __restrict__ row, index_t W, index_t shift, index_t n,
+                                     T* __restrict__ ph0, T* __restrict__ ph1, T* __restrict__ ph2,
+                                     T* __restrict__ ph3) {
   T* ph[4] = {ph0, ph1, ph2, ph3};
   if (!row) {
     for (index_t j = 0; j < 4; ++j)
@@ -145,14 +147,7 @@ I2DL_INLINE void split_phases(const T* __restrict__ row, index_t W, index_t shif
     }
   };
   for (index_t k = 0; k < lo; ++k) edge(k);
-  const T* __restrict__ src = row + shift;
-#pragma GCC ivdep
-  for (index_t k = lo; k < hi; ++k) {
-    ph0[k] = src[4 * k];
-    ph1[k] = src[4 * k + 1];
-    ph2[k] = src[4 * k + 2];
-    ph3[k] = src[4 * k + 3];
-  }
+  split_phases(row + shift + 4 * lo, hi - lo, ph0 + lo, ph1 + lo, ph2 + lo, ph3 + lo);
   for (index_t k = hi; k < n; ++k) edge(k);
 }
 
@@ -222,7 +217,7 @@ I2DL_INLINE void input_plane_impl(const T* plane, index_t H, index_t W, index_t 
   for (index_t i = 0; i < rows; ++i) {
     const index_t ih = ih_first + i;
     T* ph = P + i * kM * n;
-    split_phases(ih >= 0 && ih < H ? plane + ih * W : static_cast<const T*>(nullptr), W, -PW, n, ph, ph + n,
+    split_padded_phases(ih >= 0 && ih < H ? plane + ih * W : static_cast<const T*>(nullptr), W, -PW, n, ph, ph + n,
                  ph + 2 * n, ph + 3 * n);
   }
   for (index_t row = 0; row < rows; ++row) {  // columns 4t + j: phase j for j < 4, phases 0, 1 one tile on
@@ -294,7 +289,7 @@ template <typename T>
 I2DL_INLINE void grad_split_impl(const T* g0, index_t rows, index_t OW, index_t TW, index_t nt, T* Y) {
   for (index_t a = 0; a < kM; ++a) {
     T* ya = Y + a * kM * nt;
-    split_phases(a < rows ? g0 + a * OW : static_cast<const T*>(nullptr), OW, 0, TW, ya, ya + nt, ya + 2 * nt,
+    split_padded_phases(a < rows ? g0 + a * OW : static_cast<const T*>(nullptr), OW, 0, TW, ya, ya + nt, ya + 2 * nt,
                  ya + 3 * nt);
   }
 }

@@ -2,6 +2,7 @@
 // channels (adjoint) so that one image is spread over all threads; the per-row work is in small
 // functions compiled once per ISA (an OpenMP region's body would not be cloned).
 #include "i2dl/im2col.h"
+#include "i2dl/stride_phases.h"
 
 #include <omp.h>
 
@@ -37,17 +38,6 @@ I2DL_INLINE void copy_short(T* __restrict__ d, const T* __restrict__ s, index_t 
   for (; i < n; ++i) d[i] = s[i];
 }
 
-// d[i] = s[2i] and d[2i] += s[i]: stride-2 convolutions' rows, with the stride a constant so
-// that the loops vectorise.
-template <typename T>
-I2DL_INLINE void copy_stride2(T* __restrict__ d, const T* __restrict__ s, index_t n) {
-  for (index_t i = 0; i < n; ++i) d[i] = s[2 * i];
-}
-template <typename T>
-I2DL_INLINE void add_stride2(T* __restrict__ d, const T* __restrict__ s, index_t n) {
-  for (index_t i = 0; i < n; ++i) d[2 * i] += s[i];
-}
-
 template <typename T>
 I2DL_INLINE void im2col_row_impl(const Conv2dShape& s, const T* plane, index_t kh, index_t kw,
                                  index_t oh0, index_t oh1, T* dst) {
@@ -64,10 +54,8 @@ I2DL_INLINE void im2col_row_impl(const Conv2dShape& s, const T* plane, index_t k
     for (index_t ow = 0; ow < lo; ++ow) dst[ow] = T(0);
     if (s.SW == 1) {
       copy_short(dst + lo, src + lo, hi - lo);
-    } else if (s.SW == 2) {  // a constant stride: vectorised as two loads and a permute
-      copy_stride2(dst + lo, src + 2 * lo, hi - lo);
     } else {
-      for (index_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * s.SW];
+      take_phase(src + s.SW * lo, s.SW, hi - lo, dst + lo);
     }
     for (index_t ow = hi; ow < s.OW; ++ow) dst[ow] = T(0);
   }
@@ -85,10 +73,8 @@ I2DL_INLINE void col2im_row_impl(const Conv2dShape& s, const T* src, index_t kh,
     T* dst = plane + ih * s.W + col_offset;
     if (s.SW == 1) {
       for (index_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
-    } else if (s.SW == 2) {
-      add_stride2(dst + 2 * lo, src + lo, hi - lo);
     } else {
-      for (index_t ow = lo; ow < hi; ++ow) dst[ow * s.SW] += src[ow];
+      add_phase(src + lo, s.SW, hi - lo, dst + s.SW * lo);
     }
   }
 }
