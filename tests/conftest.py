@@ -40,3 +40,13 @@ def child_python(code, *args, **kwargs):
     import sys
     import tempfile
     return dict(args=[sys.executable, "-c", code, *map(str, args)], cwd=tempfile.gettempdir(), **kwargs)
+
+
+def emulate_cuda(monkeypatch, device):
+    """The cuda backend on NumPy arrays, its launchers ``device``'s methods: CuPy replaced by NumPy
+    and a device pointer by the array's address (the emulated tests of cuda.py's adapters)."""
+    monkeypatch.setattr(cuda_backend, "_cupy", lambda: np)
+    monkeypatch.setattr(cuda_backend, "_ctx", lambda x: (np, device, 0, str(x.dtype)))
+    monkeypatch.setattr(cuda_backend, "_require_cupy", lambda fn, name, a: None)
+    monkeypatch.setattr(cuda_backend, "_ptr", lambda a: 0 if a is None else a.__array_interface__["data"][0])
+    return cuda_backend

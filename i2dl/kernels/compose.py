@@ -13,12 +13,21 @@ one convolution over the channels of [x, h], gates = conv2d([x, h], weight, bias
 i, f, o = sigma, g = tanh; c' = f c + i g; h' = o tanh(c'). Backward: the fused pass's adjoint
 (``lstm_gates_backward``) gives dgates, and the convolution's backward gives d[x, h] and dweight.
 A missing h is zeros in the convolution's input (its weights then get a zero gradient).
+
+The multi-tensor optimizer steps of the reference and cuda backends are their single-tensor step
+on every tensor of the lists (``each_tensor``); the cpu backend's are one C++ call.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .checks import check_conv_lstm_cell_backward, check_conv_lstm_cell_forward
+
+
+def each_tensor(kernel, lists, /, **scalars):
+    """``kernel(lists[0][i], lists[1][i], ..., **scalars)`` for every i, None for a list that is None."""
+    for i in range(len(lists[0])):
+        kernel(*[None if a is None else a[i] for a in lists], **scalars)
 
 
 def xp_of(a):

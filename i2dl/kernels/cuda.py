@@ -350,35 +350,34 @@ def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None,
     every multi-tensor step here."""
     _checks.check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps,
                                    weight_decay, amsgrad, maximize, decoupled_weight_decay)
-    for i in range(len(params)):
-        adam_step_(params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i] if amsgrad else None, step,
-                   lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
+    _compose.each_tensor(adam_step_, [params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs if amsgrad else None],
+                         step=step, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
 
 
 def sgd_multi_step_(params, grads, momentum_buffers=None, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False,
                     weight_decay=0.0, first_step=False):
     _checks.check_sgd_multi_step_(params, grads, momentum_buffers, lr, momentum, dampening, nesterov, weight_decay,
                                   first_step)
-    for i in range(len(params)):
-        sgd_step_(params[i], grads[i], momentum_buffers[i] if momentum != 0 else None, lr, momentum, dampening,
-                  nesterov, weight_decay, first_step)
+    _compose.each_tensor(sgd_step_, [params, grads, momentum_buffers if momentum != 0 else None], lr=lr,
+                         momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay,
+                         first_step=first_step)
 
 
 def rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, momentum_buffers=None, lr=1e-2, alpha=0.99,
                         eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
     _checks.check_rmsprop_multi_step_(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps,
                                       weight_decay, momentum, centered, maximize)
-    for i in range(len(params)):
-        rmsprop_step_(params[i], grads[i], square_avgs[i], grad_avgs[i] if centered else None,
-                      momentum_buffers[i] if momentum > 0 else None, lr, alpha, eps, weight_decay, momentum, centered,
-                      maximize)
+    _compose.each_tensor(rmsprop_step_, [params, grads, square_avgs, grad_avgs if centered else None,
+                                         momentum_buffers if momentum > 0 else None], lr=lr, alpha=alpha, eps=eps,
+                         weight_decay=weight_decay, momentum=momentum, centered=centered, maximize=maximize)
 
 
 def adagrad_multi_step_(params, grads, state_sums, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
                         maximize=False):
     _checks.check_adagrad_multi_step_(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize)
-    for i in range(len(params)):
-        adagrad_step_(params[i], grads[i], state_sums[i], step, lr, lr_decay, weight_decay, eps, maximize)
+    _compose.each_tensor(adagrad_step_, [params, grads, state_sums], step=step, lr=lr, lr_decay=lr_decay,
+                         weight_decay=weight_decay, eps=eps, maximize=maximize)
 
 
 def total_norm(tensors, norm_type=2.0):

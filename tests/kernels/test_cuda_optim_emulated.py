@@ -15,6 +15,8 @@ from i2dl import _C
 from i2dl.kernels import cuda
 from i2dl.kernels.registry import INPLACE_REGISTRY, TOLERANCE, cross_check_inplace
 
+from conftest import emulate_cuda
+
 ROWS = [s for s in INPLACE_REGISTRY if s.kernel.endswith("step_") or s.kernel in ("total_norm", "mul_multi_",
                                                                                    "clamp_multi_")]
 
@@ -63,10 +65,7 @@ class _Device:
 @pytest.fixture
 def emulated(monkeypatch):
     device = _Device()
-    monkeypatch.setattr(cuda, "_cupy", lambda: np)
-    monkeypatch.setattr(cuda, "_ctx", lambda x: (np, device, 0, str(x.dtype)))
-    monkeypatch.setattr(cuda, "_require_cupy", lambda fn, name, a: None)
-    monkeypatch.setattr(cuda, "_ptr", lambda a: 0 if a is None else a.__array_interface__["data"][0])
+    emulate_cuda(monkeypatch, device)
     return device
 
 

@@ -12,6 +12,8 @@ import pytest
 from i2dl.kernels import cuda
 from i2dl.kernels.registry import REGISTRY, TOLERANCE, cross_check
 
+from conftest import emulate_cuda
+
 ROWS = [s for s in REGISTRY if s.name in ("lstm", "gru", "rnn", "lstm_cell", "gru_cell", "rnn_cell", "lstm_gates")]
 
 
@@ -83,10 +85,7 @@ class _Device:
 @pytest.fixture
 def emulated(monkeypatch):
     device = _Device()
-    monkeypatch.setattr(cuda, "_cupy", lambda: np)
-    monkeypatch.setattr(cuda, "_ctx", lambda x: (np, device, 0, str(x.dtype)))
-    monkeypatch.setattr(cuda, "_require_cupy", lambda fn, name, a: None)
-    monkeypatch.setattr(cuda, "_ptr", lambda a: 0 if a is None else a.__array_interface__["data"][0])
+    emulate_cuda(monkeypatch, device)
     return cuda
 
 

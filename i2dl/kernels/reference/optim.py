@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compose import each_tensor
 from ..checks import (check_adagrad_multi_step_, check_adagrad_step_, check_adam_multi_step_, check_adam_step_,
                       check_clamp_multi_, check_mul_multi_, check_rmsprop_multi_step_, check_rmsprop_step_,
                       check_sgd_multi_step_, check_sgd_step_, check_total_norm)
@@ -93,18 +94,17 @@ def adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs=None,
     threads over the list's total length)."""
     check_adam_multi_step_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, step, lr, beta1, beta2, eps,
                            weight_decay, amsgrad, maximize, decoupled_weight_decay)
-    for i in range(len(params)):
-        adam_step_(params[i], grads[i], exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i] if amsgrad else None, step,
-                   lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
+    each_tensor(adam_step_, [params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs if amsgrad else None], step=step,
+                lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+                decoupled_weight_decay=decoupled_weight_decay)
 
 
 def sgd_multi_step_(params, grads, momentum_buffers=None, lr=0.01, momentum=0.0, dampening=0.0, nesterov=False,
                     weight_decay=0.0, first_step=False):
     """``sgd_step_`` on every parameter of a list (one call)."""
     check_sgd_multi_step_(params, grads, momentum_buffers, lr, momentum, dampening, nesterov, weight_decay, first_step)
-    for i in range(len(params)):
-        sgd_step_(params[i], grads[i], momentum_buffers[i] if momentum != 0 else None, lr, momentum, dampening,
-                  nesterov, weight_decay, first_step)
+    each_tensor(sgd_step_, [params, grads, momentum_buffers if momentum != 0 else None], lr=lr, momentum=momentum,
+                dampening=dampening, nesterov=nesterov, weight_decay=weight_decay, first_step=first_step)
 
 
 def rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, momentum_buffers=None, lr=1e-2, alpha=0.99,
@@ -112,18 +112,17 @@ def rmsprop_multi_step_(params, grads, square_avgs, grad_avgs=None, momentum_buf
     """``rmsprop_step_`` on every parameter of a list (one call)."""
     check_rmsprop_multi_step_(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps, weight_decay,
                               momentum, centered, maximize)
-    for i in range(len(params)):
-        rmsprop_step_(params[i], grads[i], square_avgs[i], grad_avgs[i] if centered else None,
-                      momentum_buffers[i] if momentum > 0 else None, lr, alpha, eps, weight_decay, momentum, centered,
-                      maximize)
+    each_tensor(rmsprop_step_, [params, grads, square_avgs, grad_avgs if centered else None,
+                                momentum_buffers if momentum > 0 else None], lr=lr, alpha=alpha, eps=eps,
+                weight_decay=weight_decay, momentum=momentum, centered=centered, maximize=maximize)
 
 
 def adagrad_multi_step_(params, grads, state_sums, step=1, lr=1e-2, lr_decay=0.0, weight_decay=0.0, eps=1e-10,
                         maximize=False):
     """``adagrad_step_`` on every parameter of a list (one call)."""
     check_adagrad_multi_step_(params, grads, state_sums, step, lr, lr_decay, weight_decay, eps, maximize)
-    for i in range(len(params)):
-        adagrad_step_(params[i], grads[i], state_sums[i], step, lr, lr_decay, weight_decay, eps, maximize)
+    each_tensor(adagrad_step_, [params, grads, state_sums], step=step, lr=lr, lr_decay=lr_decay,
+                weight_decay=weight_decay, eps=eps, maximize=maximize)
 
 
 def total_norm(tensors, norm_type=2.0):
