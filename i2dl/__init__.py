@@ -14,7 +14,7 @@ from . import kernels  # noqa: E402
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .kernels import set_backend, use_backend  # noqa: E402
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402
-from .tensor import (Tensor, abs, arange, cat, concatenate, exp, from_numpy, full, log, maximum, minimum,  # noqa: E402
+from .tensor import (Tensor, abs, arange, cat, concatenate, exp, from_dlpack, from_numpy, full, log, maximum, minimum,  # noqa: E402
                      ones, ones_like, rand, randn, sigmoid, sqrt, stack, tanh, tensor, where, zeros, zeros_like)
 from . import functional, nn, optim  # noqa: E402
 from .functional.select import topk  # noqa: E402

@@ -121,6 +121,15 @@ class Tensor(autograd.GraphTensor, output=True):
             raise ValueError(f"item: only a one-element tensor converts to a Python scalar, got shape {self.shape}")
         return self.numpy().reshape(()).item()
 
+    # ---------------------------------------------------------------- DLPack: zero-copy exchange
+    def __dlpack__(self, *args, **kwargs):
+        """The data as a DLPack capsule (NumPy's or CuPy's), for ``torch.from_dlpack``,
+        ``np.from_dlpack``, ``cupy.from_dlpack``: the same memory, no copy."""
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
     def __float__(self):
         """float(t) of a one-element tensor, as PyTorch (a closure's loss converts so)."""
         return float(self.item())
@@ -396,6 +405,25 @@ def tensor(data, dtype=None, requires_grad=False, device="cpu"):
 
 def from_numpy(a):
     return Tensor(a)
+
+
+def from_dlpack(obj):
+    """A Tensor on the memory of any DLPack producer (a torch, NumPy or CuPy array): CPU memory
+    becomes a NumPy array, CUDA memory a CuPy array, without a copy (so writes show on both sides).
+
+    >>> a = np.arange(3.0); t = i2dl.from_dlpack(a); t.data[0] = 7.0; a[0]
+    np.float64(7.0)"""
+    device = obj.__dlpack_device__()[0] if hasattr(obj, "__dlpack_device__") else None
+    if device is None:
+        raise TypeError(f"from_dlpack: argument 'obj' must support the DLPack protocol (__dlpack__), got "
+                        f"{type(obj).__name__}")
+    if device in (2, 13):  # kDLCUDA, kDLCUDAManaged
+        import cupy
+        return Tensor._wrap(cupy.from_dlpack(obj), False)
+    if device not in (1, 3):  # kDLCPU, kDLCUDAHost
+        raise ValueError(f"from_dlpack: argument 'obj' lives on DLPack device type {device}; i2dl takes CPU and "
+                         f"CUDA memory")
+    return Tensor._wrap(np.from_dlpack(obj), False)
 
 
 def _shape_arg(shape):

@@ -17,27 +17,17 @@ I2DL_INLINE bool takes_over(T v, T best) {
   return !(v <= best) && (best == best);
 }
 
-// The part of window (oh, ow) inside the unpadded plane: rows [h0, h1), columns [w0, w1).
-struct Window {
-  index_t h0, h1, w0, w1;
-  Window(const Pool2dShape& s, index_t oh, index_t ow) {
-    const index_t top = oh * s.SH - s.PH, left = ow * s.SW - s.PW;
-    h0 = std::max<index_t>(top, 0);
-    h1 = std::min<index_t>(top + s.KH, s.H);
-    w0 = std::max<index_t>(left, 0);
-    w1 = std::min<index_t>(left + s.KW, s.W);
-  }
-};
-
 template <typename T>
 I2DL_INLINE void max_pool_plane_impl(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx) {
   for (index_t oh = 0; oh < s.OH; ++oh) {
     for (index_t ow = 0; ow < s.OW; ++ow) {
-      const Window win(s, oh, ow);
+      const PoolWindow win(s, oh, ow);
       T best = -std::numeric_limits<T>::infinity();
-      index_t best_i = win.h0 * s.W + win.w0;
-      for (index_t h = win.h0; h < win.h1; ++h) {
-        for (index_t w = win.w0; w < win.w1; ++w) {
+      index_t best_i = (win.top + win.kh0 * s.DH) * s.W + win.left + win.kw0 * s.DW;
+      for (index_t kh = win.kh0; kh < win.kh1; ++kh) {
+        const index_t h = win.top + kh * s.DH;
+        for (index_t kw = win.kw0; kw < win.kw1; ++kw) {
+          const index_t w = win.left + kw * s.DW;
           const T v = x[h * s.W + w];
           // strictly greater keeps the first maximum; a NaN wins and stays (PyTorch's rule)
           if (takes_over(v, best)) {
@@ -175,14 +165,13 @@ I2DL_INLINE bool max_pool_plane_backward_impl(const Pool2dShape& s, const T* dy,
 
 template <typename T>
 I2DL_INLINE void avg_pool_plane_impl(const Pool2dShape& s, const T* x, T* y) {
-  const T scale = T(1) / T(s.KH * s.KW);
   for (index_t oh = 0; oh < s.OH; ++oh) {
     for (index_t ow = 0; ow < s.OW; ++ow) {
-      const Window win(s, oh, ow);
+      const PoolWindow win(s, oh, ow);
       T acc = T(0);
-      for (index_t h = win.h0; h < win.h1; ++h)
-        for (index_t w = win.w0; w < win.w1; ++w) acc += x[h * s.W + w];
-      y[oh * s.OW + ow] = acc * scale;
+      for (index_t h = win.top + win.kh0; h < win.top + win.kh1; ++h)
+        for (index_t w = win.left + win.kw0; w < win.left + win.kw1; ++w) acc += x[h * s.W + w];
+      y[oh * s.OW + ow] = acc / T(win.divisor(s));
     }
   }
 }
@@ -190,19 +179,21 @@ I2DL_INLINE void avg_pool_plane_impl(const Pool2dShape& s, const T* x, T* y) {
 template <typename T>
 I2DL_INLINE void avg_pool_plane_backward_impl(const Pool2dShape& s, const T* dy, T* dx) {
   std::memset(dx, 0, sizeof(T) * s.H * s.W);
-  const T scale = T(1) / T(s.KH * s.KW);
   for (index_t oh = 0; oh < s.OH; ++oh) {
     for (index_t ow = 0; ow < s.OW; ++ow) {
-      const Window win(s, oh, ow);
-      const T g = dy[oh * s.OW + ow] * scale;
-      for (index_t h = win.h0; h < win.h1; ++h)
-        for (index_t w = win.w0; w < win.w1; ++w) dx[h * s.W + w] += g;
+      const PoolWindow win(s, oh, ow);
+      const T g = dy[oh * s.OW + ow] / T(win.divisor(s));
+      for (index_t h = win.top + win.kh0; h < win.top + win.kh1; ++h)
+        for (index_t w = win.left + win.kw0; w < win.left + win.kw1; ++w) dx[h * s.W + w] += g;
     }
   }
 }
 
+// The fast 2x2 paths: every window whole inside the plane (no padding, no ceil-mode overhang), a
+// divisor of 4.
 inline bool is_2x2_stride_2(const Pool2dShape& s) {
-  return s.KH == 2 && s.KW == 2 && s.SH == 2 && s.SW == 2 && s.PH == 0 && s.PW == 0;
+  return s.KH == 2 && s.KW == 2 && s.SH == 2 && s.SW == 2 && s.PH == 0 && s.PW == 0 && s.DH == 1 && s.DW == 1 &&
+         2 * s.OH <= s.H && 2 * s.OW <= s.W && (s.divisor == 0 || s.divisor == 4);
 }
 
 #define I2DL_POOL_CLONES(T)                                                                                  \
@@ -319,6 +310,27 @@ void adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx) {
   }
 }
 
+template <typename T>
+void adaptive_max_pool2d_forward(const AdaptiveBins& b, const T* x, T* y, std::int64_t* idx) {
+#pragma omp parallel for schedule(static) if (b.planes * b.H * b.W >= kParallelFrom)
+  for (index_t p = 0; p < b.planes; ++p) {
+    const T* plane = x + p * b.H * b.W;
+    for (index_t i = 0; i < b.OH; ++i)
+      for (index_t j = 0; j < b.OW; ++j) {
+        T best = -std::numeric_limits<T>::infinity();
+        index_t best_i = b.h_start[i] * b.W + b.w_start[j];
+        for (index_t h = b.h_start[i]; h < b.h_end[i]; ++h)
+          for (index_t w = b.w_start[j]; w < b.w_end[j]; ++w)
+            if (detail::takes_over(plane[h * b.W + w], best)) {
+              best = plane[h * b.W + w];
+              best_i = h * b.W + w;
+            }
+        y[p * b.OH * b.OW + i * b.OW + j] = best;
+        idx[p * b.OH * b.OW + i * b.OW + j] = best_i;
+      }
+  }
+}
+
 #define I2DL_POOL_INSTANTIATE(T)                                                                        \
   template void max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, std::int64_t*);                 \
   template bool max_pool2d_backward<T>(const Pool2dShape&, const T*, const std::int64_t*, T*);          \
@@ -330,7 +342,8 @@ I2DL_FOR_FLOATS(I2DL_POOL_INSTANTIATE)
 
 #define I2DL_ADAPTIVE_INSTANTIATE(T)                                                        \
   template void adaptive_avg_pool2d_forward<T>(const AdaptiveBins&, const T*, T*);          \
-  template void adaptive_avg_pool2d_backward<T>(const AdaptiveBins&, const T*, T*);
+  template void adaptive_avg_pool2d_backward<T>(const AdaptiveBins&, const T*, T*);        \
+  template void adaptive_max_pool2d_forward<T>(const AdaptiveBins&, const T*, T*, std::int64_t*);
 I2DL_FOR_FLOATS(I2DL_ADAPTIVE_INSTANTIATE)
 
 }  // namespace i2dl

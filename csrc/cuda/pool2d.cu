@@ -13,13 +13,12 @@ __global__ void max_pool_forward_kernel(Pool2dShape s, const T* __restrict__ x, 
   I2DL_GRID_STRIDE(i, s.N * s.C * s.OH * s.OW) {
     const index_t ow = i % s.OW, oh = (i / s.OW) % s.OH, plane = i / (s.OW * s.OH);
     const T* xp = x + plane * s.H * s.W;
-    const index_t h0 = oh * s.SH - s.PH, w0 = ow * s.SW - s.PW;
-    const index_t hs = max(h0, (index_t)0), he = min(h0 + s.KH, s.H);
-    const index_t ws = max(w0, (index_t)0), we = min(w0 + s.KW, s.W);
+    const PoolWindow win(s, oh, ow);
     T best = -INFINITY;
-    index_t best_i = hs * s.W + ws;
-    for (index_t h = hs; h < he; ++h)
-      for (index_t w = ws; w < we; ++w) {
+    index_t best_i = (win.top + win.kh0 * s.DH) * s.W + win.left + win.kw0 * s.DW;
+    for (index_t kh = win.kh0; kh < win.kh1; ++kh)
+      for (index_t kw = win.kw0; kw < win.kw1; ++kw) {
+        const index_t h = win.top + kh * s.DH, w = win.left + kw * s.DW;
         const T v = xp[h * s.W + w];
         if (v > best || (v != v && best == best)) { best = v; best_i = h * s.W + w; }
       }
@@ -52,13 +51,11 @@ __global__ void avg_pool_forward_kernel(Pool2dShape s, const T* __restrict__ x, 
   I2DL_GRID_STRIDE(i, s.N * s.C * s.OH * s.OW) {
     const index_t ow = i % s.OW, oh = (i / s.OW) % s.OH, plane = i / (s.OW * s.OH);
     const T* xp = x + plane * s.H * s.W;
-    const index_t h0 = oh * s.SH - s.PH, w0 = ow * s.SW - s.PW;
-    const index_t hs = max(h0, (index_t)0), he = min(h0 + s.KH, s.H);
-    const index_t ws = max(w0, (index_t)0), we = min(w0 + s.KW, s.W);
+    const PoolWindow win(s, oh, ow);
     T acc = T(0);
-    for (index_t h = hs; h < he; ++h)
-      for (index_t w = ws; w < we; ++w) acc += xp[h * s.W + w];
-    y[i] = acc / T(s.KH * s.KW);
+    for (index_t h = win.top + win.kh0; h < win.top + win.kh1; ++h)
+      for (index_t w = win.left + win.kw0; w < win.left + win.kw1; ++w) acc += xp[h * s.W + w];
+    y[i] = acc / T(win.divisor(s));
   }
 }
 
@@ -72,8 +69,8 @@ __global__ void avg_pool_backward_kernel(Pool2dShape s, const T* __restrict__ dy
     const index_t base = plane * s.OH * s.OW;
     T acc = T(0);
     for (index_t oh = oh0; oh <= oh1; ++oh)
-      for (index_t ow = ow0; ow <= ow1; ++ow) acc += dy[base + oh * s.OW + ow];
-    dx[i] = acc / T(s.KH * s.KW);
+      for (index_t ow = ow0; ow <= ow1; ++ow) acc += dy[base + oh * s.OW + ow] / T(PoolWindow(s, oh, ow).divisor(s));
+    dx[i] = acc;
   }
 }
 
@@ -146,6 +143,24 @@ __global__ void adaptive_avg_forward_kernel(AdaptiveBins b, const T* x, T* y) {
   }
 }
 
+// One thread per output: the first maximum of its bin (NaN wins) and its index in the plane.
+template <typename T>
+__global__ void adaptive_max_forward_kernel(AdaptiveBins b, const T* x, T* y, std::int64_t* idx) {
+  I2DL_GRID_STRIDE(e, b.planes * b.OH * b.OW) {
+    const index_t j = e % b.OW, i = (e / b.OW) % b.OH, p = e / (b.OW * b.OH);
+    const T* plane = x + p * b.H * b.W;
+    T best = -INFINITY;
+    index_t best_i = b.h_start[i] * b.W + b.w_start[j];
+    for (index_t h = b.h_start[i]; h < b.h_end[i]; ++h)
+      for (index_t w = b.w_start[j]; w < b.w_end[j]; ++w) {
+        const T v = plane[h * b.W + w];
+        if (v > best || (v != v && best == best)) { best = v; best_i = h * b.W + w; }
+      }
+    y[e] = best;
+    idx[e] = best_i;
+  }
+}
+
 // One thread per input element, gathering over the outputs whose bins hold it (no atomics).
 template <typename T>
 __global__ void adaptive_avg_backward_kernel(AdaptiveBins b, const T* dy, T* dx) {
@@ -169,6 +184,12 @@ std::string adaptive_avg_pool2d_forward(const AdaptiveBins& b, const T* x, T* y,
 }
 
 template <typename T>
+std::string adaptive_max_pool2d_forward(const AdaptiveBins& b, const T* x, T* y, std::int64_t* idx, void* stream) {
+  return launch("adaptive_max_pool2d_forward", b.planes * b.OH * b.OW, adaptive_max_forward_kernel<T>, stream, b, x, y,
+                idx);
+}
+
+template <typename T>
 std::string adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx, void* stream) {
   return launch("adaptive_avg_pool2d_backward", b.planes * b.H * b.W, adaptive_avg_backward_kernel<T>, stream, b, dy,
                 dx);
@@ -177,6 +198,7 @@ std::string adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* 
 #define I2DL_INSTANTIATE(T)                                                                                  \
   template std::string adaptive_avg_pool2d_forward<T>(const AdaptiveBins&, const T*, T*, void*);             \
   template std::string adaptive_avg_pool2d_backward<T>(const AdaptiveBins&, const T*, T*, void*);            \
+  template std::string adaptive_max_pool2d_forward<T>(const AdaptiveBins&, const T*, T*, std::int64_t*, void*); \
   template std::string max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, std::int64_t*, void*);        \
   template std::string max_pool2d_backward<T>(const Pool2dShape&, const T*, const std::int64_t*, T*, void*); \
   template std::string avg_pool2d_forward<T>(const Pool2dShape&, const T*, T*, void*);                       \

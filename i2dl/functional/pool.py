@@ -1,18 +1,23 @@
-"""Max, average and global average pooling on the kernel triad."""
+"""Max, average, adaptive and global average pooling on the kernel triad, and max unpooling."""
 from __future__ import annotations
+
+import numpy as np
 
 from .. import kernels
 from ..autograd import Function
-from ..ops import contiguous_array
+from ..ops import contiguous_array, xp_of
+from ..tensor import Tensor
 
 
 class MaxPool2dFunction(Function):
     @staticmethod
-    def forward(ctx, x, kernel_size, stride=None, padding=0):
+    def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None):
         x = contiguous_array(x)
         ctx.k = kernels.for_array(x)
-        y, ctx.idx = ctx.k.max_pool2d_forward(x, kernel_size, stride, padding)
+        y, ctx.idx = ctx.k.max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
         ctx.x_shape = x.shape
+        if indices is not None:
+            indices.append(ctx.idx)
         return y
 
     @staticmethod
@@ -20,24 +25,38 @@ class MaxPool2dFunction(Function):
         return ctx.k.max_pool2d_backward(contiguous_array(g), ctx.idx, ctx.x_shape)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Max pooling: y[n, c, i, j] = max over the window at (i*S - P, j*S - P) of size K (padding never wins).
+def _with_indices(y, found, return_indices):
+    return (y, Tensor._wrap(found[0], False)) if return_indices else y
 
-    x (N, C, H, W) -> (N, C, OH, OW), OH = floor((H + 2P - K) / S) + 1; stride defaults to
-    kernel_size, padding at most half the kernel (as in PyTorch). The gradient goes to the first
-    maximum of each window. Reference: ``i2dl.kernels.reference.max_pool2d_forward``.
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max pooling: y[n, c, i, j] = max over the window's taps x[n, c, i*S - P + kh*D, j*S - P + kw*D]
+    (padding never wins).
+
+    x (N, C, H, W) -> (N, C, OH, OW), OH = floor((H + 2P - D(K - 1) - 1) / S) + 1 (``ceil_mode``: the
+    ceiling, the last window starting inside the input or its left padding); stride defaults to
+    kernel_size, padding at most half the window (as in PyTorch). The gradient goes to the first
+    maximum of each window; ``return_indices`` also returns its position h*W + w in the plane (an
+    int64 Tensor, for ``max_unpool2d``). Reference: ``i2dl.kernels.reference.max_pool2d_forward``.
 
     >>> F.max_pool2d(i2dl.randn(2, 3, 8, 8), 2).shape
-    (2, 3, 4, 4)"""
-    return MaxPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    (2, 3, 4, 4)
+    >>> F.max_pool2d(i2dl.randn(1, 1, 5, 5), 2, ceil_mode=True).shape
+    (1, 1, 3, 3)"""
+    found = [] if return_indices else None
+    y = MaxPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+                                ceil_mode=ceil_mode, indices=found)
+    return _with_indices(y, found, return_indices)
 
 
 class AvgPool2dFunction(Function):
     @staticmethod
-    def forward(ctx, x, kernel_size, stride=None, padding=0):
+    def forward(ctx, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                divisor_override=None):
         x = contiguous_array(x)
         ctx.k = kernels.for_array(x)
-        ctx.params = dict(kernel=kernel_size, stride=stride, padding=padding)
+        ctx.params = dict(kernel=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                          count_include_pad=count_include_pad, divisor_override=divisor_override)
         ctx.x_shape = x.shape
         return ctx.k.avg_pool2d_forward(x, **ctx.params)
 
@@ -46,15 +65,18 @@ class AvgPool2dFunction(Function):
         return ctx.k.avg_pool2d_backward(contiguous_array(g), ctx.x_shape, **ctx.params)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    """Average pooling: y = (1 / (KH KW)) sum over the window, padding counted as zeros
-    (count_include_pad=True, PyTorch's default).
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Average pooling: y = sum over the window / divisor, padding counted as zeros. The divisor is
+    ``divisor_override``; else with ``count_include_pad`` (PyTorch's default) the window's size
+    (KH KW, less a ceil-mode overhang past the padding); else the input elements in the window.
 
     x (N, C, H, W) -> (N, C, OH, OW) as max_pool2d. Reference: ``i2dl.kernels.reference.avg_pool2d_forward``.
 
     >>> F.avg_pool2d(i2dl.ones(1, 1, 4, 4), 2).tolist()
     [[[[1.0, 1.0], [1.0, 1.0]]]]"""
-    return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    return AvgPool2dFunction.apply(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                                   count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
 class GlobalAvgPool2dFunction(Function):
@@ -105,7 +127,96 @@ def adaptive_avg_pool2d(x, output_size):
 
     >>> F.adaptive_avg_pool2d(i2dl.ones(2, 3, 7, 5), (3, 2)).shape
     (2, 3, 3, 2)"""
+    return AdaptiveAvgPool2dFunction.apply(x, output_size=_output_size(x, output_size))
+
+
+def _output_size(x, output_size):
     items = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     if len(items) == 2 and x.ndim == 4:
         items = tuple(int(x.shape[2 + i]) if v is None else v for i, v in enumerate(items))
-    return AdaptiveAvgPool2dFunction.apply(x, output_size=items)
+    return items
+
+
+class AdaptiveMaxPool2dFunction(Function):
+    @staticmethod
+    def forward(ctx, x, output_size=(1, 1), indices=None):
+        x = contiguous_array(x)
+        ctx.k = kernels.for_array(x)
+        ctx.x_shape = x.shape
+        y, ctx.idx = ctx.k.adaptive_max_pool2d_forward(x, output_size)
+        if indices is not None:
+            indices.append(ctx.idx)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.k.adaptive_max_pool2d_backward(contiguous_array(g), ctx.idx, ctx.x_shape)
+
+
+def adaptive_max_pool2d(x, output_size, return_indices=False):
+    """Max pooling to a given output size (OH, OW), over adaptive_avg_pool2d's bins: output (i, j)
+    is the first maximum of rows floor(i H / OH) .. ceil((i + 1) H / OH) - 1 and the same columns.
+    ``return_indices`` also returns its position h*W + w. Reference:
+    ``i2dl.kernels.reference.adaptive_max_pool2d_forward``.
+
+    >>> F.adaptive_max_pool2d(i2dl.randn(2, 3, 7, 5), (3, 2)).shape
+    (2, 3, 3, 2)"""
+    found = [] if return_indices else None
+    y = AdaptiveMaxPool2dFunction.apply(x, output_size=_output_size(x, output_size), indices=found)
+    return _with_indices(y, found, return_indices)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The lecture's unpooling, max_pool2d's partial inverse: every input value put back at the
+    position its pooling window's maximum came from (``indices``, from ``return_indices=True``),
+    zeros elsewhere. (N, C, H, W) -> (N, C, OH, OW) with OH = (H - 1) S - 2P + K, or ``output_size``
+    (within one stride of it, as PyTorch). Reference: the formula itself (a scatter).
+
+    >>> y, idx = F.max_pool2d(i2dl.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]), 2, return_indices=True)
+    >>> F.max_unpool2d(y, idx, 2).tolist()
+    [[[[0.0, 0.0], [0.0, 4.0]]]]"""
+    fn = "max_unpool2d"
+    from ..kernels.checks import as_pair, check_float_array
+    x = input.data if isinstance(input, Tensor) else input
+    idx = indices.data if isinstance(indices, Tensor) else indices
+    check_float_array(fn, "input", x, 4)
+    if getattr(idx, "dtype", None) != np.int64 or tuple(idx.shape) != tuple(x.shape):
+        raise ValueError(f"{fn}: argument 'indices' must be an int64 array of the input's shape {tuple(x.shape)}, "
+                         f"got {getattr(idx, 'dtype', type(idx).__name__)} of shape {tuple(getattr(idx, 'shape', ()))}")
+    KH, KW = as_pair(fn, "kernel_size", kernel_size, 1)
+    SH, SW = as_pair(fn, "stride", kernel_size if stride is None else stride, 1)
+    PH, PW = as_pair(fn, "padding", padding, 0)
+    H, W = int(x.shape[2]), int(x.shape[3])
+    default = ((H - 1) * SH - 2 * PH + KH, (W - 1) * SW - 2 * PW + KW)
+    if output_size is None:
+        out_hw = default
+    else:
+        out_hw = tuple(int(v) for v in tuple(output_size)[-2:])
+        for d, (o, base, s) in enumerate(zip(out_hw, default, (SH, SW))):
+            if not base - s < o < base + s:
+                raise ValueError(f"{fn}: argument 'output_size' must be within a stride of {default} (between "
+                                 f"{base - s + 1} and {base + s - 1} along dim {d + 2}), got {tuple(output_size)}")
+    if min(out_hw) < 1:
+        raise ValueError(f"{fn}: the output would be empty: {out_hw} from input {tuple(x.shape)}")
+    plane = out_hw[0] * out_hw[1]
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= plane):
+        raise ValueError(f"{fn}: argument 'indices' holds positions outside [0, {plane}) (the output plane "
+                         f"{out_hw[0]} x {out_hw[1]}); pass the indices of max_pool2d on an input of that size")
+    return _Unpool.apply(input, idx=contiguous_array(idx), out_hw=out_hw)
+
+
+class _Unpool(Function):
+    @staticmethod
+    def forward(ctx, x, idx=None, out_hw=(1, 1)):
+        xp = xp_of(x)
+        N, C, H, W = x.shape
+        ctx.idx, ctx.in_hw = idx.reshape(N * C, H * W), (H, W)
+        y = xp.zeros((N * C, out_hw[0] * out_hw[1]), dtype=x.dtype)
+        xp.put_along_axis(y, ctx.idx, contiguous_array(x).reshape(N * C, H * W), axis=1)
+        return y.reshape(N, C, *out_hw)
+
+    @staticmethod
+    def backward(ctx, g):
+        N, C = g.shape[:2]
+        xp = xp_of(g)
+        return xp.take_along_axis(g.reshape(N * C, -1), ctx.idx, axis=1).reshape(N, C, *ctx.in_hw)

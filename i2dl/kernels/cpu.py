@@ -62,11 +62,12 @@ def conv_transpose2d_backward(dy, x, w, stride=1, padding=0, output_padding=0, g
                                               groups, dilation, bias, input_grad)
 
 
-def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
-    g = check_max_pool2d_forward(x, kernel, stride, padding)
+def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+    g = check_max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode)
     y = np.empty(g.out_shape, dtype=x.dtype)
     idx = np.empty(g.out_shape, dtype=np.int64)
-    _C.max_pool2d_forward(x, y, idx, (g.KH, g.KW), (g.SH, g.SW), (g.PH, g.PW))
+    _C.max_pool2d_forward(x, y, idx, (g.KH, g.KW), (g.SH, g.SW), (g.PH, g.PW), dilation=(g.DH, g.DW),
+                          ceil_mode=g.ceil_mode)
     return y, idx
 
 
@@ -76,17 +77,29 @@ def max_pool2d_backward(dy, idx, x_shape):
     return dx
 
 
-def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
-    g = check_avg_pool2d_forward(x, kernel, stride, padding)
+def adaptive_max_pool2d_backward(dy, idx, x_shape):
+    """max_pool2d_backward's scatter (the range of idx checked in the contract, under this name)."""
+    dx = np.empty(_checks.check_adaptive_max_pool2d_backward(dy, idx, x_shape), dtype=dy.dtype)
+    _C.max_pool2d_backward(dy, idx, dx)
+    return dx
+
+
+def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True,
+                       divisor_override=None):
+    g = check_avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     y = np.empty(g.out_shape, dtype=x.dtype)
-    _C.avg_pool2d_forward(x, y, (g.KH, g.KW), (g.SH, g.SW), (g.PH, g.PW))
+    _C.avg_pool2d_forward(x, y, (g.KH, g.KW), (g.SH, g.SW), (g.PH, g.PW), ceil_mode=g.ceil_mode,
+                          count_include_pad=g.count_include_pad, divisor=g.divisor)
     return y
 
 
-def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0)):
-    g = check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding)
+def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0), ceil_mode=False,
+                        count_include_pad=True, divisor_override=None):
+    g = check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad,
+                                  divisor_override)
     dx = np.empty((g.N, g.C, g.H, g.W), dtype=dy.dtype)
-    _C.avg_pool2d_backward(dy, dx, (g.KH, g.KW), (g.SH, g.SW), (g.PH, g.PW))
+    _C.avg_pool2d_backward(dy, dx, (g.KH, g.KW), (g.SH, g.SW), (g.PH, g.PW), ceil_mode=g.ceil_mode,
+                           count_include_pad=g.count_include_pad, divisor=g.divisor)
     return dx
 
 

@@ -226,46 +226,57 @@ def conv_transpose2d_backward(dy, x, w, stride=1, padding=0, output_padding=0, g
                                               groups, dilation, bias, input_grad)
 
 
-def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
+def max_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
     fn = "max_pool2d_forward"
     _require_cupy(fn, "x", x)
-    g = check_max_pool2d_forward(x, kernel, stride, padding)
+    g = check_max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode)
     cp, m, stream, dt = _ctx(x)
     y = cp.empty(g.out_shape, dtype=x.dtype)
     idx = cp.empty(g.out_shape, dtype=cp.int64)
-    m.max_pool2d_forward(dt, _shape(m, g), x.data.ptr, y.data.ptr, idx.data.ptr, stream)
+    m.max_pool2d_forward(dt, _shape(m, g), _ptr(x), _ptr(y), _ptr(idx), stream)
     return y, idx
 
 
-def max_pool2d_backward(dy, idx, x_shape):
-    fn = "max_pool2d_backward"
+def _scatter(fn, check, dy, idx, x_shape):
+    """dx[idx] += dy per plane (max pooling's and adaptive max pooling's backward)."""
     _require_cupy(fn, "dy", dy)
-    N, C, H, W = check_max_pool2d_backward(dy, idx, x_shape)
+    N, C, H, W = check(dy, idx, x_shape)
     cp, m, stream, dt = _ctx(dy)
     dx = cp.zeros((N, C, H, W), dtype=dy.dtype)
     # only N, C, H, W, OH, OW matter to the scatter: idx already names each window's maximum
     geometry = m.Pool2dShape(N=N, C=C, H=H, W=W, KH=1, KW=1, SH=1, SW=1, PH=0, PW=0, OH=dy.shape[2], OW=dy.shape[3])
-    m.max_pool2d_backward(dt, geometry, dy.data.ptr, idx.data.ptr, dx.data.ptr, stream)
+    m.max_pool2d_backward(dt, geometry, _ptr(dy), _ptr(idx), _ptr(dx), stream)
     return dx
 
 
-def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0)):
+def max_pool2d_backward(dy, idx, x_shape):
+    return _scatter("max_pool2d_backward", check_max_pool2d_backward, dy, idx, x_shape)
+
+
+def adaptive_max_pool2d_backward(dy, idx, x_shape):
+    return _scatter("adaptive_max_pool2d_backward", _checks.check_adaptive_max_pool2d_backward, dy, idx, x_shape)
+
+
+def avg_pool2d_forward(x, kernel=(2, 2), stride=None, padding=(0, 0), ceil_mode=False, count_include_pad=True,
+                       divisor_override=None):
     fn = "avg_pool2d_forward"
     _require_cupy(fn, "x", x)
-    g = check_avg_pool2d_forward(x, kernel, stride, padding)
+    g = check_avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     cp, m, stream, dt = _ctx(x)
     y = cp.empty(g.out_shape, dtype=x.dtype)
-    m.avg_pool2d_forward(dt, _shape(m, g), x.data.ptr, y.data.ptr, stream)
+    m.avg_pool2d_forward(dt, _shape(m, g), _ptr(x), _ptr(y), stream)
     return y
 
 
-def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0)):
+def avg_pool2d_backward(dy, x_shape, kernel=(2, 2), stride=None, padding=(0, 0), ceil_mode=False,
+                        count_include_pad=True, divisor_override=None):
     fn = "avg_pool2d_backward"
     _require_cupy(fn, "dy", dy)
-    g = check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding)
+    g = check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode, count_include_pad,
+                                  divisor_override)
     cp, m, stream, dt = _ctx(dy)
     dx = cp.empty((g.N, g.C, g.H, g.W), dtype=dy.dtype)
-    m.avg_pool2d_backward(dt, _shape(m, g), dy.data.ptr, dx.data.ptr, stream)
+    m.avg_pool2d_backward(dt, _shape(m, g), _ptr(dy), _ptr(dx), stream)
     return dx
 
 

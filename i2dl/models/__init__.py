@@ -3,6 +3,9 @@ safetensors file holding the weights and the class and constructor config — no
 from __future__ import annotations
 
 from . import checkpoint
+from .alexnet import AlexNet, alexnet
+from .fcn import FCN, FCNHead, fcn_resnet50
+from .googlenet import GoogLeNet, GoogLeNetOutputs, googlenet
 from .lenet import DigitsCNN, LeNet5
 from .mlp import MLP
 from .recurrent import RowSequenceClassifier

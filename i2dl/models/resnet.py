@@ -7,8 +7,8 @@ from __future__ import annotations
 from .. import nn
 
 
-def _conv3x3(cin, cout, stride=1):
-    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+def _conv3x3(cin, cout, stride=1, dilation=1):
+    return nn.Conv2d(cin, cout, 3, stride=stride, padding=dilation, dilation=dilation, bias=False)
 
 
 def _conv1x1(cin, cout, stride=1):
@@ -19,8 +19,11 @@ class BasicBlock(nn.Module):
     """relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), both convs 3x3."""
     expansion = 1
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None):
+    def __init__(self, inplanes, planes, stride=1, downsample=None, dilation=1):
         super().__init__()
+        if dilation > 1:
+            raise ValueError("BasicBlock: argument 'dilation' must be 1 (as torchvision's: dilate Bottleneck "
+                             f"ResNets), got {dilation}")
         self.conv1, self.bn1 = _conv3x3(inplanes, planes, stride), nn.BatchNorm2d(planes)
         self.relu = nn.ReLU(inplace=True)
         self.conv2, self.bn2 = _conv3x3(planes, planes), nn.BatchNorm2d(planes)
@@ -36,10 +39,10 @@ class Bottleneck(nn.Module):
     """1x1 (reduce) -> 3x3 (stride) -> 1x1 (expand x4), plus the shortcut: torchvision's v1.5."""
     expansion = 4
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None):
+    def __init__(self, inplanes, planes, stride=1, downsample=None, dilation=1):
         super().__init__()
         self.conv1, self.bn1 = _conv1x1(inplanes, planes), nn.BatchNorm2d(planes)
-        self.conv2, self.bn2 = _conv3x3(planes, planes, stride), nn.BatchNorm2d(planes)
+        self.conv2, self.bn2 = _conv3x3(planes, planes, stride, dilation), nn.BatchNorm2d(planes)
         self.conv3, self.bn3 = _conv1x1(planes, planes * 4), nn.BatchNorm2d(planes * 4)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
@@ -57,35 +60,47 @@ BLOCKS = {"basic": BasicBlock, "bottleneck": Bottleneck}
 class ResNet(nn.Module):
     """torchvision's ResNet: a 7x7 stride-2 stem, 3x3 stride-2 max pool, four stages of ``layers`` blocks
     (64, 128, 256, 512 planes; stride 2 from the second), global average pool, fc.
+    ``replace_stride_with_dilation`` (three bools for stages 2-4) keeps a stage's resolution and
+    dilates its 3x3 convolutions instead (the atrous backbone of FCN and DeepLab).
 
     >>> ResNet("basic", [1, 1, 1, 1], num_classes=10)(i2dl.randn(1, 3, 32, 32)).shape
     (1, 10)"""
 
-    def __init__(self, block="basic", layers=(2, 2, 2, 2), num_classes=1000, in_channels=3):
+    def __init__(self, block="basic", layers=(2, 2, 2, 2), num_classes=1000, in_channels=3,
+                 replace_stride_with_dilation=None):
         super().__init__()
         if block not in BLOCKS:
             raise ValueError(f"ResNet: argument 'block' must be one of {sorted(BLOCKS)}, got {block!r}")
+        dilate = list(replace_stride_with_dilation or (False, False, False))
+        if len(dilate) != 3 or not all(isinstance(d, bool) for d in dilate):
+            raise ValueError(f"ResNet: argument 'replace_stride_with_dilation' must be three bools, got "
+                             f"{replace_stride_with_dilation!r}")
         self.config = dict(block=block, layers=list(layers), num_classes=num_classes, in_channels=in_channels)
+        if any(dilate):
+            self.config["replace_stride_with_dilation"] = dilate
         B = BLOCKS[block]
-        self.inplanes = 64
+        self.inplanes, self.dilation = 64, 1
         self.conv1 = nn.Conv2d(in_channels, 64, 7, stride=2, padding=3, bias=False)
         self.bn1, self.relu = nn.BatchNorm2d(64), nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.layer1 = self._stage(B, 64, layers[0])
-        self.layer2 = self._stage(B, 128, layers[1], stride=2)
-        self.layer3 = self._stage(B, 256, layers[2], stride=2)
-        self.layer4 = self._stage(B, 512, layers[3], stride=2)
+        self.layer2 = self._stage(B, 128, layers[1], stride=2, dilate=dilate[0])
+        self.layer3 = self._stage(B, 256, layers[2], stride=2, dilate=dilate[1])
+        self.layer4 = self._stage(B, 512, layers[3], stride=2, dilate=dilate[2])
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * B.expansion, num_classes, nonlinearity="linear")
 
-    def _stage(self, B, planes, blocks, stride=1):
+    def _stage(self, B, planes, blocks, stride=1, dilate=False):
+        previous = self.dilation  # the first block keeps the dilation before this stage's (torchvision's rule)
+        if dilate:
+            self.dilation, stride = self.dilation * stride, 1
         downsample = None
         if stride != 1 or self.inplanes != planes * B.expansion:
             downsample = nn.Sequential(_conv1x1(self.inplanes, planes * B.expansion, stride),
                                        nn.BatchNorm2d(planes * B.expansion))
-        stage = [B(self.inplanes, planes, stride, downsample)]
+        stage = [B(self.inplanes, planes, stride, downsample, dilation=previous)]
         self.inplanes = planes * B.expansion
-        stage += [B(self.inplanes, planes) for _ in range(1, blocks)]
+        stage += [B(self.inplanes, planes, dilation=self.dilation) for _ in range(1, blocks)]
         return nn.Sequential(*stage)
 
     def forward(self, x):
@@ -105,9 +120,9 @@ def resnet34(weights=None, num_classes=1000):
     return ResNet("basic", [3, 4, 6, 3], num_classes)
 
 
-def resnet50(weights=None, num_classes=1000):
+def resnet50(weights=None, num_classes=1000, replace_stride_with_dilation=None):
     _no_weights(weights)
-    return ResNet("bottleneck", [3, 4, 6, 3], num_classes)
+    return ResNet("bottleneck", [3, 4, 6, 3], num_classes, replace_stride_with_dilation=replace_stride_with_dilation)
 
 
 def _no_weights(weights):

@@ -20,6 +20,17 @@ class _Indexed(Module):
             return type(self)._from(items[i])
         return items[i]
 
+    def __setitem__(self, i, m):
+        """Replaces child ``i`` under its name (PyTorch's ``model[-1] = nn.Linear(...)``: a new head)."""
+        if not isinstance(m, Module):
+            raise TypeError(f"{type(self).__name__}: only a Module can be set, got {type(m).__name__}")
+        names = list(self._modules)
+        try:
+            name = names[i]
+        except (IndexError, TypeError):
+            raise IndexError(f"{type(self).__name__}: index {i!r} out of range for {len(names)} modules") from None
+        self._modules[name] = m
+
     @classmethod
     def _from(cls, modules):
         new = cls.__new__(cls)

@@ -89,6 +89,20 @@ def normal_(t, mean=0.0, std=0.01):
 
 
 @_skippable
+def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """Normal(mean, std) values redrawn until they lie in [a, b] (PyTorch's bounds are absolute,
+    not in units of std)."""
+    rng, out = generator(), np.empty(t.shape)
+    flat, todo = out.reshape(-1), np.arange(out.size)
+    while todo.size:
+        draw = rng.normal(mean, std, todo.size)
+        keep = (draw >= a) & (draw <= b)
+        flat[todo[keep]] = draw[keep]
+        todo = todo[~keep]
+    return _fill(t, out)
+
+
+@_skippable
 def uniform_(t, low=0.0, high=1.0):
     return _fill(t, generator().uniform(low, high, t.shape))
 

@@ -48,7 +48,8 @@ def _geometry(m):
     if isinstance(m, (MaxPool2d, AvgPool2d)):
         k = as_pair("receptive_field", "kernel_size", m.kernel_size, 1)
         s = as_pair("receptive_field", "stride", m.stride if m.stride is not None else m.kernel_size, 1)
-        return k, s, as_pair("receptive_field", "padding", m.padding, 0), (1, 1)
+        d = as_pair("receptive_field", "dilation", getattr(m, "dilation", 1), 1)
+        return k, s, as_pair("receptive_field", "padding", m.padding, 0), d
     return None
 
 

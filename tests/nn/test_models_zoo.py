@@ -24,16 +24,24 @@ def _torchvision():
     return torchvision
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "vgg11", "vgg11_bn", "vgg16_bn"])
+# the same function in training: no random dropout masks; GoogLeNet's auxiliary heads apart (below)
+MODEL_ARGS = {"vgg11": {"dropout": 0.0}, "vgg11_bn": {"dropout": 0.0}, "vgg16_bn": {"dropout": 0.0},
+              "alexnet": {"dropout": 0.0}, "googlenet": {"dropout": 0.0, "aux_logits": False}}
+INPUT_SIZE = {"alexnet": 64}  # its 11x11/4 stem and three 3x3/2 pools need 63 pixels
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "vgg11", "vgg11_bn", "vgg16_bn", "alexnet",
+                                  "googlenet"])
 def test_torchvision_state_dicts_load_and_match(name):
     tv = _torchvision()
     torch.manual_seed(0)
-    kw = {"dropout": 0.0} if name.startswith("vgg") else {}  # the same function in training: no random masks
+    kw = MODEL_ARGS.get(name, {})
     theirs = getattr(tv.models, name)(weights=None, num_classes=10, **kw)
     ours = getattr(M, name)(num_classes=10, **kw)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    x = np.random.default_rng(0).standard_normal((2, 3, 32, 32), dtype=np.float32)
+    size = INPUT_SIZE.get(name, 32)
+    x = np.random.default_rng(0).standard_normal((2, 3, size, size), dtype=np.float32)
     theirs.eval(), ours.eval()
     with torch.no_grad():
         want = theirs(torch.from_numpy(x)).numpy()
@@ -106,3 +114,46 @@ def test_unet_keeps_the_size_and_its_up_convolutions_halve_the_channels():
     m = M.UNet(in_channels=1, num_classes=2, base=4, depth=3)
     assert m(i2dl.randn(1, 1, 16, 16)).shape == (1, 2, 16, 16)
     assert [u.out_channels for u in m.up] == [16, 8, 4]
+
+
+def test_googlenet_auxiliary_heads_and_input_transform_match_torchvision():
+    """In training GoogLeNet returns (logits, aux2, aux1), as torchvision's GoogLeNetOutputs;
+    transform_input rescales ImageNet-normalised input."""
+    tv = _torchvision()
+    torch.manual_seed(0)
+    kw = dict(num_classes=5, aux_logits=True, transform_input=True, dropout=0.0, dropout_aux=0.0)
+    theirs, ours = tv.models.googlenet(weights=None, init_weights=True, **kw), M.googlenet(**kw)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((2, 3, 64, 64))
+    theirs.double().train(), ours.double().train()
+    want = theirs(torch.from_numpy(x))
+    got = ours(i2dl.tensor(x))
+    assert type(got).__name__ == "GoogLeNetOutputs" and got._fields == ("logits", "aux_logits2", "aux_logits1")
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.detach().numpy(), rtol=1e-7, atol=1e-9)
+    ours.eval()
+    assert ours(i2dl.tensor(x)).shape == (2, 5)
+
+
+@pytest.mark.parametrize("aux_loss", [False, True])
+def test_fcn_resnet50_matches_torchvision(aux_loss):
+    """The dilated backbone (output stride 8), the FCN heads and the bilinear upsampling to the input size."""
+    tv = _torchvision()
+    from torchvision.models.segmentation import fcn_resnet50
+    torch.manual_seed(0)
+    theirs = fcn_resnet50(weights=None, weights_backbone=None, num_classes=4, aux_loss=aux_loss).eval()
+    ours = M.fcn_resnet50(num_classes=4, aux_loss=aux_loss).eval()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((1, 3, 40, 36), dtype=np.float32)
+    with torch.no_grad():
+        want = theirs(torch.from_numpy(x))
+    with i2dl.no_grad():
+        got = ours(i2dl.tensor(x))
+    assert set(got) == set(want) == ({"out", "aux"} if aux_loss else {"out"})
+    for k in got:
+        w = want[k].numpy()
+        assert got[k].shape == (1, 4, 40, 36)
+        assert np.abs(got[k].data - w).max() <= 1e-4 * np.abs(w).max(), k
+    del tv

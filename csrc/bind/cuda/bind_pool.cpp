@@ -20,6 +20,18 @@ I2DL_BIND_FAMILY(pool) {
        py::arg("w_start"), py::arg("w_end"), py::arg(forward ? "y" : "dx"), py::arg("planes"), py::arg("H"),
        py::arg("W"), py::arg("OH"), py::arg("OW"), py::arg("stream"));
   }
+  m.def("adaptive_max_pool2d_forward", [](const std::string& dt, u x, u h_start, u h_end, u w_start, u w_end, u y,
+                                          u idx, index_t planes, index_t H, index_t W, index_t OH, index_t OW, u st) {
+    const AdaptiveBins b{planes, H, W, OH, OW, dev<const index_t>(h_start), dev<const index_t>(h_end),
+                         dev<const index_t>(w_start), dev<const index_t>(w_end)};
+    with_dtype(dt, [&](auto z) {
+      using T = decltype(z);
+      check(i2dl::cuda::adaptive_max_pool2d_forward(b, dev<const T>(x), dev<T>(y), dev<std::int64_t>(idx),
+                                                    stream_of(st)));
+    });
+  }, py::kw_only(), py::arg("dtype"), py::arg("x"), py::arg("h_start"), py::arg("h_end"), py::arg("w_start"),
+     py::arg("w_end"), py::arg("y"), py::arg("idx"), py::arg("planes"), py::arg("H"), py::arg("W"), py::arg("OH"),
+     py::arg("OW"), py::arg("stream"));
   m.def("max_pool2d_forward", [](const std::string& dt, const Pool2dShape& g, u x, u y, u idx, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::max_pool2d_forward(g, dev<const T>(x), dev<T>(y), dev<std::int64_t>(idx), stream_of(st))); });
   });

@@ -18,11 +18,15 @@ I2DL_BIND_FAMILY(shapes) {
       .def_readonly("OW", &Conv2dShape::OW).def_readonly("groups", &Conv2dShape::groups);
   py::class_<Pool2dShape>(m, "Pool2dShape", py::module_local())
       .def(py::init([](index_t N, index_t C, index_t H, index_t W, index_t KH, index_t KW, index_t SH, index_t SW,
-                       index_t PH, index_t PW, index_t OH, index_t OW) {
-             return Pool2dShape{N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW};
+                       index_t PH, index_t PW, index_t OH, index_t OW, index_t DH, index_t DW, bool ceil_mode,
+                       bool count_include_pad, index_t divisor) {
+             (void)ceil_mode;  // already in OH, OW
+             return Pool2dShape{N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW, count_include_pad, divisor};
            }),
            py::kw_only(), py::arg("N"), py::arg("C"), py::arg("H"), py::arg("W"), py::arg("KH"), py::arg("KW"),
-           py::arg("SH"), py::arg("SW"), py::arg("PH"), py::arg("PW"), py::arg("OH"), py::arg("OW"))
+           py::arg("SH"), py::arg("SW"), py::arg("PH"), py::arg("PW"), py::arg("OH"), py::arg("OW"), py::arg("DH") = 1,
+           py::arg("DW") = 1, py::arg("ceil_mode").noconvert() = false, py::arg("count_include_pad").noconvert() = true,
+           py::arg("divisor") = 0)
       .def_readonly("N", &Pool2dShape::N).def_readonly("OH", &Pool2dShape::OH).def_readonly("OW", &Pool2dShape::OW);
   py::class_<SgdConfig>(m, "SgdConfig", py::module_local())
       .def(py::init([](double lr, double momentum, double dampening, bool nesterov, double weight_decay,

@@ -15,6 +15,12 @@ using index_t = std::int64_t;
 #else
 #define I2DL_CLONES
 #endif
+// Small geometry shared by the CPU and CUDA kernels (pooling windows, warp taps): host and device.
+#ifdef __CUDACC__
+#define I2DL_HD __host__ __device__
+#else
+#define I2DL_HD
+#endif
 #define I2DL_INLINE inline __attribute__((always_inline))
 
 // Instantiates (or clones) a family's templates for both float types, the one spelling of it:

@@ -4,11 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define I2DL_HD __host__ __device__
-#else
-#define I2DL_HD
-#endif
+#include "i2dl/common.h"
+
 
 namespace i2dl {
 

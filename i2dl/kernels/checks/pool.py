@@ -5,8 +5,8 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from .core import (Launch, as_pair, check_float_array, check_index_array, check_padded_fits, check_shape,
-                   check_x_shape, launches)
+from .core import (Launch, as_pair, check_bool, check_float_array, check_index_array, check_int, check_padded_fits,
+                   check_shape, check_x_shape, launches)
 
 
 class Pool2dGeometry(NamedTuple):
@@ -22,34 +22,59 @@ class Pool2dGeometry(NamedTuple):
     PW: int
     OH: int
     OW: int
+    DH: int = 1
+    DW: int = 1
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor: int = 0  # avg pooling's divisor_override (0: none)
 
     @property
     def out_shape(self):
         return (self.N, self.C, self.OH, self.OW)
 
 
-def pool2d_geometry(fn, x_shape, kernel, stride, padding) -> Pool2dGeometry:
-    """Validates pooling arguments; floor mode, padding at most half the kernel (as in PyTorch).
-    ``stride=None`` means stride = kernel."""
+def pool_output_size(I, E, S, P, ceil_mode):
+    """Outputs along one axis of I inputs, window E (dilated), stride S, padding P (PyTorch's rule):
+    floor or ceil of (I + 2P - E) / S, plus one; in ceil mode the last window must start inside the
+    input or its left padding, so that it holds an input element."""
+    o = (I + 2 * P - E + (S - 1 if ceil_mode else 0)) // S + 1
+    if ceil_mode and (o - 1) * S >= I + P:
+        o -= 1
+    return o
+
+
+def pool2d_geometry(fn, x_shape, kernel, stride, padding, dilation=1, ceil_mode=False, count_include_pad=True,
+                    divisor_override=None) -> Pool2dGeometry:
+    """Validates pooling arguments (PyTorch's): padding at most half the (dilated) kernel, floor or
+    ceil mode. ``stride=None`` means stride = kernel."""
     N, C, H, W = x_shape
     KH, KW = as_pair(fn, "kernel", kernel, 1)
     SH, SW = as_pair(fn, "stride", kernel if stride is None else stride, 1)
     PH, PW = as_pair(fn, "padding", padding, 0)
+    DH, DW = as_pair(fn, "dilation", dilation, 1)
+    ceil_mode = check_bool(fn, "ceil_mode", ceil_mode)
+    count_include_pad = check_bool(fn, "count_include_pad", count_include_pad)
+    divisor = 0 if divisor_override is None else check_int(fn, "divisor_override", divisor_override, 1)
+    if divisor > 2 ** 62:
+        raise ValueError(f"{fn}: argument 'divisor_override' must be at most 2**62, got {divisor_override}")
     check_padded_fits(fn, N, C, H, W, PH, PW)
+    EH, EW = DH * (KH - 1) + 1, DW * (KW - 1) + 1
     SH, SW = min(SH, H + 2 * PH), min(SW, W + 2 * PW)  # one window along an axis the stride passes (as conv2d)
-    if 2 * PH > KH or 2 * PW > KW:
+    if PH > EH // 2 or PW > EW // 2:
         raise ValueError(f"{fn}: argument 'padding' must be at most half the kernel, got padding ({PH}, {PW}) "
-                         f"for kernel ({KH}, {KW})")
-    if H + 2 * PH < KH or W + 2 * PW < KW:
+                         f"for kernel ({KH}, {KW})" + (f" and dilation ({DH}, {DW})" if (DH, DW) != (1, 1) else ""))
+    if H + 2 * PH < EH or W + 2 * PW < EW:
         raise ValueError(f"{fn}: the output would be empty: the input {tuple(x_shape)} padded by ({PH}, {PW}) is "
-                         f"smaller than argument 'kernel' ({KH}, {KW})")
-    return Pool2dGeometry(N, C, H, W, KH, KW, SH, SW, PH, PW, (H + 2 * PH - KH) // SH + 1, (W + 2 * PW - KW) // SW + 1)
+                         f"smaller than argument 'kernel' ({KH}, {KW})"
+                         + (f" dilated by ({DH}, {DW})" if (DH, DW) != (1, 1) else ""))
+    return Pool2dGeometry(N, C, H, W, KH, KW, SH, SW, PH, PW, pool_output_size(H, EH, SH, PH, ceil_mode),
+                          pool_output_size(W, EW, SW, PW, ceil_mode), DH, DW, ceil_mode, count_include_pad, divisor)
 
 
-def check_max_pool2d_forward(x, kernel, stride, padding) -> Pool2dGeometry:
+def check_max_pool2d_forward(x, kernel, stride, padding, dilation=1, ceil_mode=False) -> Pool2dGeometry:
     fn = "max_pool2d_forward"
     check_float_array(fn, "x", x, 4)
-    return pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    return pool2d_geometry(fn, x.shape, kernel, stride, padding, dilation, ceil_mode)
 
 
 def _x_shape_of(fn, dy, x_shape) -> Tuple[int, int, int, int]:
@@ -63,26 +88,37 @@ def _x_shape_of(fn, dy, x_shape) -> Tuple[int, int, int, int]:
 def check_max_pool2d_backward(dy, idx, x_shape, index_range=True) -> Tuple[int, int, int, int]:
     """dy and idx (int64, dy's shape, each entry in [0, H*W)) -> the input shape.
     ``index_range=False``: the kernel checks the range as it reads idx (the C++ one does)."""
-    fn = "max_pool2d_backward"
+    return _check_scatter("max_pool2d_backward", dy, idx, x_shape, index_range)
+
+
+def check_adaptive_max_pool2d_backward(dy, idx, x_shape, index_range=True) -> Tuple[int, int, int, int]:
+    """As max_pool2d_backward's: dy routed to the positions idx names."""
+    return _check_scatter("adaptive_max_pool2d_backward", dy, idx, x_shape, index_range)
+
+
+def _check_scatter(fn, dy, idx, x_shape, index_range):
     check_float_array(fn, "dy", dy, 4)
     check_index_array(fn, "idx", idx, dy.shape, like=dy)
     N, C, H, W = _x_shape_of(fn, dy, x_shape)
     if index_range and idx.size and (int(idx.min()) < 0 or int(idx.max()) >= H * W):
         raise ValueError(f"{fn}: argument 'idx' holds indices outside [0, H*W) = [0, {H * W}); "
-                         "pass the idx returned by max_pool2d_forward")
+                         f"pass the idx returned by {fn.replace('backward', 'forward')}")
     return N, C, H, W
 
 
-def check_avg_pool2d_forward(x, kernel, stride, padding) -> Pool2dGeometry:
+def check_avg_pool2d_forward(x, kernel, stride, padding, ceil_mode=False, count_include_pad=True,
+                             divisor_override=None) -> Pool2dGeometry:
     fn = "avg_pool2d_forward"
     check_float_array(fn, "x", x, 4)
-    return pool2d_geometry(fn, x.shape, kernel, stride, padding)
+    return pool2d_geometry(fn, x.shape, kernel, stride, padding, 1, ceil_mode, count_include_pad, divisor_override)
 
 
-def check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding) -> Pool2dGeometry:
+def check_avg_pool2d_backward(dy, x_shape, kernel, stride, padding, ceil_mode=False, count_include_pad=True,
+                              divisor_override=None) -> Pool2dGeometry:
     fn = "avg_pool2d_backward"
     check_float_array(fn, "dy", dy, 4)
-    g = pool2d_geometry(fn, check_x_shape(fn, x_shape), kernel, stride, padding)
+    g = pool2d_geometry(fn, check_x_shape(fn, x_shape), kernel, stride, padding, 1, ceil_mode, count_include_pad,
+                        divisor_override)
     check_shape(fn, "dy", dy, g.out_shape)
     return g
 
@@ -156,3 +192,15 @@ def check_adaptive_avg_pool2d_backward(dy, x_shape):
                          f"{tuple(dy.shape)}")
     bins, sizes = _adaptive(fn, N, C, H, W, (int(dy.shape[2]), int(dy.shape[3])), dy)
     return Launch({"dy": dy, **bins}, {"dx": ((N, C, H, W), dy.dtype)}, sizes, ("dx",))
+
+
+@launches
+def check_adaptive_max_pool2d_forward(x, output_size):
+    """x (N, C, H, W) -> y (N, C, OH, OW), each output its bin's first maximum, and idx (int64) its
+    position h*W + w in the plane (the backward is max_pool2d_backward's scatter)."""
+    fn = "adaptive_max_pool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    N, C, H, W = (int(v) for v in x.shape)
+    bins, sizes = _adaptive(fn, N, C, H, W, output_size, x)
+    shape = (N, C, sizes["OH"], sizes["OW"])
+    return Launch({"x": x, **bins}, {"y": (shape, x.dtype), "idx": (shape, np.int64)}, sizes, ("y", "idx"))

@@ -21,6 +21,40 @@ def _pool_samples(rng):
     ]
 
 
+def _ceil(sample, desc, **extra):
+    return Sample(sample.inputs, {**sample.params, **extra}, f"{sample.desc}, {desc}")
+
+
+def _max_pool_samples(rng):
+    """The shared samples, then max pooling's own parameters: ceil mode (GoogLeNet's 3x3/2 pools
+    hang past odd inputs) and dilation."""
+    base = _pool_samples(rng)
+    return base + [
+        _ceil(base[1], "ceil mode (the last window hangs past the input)", ceil_mode=True),
+        _ceil(base[2], "ceil mode with padding", ceil_mode=True),
+        Sample({"x": _rn(rng, 2, 2, 11, 10)}, dict(kernel=(3, 2), stride=(2, 1), padding=(1, 1), dilation=(2, 3)),
+               "dilation (2, 3)"),
+        Sample({"x": _rn(rng, 1, 2, 10, 10)}, dict(kernel=(3, 3), stride=(2, 2), padding=(0, 0), dilation=(2, 2),
+                                                   ceil_mode=True), "dilation with ceil mode"),
+        Sample({"x": _rn(rng, 2, 3, 9, 9)}, dict(kernel=(3, 3), stride=(2, 2), padding=(0, 0), ceil_mode=True),
+               "3x3/2 ceil mode (GoogLeNet's pools)"),
+    ]
+
+
+def _avg_pool_samples(rng):
+    """The shared samples, then average pooling's own parameters: ceil mode (an overhang past the
+    padding does not count in the divisor), count_include_pad=False, divisor_override."""
+    base = _pool_samples(rng)
+    return base + [
+        _ceil(base[1], "ceil mode", ceil_mode=True),
+        _ceil(base[2], "ceil mode with padding (divisor cut at the padding)", ceil_mode=True),
+        _ceil(base[2], "count_include_pad=False", count_include_pad=False),
+        _ceil(base[2], "ceil mode, count_include_pad=False", ceil_mode=True, count_include_pad=False),
+        _ceil(base[3], "divisor_override=5", divisor_override=5),
+        _ceil(base[0], "2x2/2 with divisor_override=3 (not the fast path's 4)", divisor_override=3),
+    ]
+
+
 def _pool_bad():
     def set_(**kv):
         def m(a, p):
@@ -33,7 +67,23 @@ def _pool_bad():
     ]
 
 
+def _set(**kv):
+    def m(a, p):
+        return a, {**p, **kv}
+    return m
+
+
+def _avg_bad():
+    return _pool_bad() + [
+        BadInput("divisor_override 0", "forward", _set(divisor_override=0), ValueError,
+                 r"'divisor_override' must be >= 1"),
+        BadInput("count_include_pad not a bool", "forward", _set(count_include_pad=0), TypeError,
+                 r"'count_include_pad' must be a bool")]
+
+
 def _max_bad():
+    set_ = _set
+
     def m_idx(a, p):
         a = dict(a)
         a["idx"] = a["idx"].astype(np.int32)
@@ -47,6 +97,8 @@ def _max_bad():
     def m_shape(a, p):
         return {**a, "x_shape": (a["x_shape"][0] + 1,) + tuple(a["x_shape"][1:])}, p
     return _pool_bad() + [
+        BadInput("dilation 0", "forward", set_(dilation=(0, 1)), ValueError, r"'dilation' must be >= 1"),
+        BadInput("ceil_mode not a bool", "forward", set_(ceil_mode=1), TypeError, r"'ceil_mode' must be a bool"),
         BadInput("idx not int64", "backward", m_idx, TypeError, r"'idx' must have dtype int64"),
         BadInput("idx out of its plane", "backward", m_range, ValueError, r"'idx' holds indices outside"),
         BadInput("x_shape batch differs from dy", "backward", m_shape, ValueError, r"'x_shape'"),
@@ -55,7 +107,7 @@ def _max_bad():
 
 MAX_POOL2D = KernelSpec(
     name="max_pool2d", forward="max_pool2d_forward", backward="max_pool2d_backward",
-    samples=_pool_samples, call_forward=lambda k, a, p: k.max_pool2d_forward(a["x"], **p),
+    samples=_max_pool_samples, call_forward=lambda k, a, p: k.max_pool2d_forward(a["x"], **p),
     backward_inputs=lambda a, saved, dy: {"dy": dy, "idx": saved, "x_shape": a["x"].shape},
     call_backward=lambda k, a, p: {"x": k.max_pool2d_backward(a["dy"], a["idx"], a["x_shape"])},
     ranks={"x": 4, "dy": 4}, bad_inputs=_max_bad, saved_is_exact=True, backward_anchor="dy")
@@ -63,10 +115,10 @@ MAX_POOL2D = KernelSpec(
 
 AVG_POOL2D = KernelSpec(
     name="avg_pool2d", forward="avg_pool2d_forward", backward="avg_pool2d_backward",
-    samples=_pool_samples, call_forward=lambda k, a, p: (k.avg_pool2d_forward(a["x"], **p), None),
+    samples=_avg_pool_samples, call_forward=lambda k, a, p: (k.avg_pool2d_forward(a["x"], **p), None),
     backward_inputs=lambda a, saved, dy: {"dy": dy, "x_shape": a["x"].shape},
     call_backward=lambda k, a, p: {"x": k.avg_pool2d_backward(a["dy"], a["x_shape"], **p)},
-    ranks={"x": 4, "dy": 4}, bad_inputs=_pool_bad, backward_anchor="dy")
+    ranks={"x": 4, "dy": 4}, bad_inputs=_avg_bad, backward_anchor="dy")
 
 
 def _gap_samples(rng):
@@ -107,3 +159,25 @@ ADAPTIVE_AVG_POOL2D = KernelSpec(
                  r"argument 'output_size' must be an int, None or a pair"),
         BadInput("dy of other channels", "backward", lambda a, p: ({**a, "dy": a["dy"][:, :1].copy()}, p),
                  ValueError, r"argument 'dy' must have the batch and channels of 'x_shape'")])
+
+
+
+def _adaptive_max_bad():
+    def m_range(a, p):
+        return {**a, "idx": np.full_like(a["idx"], 10 ** 6)}, p
+    return [
+        BadInput("output_size 0", "forward", lambda a, p: (a, {"output_size": (0, 2)}), ValueError,
+                 r"argument 'output_size' must give 1 to 2\*\*31 - 1 outputs per side"),
+        BadInput("idx out of its plane", "backward", m_range, ValueError,
+                 r"adaptive_max_pool2d_backward: argument 'idx' holds indices outside")]
+
+
+ADAPTIVE_MAX_POOL2D = KernelSpec(
+    name="adaptive_max_pool2d", forward="adaptive_max_pool2d_forward", backward="adaptive_max_pool2d_backward",
+    samples=lambda rng: _adaptive_samples(rng) + [
+        Sample({"x": np.repeat(_rn(rng, 2, 2, 1, 6), 4, axis=2)}, {"output_size": (2, 3)},
+               "ties: equal rows (the first maximum wins)", numerically_checkable=False)],
+    call_forward=lambda k, a, p: k.adaptive_max_pool2d_forward(a["x"], **p),
+    backward_inputs=lambda a, saved, dy: {"dy": dy, "idx": saved, "x_shape": a["x"].shape},
+    call_backward=lambda k, a, p: {"x": k.adaptive_max_pool2d_backward(a["dy"], a["idx"], a["x_shape"])},
+    ranks={"x": 4, "dy": 4}, bad_inputs=_adaptive_max_bad, saved_is_exact=True, backward_anchor="dy")
