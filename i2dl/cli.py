@@ -47,9 +47,10 @@ def main(argv=None) -> int:
     p_train.add_argument("--distributed", action="store_true",
                          help="data-parallel over the ranks of an MPI launch (mpirun -n N i2dl train --distributed): "
                               "--batch-size is the global batch, shared out; only rank 0 prints and writes")
-    p_train.add_argument("--model", default="lenet", choices=["lenet", "lenet-bn", "mlp", "lstm", "unet"],
+    p_train.add_argument("--model", default="lenet", choices=["lenet", "lenet-bn", "mlp", "lstm", "resnet20", "unet"],
                          help="lenet: the digits CNN; lenet-bn: with batch norm after each conv; mlp; lstm: an LSTM "
                               "reading each image row by row (8 steps of 8 pixels; Adam, gradients clipped at norm 1); "
+                              "resnet20: the CIFAR ResNet-20 (SGD with momentum); "
                               "unet: a U-Net segmenting generated shapes on noise (reports the test mean IoU)")
     p_train.add_argument("--optimizer", default=None, choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"],
                          help="default sgd (adam for lstm). sgd: momentum 0.9, weight decay 1e-4; adam, adamw (weight decay 1e-2): lr 2e-3; "

@@ -12,6 +12,7 @@ from .recurrent import RowSequenceClassifier
 from .resnet import CifarResNet, ResNet, resnet18, resnet20, resnet34, resnet50
 from .report import layer_table, summary
 from .unet import UNet
+from .xception import SeparableConv2d, Xception, xception
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 MODELS = {"LeNet5": LeNet5, "DigitsCNN": DigitsCNN, "MLP": MLP, "RowSequenceClassifier": RowSequenceClassifier,

@@ -154,10 +154,10 @@ class CifarResNet(nn.Module):
     >>> CifarResNet(n=1, num_classes=10)(i2dl.randn(2, 3, 32, 32)).shape
     (2, 10)"""
 
-    def __init__(self, n=3, num_classes=10):
+    def __init__(self, n=3, num_classes=10, in_channels=3):
         super().__init__()
-        self.config = dict(n=n, num_classes=num_classes)
-        self.conv1, self.bn1, self.relu = _conv3x3(3, 16), nn.BatchNorm2d(16), nn.ReLU()
+        self.config = dict(n=n, num_classes=num_classes, in_channels=in_channels)
+        self.conv1, self.bn1, self.relu = _conv3x3(in_channels, 16), nn.BatchNorm2d(16), nn.ReLU()
         stages, cin = [], 16
         for cout, stride in ((16, 1), (32, 2), (64, 2)):
             stages.append(nn.Sequential(*[_CifarBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1)
@@ -172,6 +172,6 @@ class CifarResNet(nn.Module):
         return self.fc(self.avgpool(self.layer3(self.layer2(self.layer1(x)))).flatten(1))
 
 
-def resnet20(num_classes=10):
-    """The CIFAR ResNet of depth 20 (0.27 M parameters) for 32x32 inputs."""
-    return CifarResNet(3, num_classes)
+def resnet20(num_classes=10, in_channels=3):
+    """The CIFAR ResNet of depth 20 (0.27 M parameters) for 32x32 inputs (any size of 4 or more)."""
+    return CifarResNet(3, num_classes, in_channels)

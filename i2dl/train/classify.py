@@ -26,7 +26,10 @@ from .trainer import EarlyStopping, evaluate, fit
 DEFAULTS = {"lenet": dict(epochs=25, batch_size=32, lr=0.02), "lenet-bn": dict(epochs=25, batch_size=32, lr=0.05),
             "mlp": dict(epochs=30, batch_size=32, lr=0.05),
             # read row by row; Adam and clipping at norm 1, as recurrent nets are trained
-            "lstm": dict(epochs=30, batch_size=32, lr=5e-3, optimizer="adam", max_grad_norm=1.0)}
+            "lstm": dict(epochs=30, batch_size=32, lr=5e-3, optimizer="adam", max_grad_norm=1.0),
+            # the CIFAR ResNet-20 (He et al.: SGD with momentum 0.9, weight decay 1e-4); on CIFAR-10
+            # through --dataset cifar10:DIR, on the digits as they are (8x8: stages of 8, 4, 2 pixels)
+            "resnet20": dict(epochs=15, batch_size=64, lr=0.05)}
 MODEL_NAMES = tuple(DEFAULTS)
 DATASETS = {"mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10}
 
@@ -85,6 +88,8 @@ def build(name, shape, num_classes):
         if H != W:
             raise SystemExit(f"i2dl train: --model {name} needs square images, got {H}x{W}")
         return models.DigitsCNN(in_channels=C, num_classes=num_classes, batch_norm=name == "lenet-bn", image_size=H)
+    if name == "resnet20":
+        return models.resnet20(num_classes=num_classes, in_channels=C)
     return models.MLP(sizes=(C * H * W, 128, num_classes))
 
 

@@ -157,3 +157,27 @@ def test_fcn_resnet50_matches_torchvision(aux_loss):
         assert got[k].shape == (1, 4, 40, 36)
         assert np.abs(got[k].data - w).max() <= 1e-4 * np.abs(w).max(), k
     del tv
+
+
+def test_xception_has_the_ported_layout_and_trains():
+    """22,855,952 parameters at 1000 classes and the names of the ImageNet port (its weights load by
+    name); depthwise-separable convolutions; a few steps lower the loss."""
+    assert sum(p.numel() for p in M.xception().parameters()) == 22_855_952
+    i2dl.manual_seed(0)
+    m = M.xception(num_classes=3)
+    names = list(m.state_dict())
+    for key in ("block1.rep.0.conv1.weight", "block1.rep.0.pointwise.weight", "block1.skip.weight",
+                "block4.rep.1.conv1.weight", "block12.skipbn.running_var", "conv4.pointwise.weight", "fc.bias"):
+        assert key in names, key
+    assert m.block1.rep[0].conv1.groups == 64 and m.block1.rep[0].conv1.weight.shape == (64, 1, 3, 3)
+    x = i2dl.randn(4, 3, 64, 64)
+    y = np.array([0, 1, 2, 0])
+    opt = i2dl.optim.Adam(m.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(4):
+        opt.zero_grad()
+        loss = F.cross_entropy(m(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]

@@ -53,6 +53,11 @@ def test_cifar_files_and_a_bad_folder(tmp_path, capsys):
     assert main(["train", "--dataset", f"cifar10:{d}", "--epochs", "1", "--model", "mlp", "--augment",
                  "--out", str(tmp_path / "c")]) == 0
     assert "cifar10 32x32x3" in capsys.readouterr().out
+    # the CIFAR ResNet-20 on CIFAR-10's files, its 3 channels
+    assert main(["train", "--dataset", f"cifar10:{d}", "--epochs", "1", "--model", "resnet20", "--batch-size", "16",
+                 "--out", str(tmp_path / "r")]) == 0
+    with np.load(tmp_path / "r.npz") as z:
+        assert z["conv1.weight"].shape == (16, 3, 3, 3) and z["fc.weight"].shape == (10, 64)
     (d / "test_batch.bin").write_bytes(b"\x00" * 100)
     with pytest.raises(SystemExit, match=r"test_batch.bin: not a CIFAR-10 binary batch"):
         main(["train", "--dataset", f"cifar10:{d}", "--epochs", "1", "--out", str(tmp_path / "c")])
