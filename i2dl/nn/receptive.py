@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import List, NamedTuple, Tuple
 
 from ..kernels.checks import as_pair
+from ..kernels.checks.pool import pool_output_size
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, SiLU, Swish, Tanh
 from .container import Sequential
 from .conv import Conv2d
@@ -79,6 +80,6 @@ def receptive_field(model, input_shape) -> List[ReceptiveField]:
                 start[a] += ((keff - 1) / 2 - p) * jump[a]
                 size[a] += (keff - 1) * jump[a]
                 jump[a] *= s
-                out[a] = (out[a] + 2 * p - keff) // s + 1
+                out[a] = pool_output_size(out[a], keff, s, p, getattr(m, "ceil_mode", False))
         rows.append(ReceptiveField(name, tuple(out), tuple(size), tuple(jump), tuple(start)))
     return rows

@@ -95,3 +95,10 @@ def test_unpool_and_pool_arguments_are_checked():
         F.max_pool2d(i2dl.randn(1, 1, 4, 4), 2, ceil_mode=1)
     with pytest.raises(ValueError, match=r"avg_pool2d_forward: argument 'divisor_override' must be >= 1, got 0"):
         F.avg_pool2d(i2dl.randn(1, 1, 4, 4), 2, divisor_override=0)
+
+
+def test_receptive_field_counts_ceil_mode_outputs():
+    rows = nn.receptive_field(nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(3, 2, ceil_mode=True)), (10, 10))
+    x = i2dl.randn(1, 1, 10, 10)
+    assert rows[-1].output == tuple(nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(3, 2, ceil_mode=True))(x).shape[2:])
+    assert rows[-1].output == (4, 4)
