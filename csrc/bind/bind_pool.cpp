@@ -222,7 +222,40 @@ static void adaptive_max(py::handle x_, py::handle h_start, py::handle h_end, py
   });
 }
 
+// _C.max_unpool2d_forward / _backward: every argument by keyword (the Launch of checks/pool.py); idx's
+// range is checked as it is read.
+template <bool Forward>
+static void max_unpool(py::handle in_, py::handle idx_, py::handle out_, int64_t planes, int64_t in_plane,
+                       int64_t out_plane) {
+  const char* fn = Forward ? "max_unpool2d_forward" : "max_unpool2d_backward";
+  const int64_t n_in = count_of(fn, "planes, in_plane", {planes, in_plane});
+  const int64_t n_out = count_of(fn, "planes, out_plane", {planes, out_plane});
+  Arrays a{fn, require_float_count(in_, fn, Forward ? "x" : "dy", Forward ? n_in : n_out)};
+  auto out = a.get(out_, Forward ? "y" : "dx", Forward ? n_out : n_in, true);
+  if (!out) throw py::value_error(std::string(fn) + ": the output argument is required");
+  py::array idx = require_ndarray(idx_, fn, "idx");
+  require_index_array(idx, fn, "idx", false);
+  require_count(idx, fn, "idx", n_in);
+  const auto* ip = ptr<std::int64_t>(idx);
+  bool valid = true;
+  with_float_type(a.x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* xp = ptr<T>(a.x);
+    T* op = mptr<T>(out);
+    ComputeScope scope;
+    valid = Forward ? i2dl::max_unpool2d_forward<T>(planes, in_plane, out_plane, xp, ip, op)
+                    : i2dl::max_unpool2d_backward<T>(planes, in_plane, out_plane, xp, ip, op);
+  });
+  if (!valid)
+    throw py::value_error(std::string(fn) + ": argument 'idx' holds positions outside [0, " +
+                          std::to_string(out_plane) + "); pass the indices of max_pool2d on an input of that size");
+}
+
 I2DL_BIND_FAMILY(pool) {
+  m.def("max_unpool2d_forward", &max_unpool<true>, py::kw_only(), py::arg("x"), py::arg("idx"), py::arg("y"),
+        py::arg("planes"), py::arg("in_plane"), py::arg("out_plane"));
+  m.def("max_unpool2d_backward", &max_unpool<false>, py::kw_only(), py::arg("dy"), py::arg("idx"), py::arg("dx"),
+        py::arg("planes"), py::arg("in_plane"), py::arg("out_plane"));
   m.def("adaptive_avg_pool2d_forward", &adaptive_avg<true>, py::kw_only(), py::arg("x"), py::arg("h_start"),
         py::arg("h_end"), py::arg("w_start"), py::arg("w_end"), py::arg("y"), py::arg("planes"), py::arg("H"),
         py::arg("W"), py::arg("OH"), py::arg("OW"));

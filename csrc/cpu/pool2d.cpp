@@ -331,11 +331,46 @@ void adaptive_max_pool2d_forward(const AdaptiveBins& b, const T* x, T* y, std::i
   }
 }
 
+template <typename T>
+bool max_unpool2d_forward(index_t planes, index_t in, index_t out, const T* x, const std::int64_t* idx, T* y) {
+  bool valid = true;
+#pragma omp parallel for schedule(static) reduction(&& : valid) if (planes * (in + out) >= kParallelFrom)
+  for (index_t p = 0; p < planes; ++p) {
+    T* yp = y + p * out;
+    std::fill(yp, yp + out, T(0));
+    for (index_t j = 0; j < in; ++j) {  // in order: a repeated index keeps the last value (the reference's rule)
+      const std::int64_t i = idx[p * in + j];
+      if (i < 0 || i >= out) {
+        valid = false;
+        continue;
+      }
+      yp[i] = x[p * in + j];
+    }
+  }
+  return valid;
+}
+
+template <typename T>
+bool max_unpool2d_backward(index_t planes, index_t in, index_t out, const T* dy, const std::int64_t* idx, T* dx) {
+  bool valid = true;
+#pragma omp parallel for schedule(static) reduction(&& : valid) if (planes * in >= kParallelFrom)
+  for (index_t p = 0; p < planes; ++p)
+    for (index_t j = 0; j < in; ++j) {
+      const std::int64_t i = idx[p * in + j];
+      const bool ok = i >= 0 && i < out;
+      valid = valid && ok;
+      dx[p * in + j] = ok ? dy[p * out + i] : T(0);
+    }
+  return valid;
+}
+
 #define I2DL_POOL_INSTANTIATE(T)                                                                        \
   template void max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, std::int64_t*);                 \
   template bool max_pool2d_backward<T>(const Pool2dShape&, const T*, const std::int64_t*, T*);          \
   template void avg_pool2d_forward<T>(const Pool2dShape&, const T*, T*);                                \
   template void avg_pool2d_backward<T>(const Pool2dShape&, const T*, T*);                               \
+  template bool max_unpool2d_forward<T>(index_t, index_t, index_t, const T*, const std::int64_t*, T*);  \
+  template bool max_unpool2d_backward<T>(index_t, index_t, index_t, const T*, const std::int64_t*, T*); \
   template void global_avg_pool2d_forward<T>(index_t, index_t, const T*, T*);                           \
   template void global_avg_pool2d_backward<T>(index_t, index_t, const T*, T*);
 I2DL_FOR_FLOATS(I2DL_POOL_INSTANTIATE)

@@ -161,6 +161,32 @@ __global__ void adaptive_max_forward_kernel(AdaptiveBins b, const T* x, T* y, st
   }
 }
 
+// Max unpooling: the output zeroed by one kernel, then one thread per input writes its value (a
+// repeated index: one of the writes wins, as in PyTorch; max pooling's repeats carry equal values);
+// the adjoint gathers. Indices outside the plane are skipped (i2dl.kernels.cuda rejects them first).
+template <typename T>
+__global__ void unpool_zero_kernel(index_t n, T* __restrict__ y) {
+  I2DL_GRID_STRIDE(i, n) { y[i] = T(0); }
+}
+
+template <typename T>
+__global__ void unpool_forward_kernel(index_t planes, index_t in, index_t out, const T* __restrict__ x,
+                                      const std::int64_t* __restrict__ idx, T* __restrict__ y) {
+  I2DL_GRID_STRIDE(e, planes * in) {
+    const std::int64_t i = idx[e];
+    if (i >= 0 && i < out) y[(e / in) * out + i] = x[e];
+  }
+}
+
+template <typename T>
+__global__ void unpool_backward_kernel(index_t planes, index_t in, index_t out, const T* __restrict__ dy,
+                                       const std::int64_t* __restrict__ idx, T* __restrict__ dx) {
+  I2DL_GRID_STRIDE(e, planes * in) {
+    const std::int64_t i = idx[e];
+    dx[e] = (i >= 0 && i < out) ? dy[(e / in) * out + i] : T(0);
+  }
+}
+
 // One thread per input element, gathering over the outputs whose bins hold it (no atomics).
 template <typename T>
 __global__ void adaptive_avg_backward_kernel(AdaptiveBins b, const T* dy, T* dx) {
@@ -190,6 +216,20 @@ std::string adaptive_max_pool2d_forward(const AdaptiveBins& b, const T* x, T* y,
 }
 
 template <typename T>
+std::string max_unpool2d_forward(index_t planes, index_t in, index_t out, const T* x, const std::int64_t* idx, T* y,
+                                 void* stream) {
+  const std::string zeroed = launch("max_unpool2d_forward", planes * out, unpool_zero_kernel<T>, stream, planes * out, y);
+  if (!zeroed.empty()) return zeroed;
+  return launch("max_unpool2d_forward", planes * in, unpool_forward_kernel<T>, stream, planes, in, out, x, idx, y);
+}
+
+template <typename T>
+std::string max_unpool2d_backward(index_t planes, index_t in, index_t out, const T* dy, const std::int64_t* idx, T* dx,
+                                  void* stream) {
+  return launch("max_unpool2d_backward", planes * in, unpool_backward_kernel<T>, stream, planes, in, out, dy, idx, dx);
+}
+
+template <typename T>
 std::string adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx, void* stream) {
   return launch("adaptive_avg_pool2d_backward", b.planes * b.H * b.W, adaptive_avg_backward_kernel<T>, stream, b, dy,
                 dx);
@@ -199,6 +239,8 @@ std::string adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* 
   template std::string adaptive_avg_pool2d_forward<T>(const AdaptiveBins&, const T*, T*, void*);             \
   template std::string adaptive_avg_pool2d_backward<T>(const AdaptiveBins&, const T*, T*, void*);            \
   template std::string adaptive_max_pool2d_forward<T>(const AdaptiveBins&, const T*, T*, std::int64_t*, void*); \
+  template std::string max_unpool2d_forward<T>(index_t, index_t, index_t, const T*, const std::int64_t*, T*, void*); \
+  template std::string max_unpool2d_backward<T>(index_t, index_t, index_t, const T*, const std::int64_t*, T*, void*); \
   template std::string max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, std::int64_t*, void*);        \
   template std::string max_pool2d_backward<T>(const Pool2dShape&, const T*, const std::int64_t*, T*, void*); \
   template std::string avg_pool2d_forward<T>(const Pool2dShape&, const T*, T*, void*);                       \

@@ -170,7 +170,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     """The lecture's unpooling, max_pool2d's partial inverse: every input value put back at the
     position its pooling window's maximum came from (``indices``, from ``return_indices=True``),
     zeros elsewhere. (N, C, H, W) -> (N, C, OH, OW) with OH = (H - 1) S - 2P + K, or ``output_size``
-    (within one stride of it, as PyTorch). Reference: the formula itself (a scatter).
+    (within one stride of it, as PyTorch). Reference: ``i2dl.kernels.reference.max_unpool2d_forward``.
 
     >>> y, idx = F.max_pool2d(i2dl.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]), 2, return_indices=True)
     >>> F.max_unpool2d(y, idx, 2).tolist()
@@ -198,25 +198,15 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                                  f"{base - s + 1} and {base + s - 1} along dim {d + 2}), got {tuple(output_size)}")
     if min(out_hw) < 1:
         raise ValueError(f"{fn}: the output would be empty: {out_hw} from input {tuple(x.shape)}")
-    plane = out_hw[0] * out_hw[1]
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= plane):
-        raise ValueError(f"{fn}: argument 'indices' holds positions outside [0, {plane}) (the output plane "
-                         f"{out_hw[0]} x {out_hw[1]}); pass the indices of max_pool2d on an input of that size")
-    return _Unpool.apply(input, idx=contiguous_array(idx), out_hw=out_hw)
+    return MaxUnpool2dFunction.apply(input, idx=contiguous_array(idx), output_size=out_hw)
 
 
-class _Unpool(Function):
+class MaxUnpool2dFunction(Function):
     @staticmethod
-    def forward(ctx, x, idx=None, out_hw=(1, 1)):
-        xp = xp_of(x)
-        N, C, H, W = x.shape
-        ctx.idx, ctx.in_hw = idx.reshape(N * C, H * W), (H, W)
-        y = xp.zeros((N * C, out_hw[0] * out_hw[1]), dtype=x.dtype)
-        xp.put_along_axis(y, ctx.idx, contiguous_array(x).reshape(N * C, H * W), axis=1)
-        return y.reshape(N, C, *out_hw)
+    def forward(ctx, x, idx=None, output_size=(1, 1)):
+        ctx.k, ctx.idx = kernels.for_array(x), idx
+        return ctx.k.max_unpool2d_forward(contiguous_array(x), idx, output_size)
 
     @staticmethod
     def backward(ctx, g):
-        N, C = g.shape[:2]
-        xp = xp_of(g)
-        return xp.take_along_axis(g.reshape(N * C, -1), ctx.idx, axis=1).reshape(N, C, *ctx.in_hw)
+        return ctx.k.max_unpool2d_backward(contiguous_array(g), ctx.idx)

@@ -89,7 +89,7 @@ def test_unpool_and_pool_arguments_are_checked():
         F.max_unpool2d(y, idx, 2, output_size=(6, 6))
     with pytest.raises(ValueError, match=r"max_unpool2d: argument 'indices' must be an int64 array"):
         F.max_unpool2d(y, idx.numpy().astype(np.int32), 2)
-    with pytest.raises(ValueError, match=r"max_unpool2d: argument 'indices' holds positions outside \[0, 9\)"):
+    with pytest.raises(ValueError, match=r"max_unpool2d_forward: argument 'idx' holds positions outside \[0, 9\)"):
         F.max_unpool2d(y, idx, 2, stride=1)
     with pytest.raises(TypeError, match=r"max_pool2d_forward: argument 'ceil_mode' must be a bool, got 1"):
         F.max_pool2d(i2dl.randn(1, 1, 4, 4), 2, ceil_mode=1)

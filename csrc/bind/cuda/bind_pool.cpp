@@ -32,6 +32,23 @@ I2DL_BIND_FAMILY(pool) {
   }, py::kw_only(), py::arg("dtype"), py::arg("x"), py::arg("h_start"), py::arg("h_end"), py::arg("w_start"),
      py::arg("w_end"), py::arg("y"), py::arg("idx"), py::arg("planes"), py::arg("H"), py::arg("W"), py::arg("OH"),
      py::arg("OW"), py::arg("stream"));
+  for (const bool forward : {true, false}) {
+    m.def(forward ? "max_unpool2d_forward" : "max_unpool2d_backward",
+          [forward](const std::string& dt, u in, u idx, u out, index_t planes, index_t in_plane, index_t out_plane,
+                    u st) {
+            with_dtype(dt, [&](auto z) {
+              using T = decltype(z);
+              check(forward ? i2dl::cuda::max_unpool2d_forward(planes, in_plane, out_plane, dev<const T>(in),
+                                                               dev<const std::int64_t>(idx), dev<T>(out), stream_of(st))
+                            : i2dl::cuda::max_unpool2d_backward(planes, in_plane, out_plane, dev<const T>(in),
+                                                                dev<const std::int64_t>(idx), dev<T>(out),
+                                                                stream_of(st)));
+            });
+          },
+          py::kw_only(), py::arg("dtype"), py::arg(forward ? "x" : "dy"), py::arg("idx"),
+          py::arg(forward ? "y" : "dx"), py::arg("planes"), py::arg("in_plane"), py::arg("out_plane"),
+          py::arg("stream"));
+  }
   m.def("max_pool2d_forward", [](const std::string& dt, const Pool2dShape& g, u x, u y, u idx, u st) {
     with_dtype(dt, [&](auto z) { using T = decltype(z); check(i2dl::cuda::max_pool2d_forward(g, dev<const T>(x), dev<T>(y), dev<std::int64_t>(idx), stream_of(st))); });
   });

@@ -76,6 +76,13 @@ void adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx);
 template <typename T>
 void adaptive_max_pool2d_forward(const AdaptiveBins& b, const T* x, T* y, std::int64_t* idx);
 
+// Max unpooling, per plane of `in` inputs and `out` outputs: y zeroed, then y[idx[j]] = x[j]; its
+// adjoint dx[j] = dy[idx[j]]. Both return false (and skip the entry) for an index outside [0, out).
+template <typename T>
+bool max_unpool2d_forward(index_t planes, index_t in, index_t out, const T* x, const std::int64_t* idx, T* y);
+template <typename T>
+bool max_unpool2d_backward(index_t planes, index_t in, index_t out, const T* dy, const std::int64_t* idx, T* dx);
+
 template <typename T>
 void global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y);
 template <typename T>
@@ -102,6 +109,12 @@ template <typename T>
 std::string adaptive_avg_pool2d_backward(const AdaptiveBins& b, const T* dy, T* dx, void* stream);
 template <typename T>
 std::string adaptive_max_pool2d_forward(const AdaptiveBins& b, const T* x, T* y, std::int64_t* idx, void* stream);
+template <typename T>
+std::string max_unpool2d_forward(index_t planes, index_t in, index_t out, const T* x, const std::int64_t* idx, T* y,
+                                 void* stream);
+template <typename T>
+std::string max_unpool2d_backward(index_t planes, index_t in, index_t out, const T* dy, const std::int64_t* idx, T* dx,
+                                  void* stream);
 template <typename T>
 std::string global_avg_pool2d_forward(index_t planes, index_t plane_size, const T* x, T* y, void* stream);
 template <typename T>

@@ -204,3 +204,43 @@ def check_adaptive_max_pool2d_forward(x, output_size):
     bins, sizes = _adaptive(fn, N, C, H, W, output_size, x)
     shape = (N, C, sizes["OH"], sizes["OW"])
     return Launch({"x": x, **bins}, {"y": (shape, x.dtype), "idx": (shape, np.int64)}, sizes, ("y", "idx"))
+
+
+# ------------------------------------------------------------------------------------------ unpooling
+
+def _idx_in_range(fn, idx, bound, what):
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= bound):
+        raise ValueError(f"{fn}: argument 'idx' holds positions outside [0, {bound}) ({what}); pass the indices "
+                         f"of max_pool2d on an input of that size")
+
+
+@launches
+def check_max_unpool2d_forward(x, idx, output_size):
+    """x (N, C, H, W) and idx (int64, x's shape, each in [0, OH*OW)) -> y (N, C, OH, OW):
+    y.flat[idx] = x per plane, zeros elsewhere."""
+    fn = "max_unpool2d_forward"
+    check_float_array(fn, "x", x, 4)
+    check_index_array(fn, "idx", idx, x.shape, like=x)
+    OH, OW = as_pair(fn, "output_size", output_size, 1)
+    N, C, H, W = (int(v) for v in x.shape)
+    if OH > 2 ** 31 - 1 or OW > 2 ** 31 - 1 or max(N, 1) * max(C, 1) * OH * OW > 2 ** 62:
+        raise ValueError(f"{fn}: argument 'output_size' must give at most 2**31 - 1 outputs per side and 2**62 "
+                         f"in all, got {output_size!r}")
+    _idx_in_range(fn, idx, OH * OW, f"the output plane {OH} x {OW}")
+    return Launch({"x": x, "idx": idx}, {"y": ((N, C, OH, OW), x.dtype)},
+                  {"planes": N * C, "in_plane": H * W, "out_plane": OH * OW}, ("y",))
+
+
+@launches
+def check_max_unpool2d_backward(dy, idx):
+    """dy (N, C, OH, OW) and idx (int64, (N, C, H, W), each in [0, OH*OW)) -> dx = dy.flat[idx] per plane."""
+    fn = "max_unpool2d_backward"
+    check_float_array(fn, "dy", dy, 4)
+    if not hasattr(idx, "shape") or len(idx.shape) != 4 or tuple(idx.shape[:2]) != tuple(dy.shape[:2]):
+        raise ValueError(f"{fn}: argument 'idx' must be 4-D with the batch and channels of 'dy' {tuple(dy.shape)}, "
+                         f"got shape {tuple(getattr(idx, 'shape', ()))}")
+    check_index_array(fn, "idx", idx, idx.shape, like=dy)
+    N, C, OH, OW = (int(v) for v in dy.shape)
+    _idx_in_range(fn, idx, OH * OW, f"the plane of 'dy', {OH} x {OW}")
+    return Launch({"dy": dy, "idx": idx}, {"dx": (tuple(int(v) for v in idx.shape), dy.dtype)},
+                  {"planes": N * C, "in_plane": int(idx.shape[2]) * int(idx.shape[3]), "out_plane": OH * OW}, ("dx",))

@@ -13,6 +13,8 @@ at the plane like the padding's part.
   for a ceil-mode overhang), else the number of input elements in it; dx spreads each
   dy / divisor back over its window.
 * adaptive max: the first maximum of each adaptive bin, and its index; backward as max's.
+* max unpooling (the lecture's unpooling): y.flat[idx] = x per plane, zeros elsewhere (a repeated
+  index keeps the last value written; max pooling's repeats carry equal values); dx = dy.flat[idx].
 * adaptive average: the bins of an output size (PyTorch's rule, in adaptive_avg_pool2d_forward);
 * global average: y[n, c] = mean over H*W, shape (N, C, 1, 1).
 """
@@ -23,7 +25,8 @@ import numpy as np
 from ..checks import (check_adaptive_avg_pool2d_backward, check_adaptive_avg_pool2d_forward,
                       check_adaptive_max_pool2d_backward, check_adaptive_max_pool2d_forward, check_avg_pool2d_backward,
                       check_avg_pool2d_forward, check_global_avg_pool2d_backward, check_global_avg_pool2d_forward,
-                      check_max_pool2d_backward, check_max_pool2d_forward)
+                      check_max_pool2d_backward, check_max_pool2d_forward, check_max_unpool2d_backward,
+                      check_max_unpool2d_forward)
 
 
 def _windows(x_pad, g):
@@ -170,3 +173,19 @@ def adaptive_max_pool2d_forward(x, output_size):
 def adaptive_max_pool2d_backward(dy, idx, x_shape):
     """dx (x_shape): each dy routed to the input element its bin's maximum came from."""
     return _scatter(dy, idx, *check_adaptive_max_pool2d_backward(dy, idx, x_shape))
+
+
+def max_unpool2d_forward(x, idx, output_size):
+    launch = check_max_unpool2d_forward(x, idx, output_size)
+    N, C, OH, OW = launch.outputs["y"][0]
+    y = np.zeros((N * C, OH * OW), dtype=x.dtype)
+    plane = x.shape[2] * x.shape[3]
+    np.put_along_axis(y, idx.reshape(N * C, plane), x.reshape(N * C, plane), axis=1)
+    return y.reshape(N, C, OH, OW)
+
+
+def max_unpool2d_backward(dy, idx):
+    check_max_unpool2d_backward(dy, idx)
+    N, C, OH, OW = dy.shape
+    plane = idx.shape[2] * idx.shape[3]
+    return np.take_along_axis(dy.reshape(N * C, OH * OW), idx.reshape(N * C, plane), axis=1).reshape(idx.shape)

@@ -181,3 +181,37 @@ ADAPTIVE_MAX_POOL2D = KernelSpec(
     backward_inputs=lambda a, saved, dy: {"dy": dy, "idx": saved, "x_shape": a["x"].shape},
     call_backward=lambda k, a, p: {"x": k.adaptive_max_pool2d_backward(a["dy"], a["idx"], a["x_shape"])},
     ranks={"x": 4, "dy": 4}, bad_inputs=_adaptive_max_bad, saved_is_exact=True, backward_anchor="dy")
+
+
+
+def _unpool_samples(rng):
+    """Indices from non-overlapping max pools (no repeats: the numerical gradient sees every input)."""
+    from ..reference import max_pool2d_forward
+    out = []
+    for shape, k, size, desc in [((2, 3, 8, 8), 2, (8, 8), "2x2 pools of 8x8"),
+                                 ((1, 2, 9, 7), 3, (9, 7), "3x3 pools, floor mode left a margin"),
+                                 ((2, 2, 5, 5), 2, (6, 6), "ceil-mode pools: the output one stride larger"),
+                                 ((0, 3, 4, 4), 2, (4, 4), "empty batch")]:
+        src = _rn(rng, *shape)
+        pooled, idx = max_pool2d_forward(src, (k, k), (k, k), (0, 0), ceil_mode=size[0] > shape[2])
+        out.append(Sample({"x": pooled, "idx": idx}, {"output_size": size}, desc))
+    return out
+
+
+MAX_UNPOOL2D = KernelSpec(
+    name="max_unpool2d", forward="max_unpool2d_forward", backward="max_unpool2d_backward",
+    samples=_unpool_samples, call_forward=lambda k, a, p: (k.max_unpool2d_forward(a["x"], a["idx"], **p), None),
+    backward_inputs=lambda a, saved, dy: {"dy": dy, "idx": a["idx"]},
+    call_backward=lambda k, a, p: {"x": k.max_unpool2d_backward(a["dy"], a["idx"])},
+    ranks={"x": 4, "dy": 4}, backward_anchor="dy",
+    bad_inputs=lambda: [
+        BadInput("an index outside the output plane", "forward",
+                 lambda a, p: ({**a, "idx": np.full_like(a["idx"], 10 ** 6)}, p), ValueError,
+                 r"max_unpool2d_forward: argument 'idx' holds positions outside"),
+        BadInput("idx not int64", "forward", lambda a, p: ({**a, "idx": a["idx"].astype(np.int32)}, p), TypeError,
+                 r"'idx' must have dtype int64"),
+        BadInput("output_size 0", "forward", lambda a, p: (a, {"output_size": (0, 4)}), ValueError,
+                 r"'output_size' must be >= 1"),
+        BadInput("an index outside dy's plane", "backward",
+                 lambda a, p: ({**a, "idx": np.full_like(a["idx"], 10 ** 6)}, p), ValueError,
+                 r"max_unpool2d_backward: argument 'idx' holds positions outside")])
