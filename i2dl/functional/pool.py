@@ -9,16 +9,23 @@ from ..ops import contiguous_array, xp_of
 from ..tensor import Tensor
 
 
+def _keep_indices(ctx, x, y_and_idx, indices):
+    """A max pool's output; its maxima's positions kept for the backward (and handed out in
+    ``indices``, a list, for return_indices)."""
+    y, ctx.idx = y_and_idx
+    ctx.x_shape = x.shape
+    if indices is not None:
+        indices.append(ctx.idx)
+    return y
+
+
 class MaxPool2dFunction(Function):
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, indices=None):
         x = contiguous_array(x)
         ctx.k = kernels.for_array(x)
-        y, ctx.idx = ctx.k.max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
-        ctx.x_shape = x.shape
-        if indices is not None:
-            indices.append(ctx.idx)
-        return y
+        return _keep_indices(ctx, x, ctx.k.max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode),
+                             indices)
 
     @staticmethod
     def backward(ctx, g):
@@ -142,11 +149,7 @@ class AdaptiveMaxPool2dFunction(Function):
     def forward(ctx, x, output_size=(1, 1), indices=None):
         x = contiguous_array(x)
         ctx.k = kernels.for_array(x)
-        ctx.x_shape = x.shape
-        y, ctx.idx = ctx.k.adaptive_max_pool2d_forward(x, output_size)
-        if indices is not None:
-            indices.append(ctx.idx)
-        return y
+        return _keep_indices(ctx, x, ctx.k.adaptive_max_pool2d_forward(x, output_size), indices)
 
     @staticmethod
     def backward(ctx, g):

@@ -20,6 +20,13 @@ AVG_CASES = [dict(kernel_size=3, stride=2, ceil_mode=True), dict(kernel_size=3, 
              dict(kernel_size=(2, 3), stride=2, padding=1, divisor_override=5)]
 
 
+def _same_gradients(y, ty, x, tx, seed):
+    dy = np.random.default_rng(seed).standard_normal(y.shape)
+    y.backward(dy)
+    ty.backward(torch.tensor(dy))
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+
+
 def _pair(shape, seed=0):
     x = np.random.default_rng(seed).standard_normal(shape).astype(np.float64)
     return i2dl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -33,10 +40,7 @@ def test_max_pool_matches_torch(kw, shape):
     ty, tidx = torch.nn.functional.max_pool2d(tx, return_indices=True, **kw)
     np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
-    dy = np.random.default_rng(1).standard_normal(y.shape)
-    y.backward(dy)
-    ty.backward(torch.tensor(dy))
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+    _same_gradients(y, ty, x, tx, 1)
     m = nn.MaxPool2d(**kw)
     assert m(x).shape == y.shape
 
@@ -48,10 +52,7 @@ def test_avg_pool_matches_torch(kw, shape):
     y = nn.AvgPool2d(**kw)(x)
     ty = torch.nn.AvgPool2d(**kw)(tx)
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12)
-    dy = np.random.default_rng(1).standard_normal(y.shape)
-    y.backward(dy)
-    ty.backward(torch.tensor(dy))
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+    _same_gradients(y, ty, x, tx, 1)
 
 
 @pytest.mark.parametrize("out", [(3, 2), 1, (7, 7), (None, 2)])
@@ -61,10 +62,7 @@ def test_adaptive_max_pool_matches_torch(out):
     ty, tidx = torch.nn.AdaptiveMaxPool2d(out, return_indices=True)(tx)
     np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
-    dy = np.random.default_rng(2).standard_normal(y.shape)
-    y.backward(dy)
-    ty.backward(torch.tensor(dy))
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+    _same_gradients(y, ty, x, tx, 2)
 
 
 @pytest.mark.parametrize("shape,kw,output_size", [((2, 3, 8, 8), dict(kernel_size=2), None),
@@ -77,10 +75,7 @@ def test_max_unpool_inverts_pooling_as_torch(shape, kw, output_size):
     u = nn.MaxUnpool2d(**kw)(y, idx, output_size)
     tu = torch.nn.MaxUnpool2d(**kw)(ty, tidx, output_size)
     np.testing.assert_array_equal(u.numpy(), tu.detach().numpy())
-    du = np.random.default_rng(3).standard_normal(u.shape)
-    u.backward(du)
-    tu.backward(torch.tensor(du))
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
+    _same_gradients(u, tu, x, tx, 3)
 
 
 def test_unpool_and_pool_arguments_are_checked():
