@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import Function
-from ..ops import contiguous_array, xp_of
+from ..ops import contiguous_array
 from ..tensor import Tensor
 
 

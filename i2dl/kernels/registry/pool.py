@@ -55,22 +55,19 @@ def _avg_pool_samples(rng):
     ]
 
 
+def _set(**kv):
+    def m(a, p):
+        return a, {**p, **kv}
+    return m
+
+
 def _pool_bad():
-    def set_(**kv):
-        def m(a, p):
-            return a, {**p, **kv}
-        return m
+    set_ = _set
     return [
         BadInput("padding over half the kernel", "forward", set_(padding=(2, 0), kernel=(2, 2)), ValueError, r"'padding' must be at most half"),
         BadInput("kernel larger than input", "forward", set_(kernel=(40, 2), padding=(0, 0)), ValueError, r"output would be empty"),
         BadInput("kernel 0", "forward", set_(kernel=(0, 2)), ValueError, r"'kernel' must be >= 1"),
     ]
-
-
-def _set(**kv):
-    def m(a, p):
-        return a, {**p, **kv}
-    return m
 
 
 def _avg_bad():
