@@ -1,6 +1,7 @@
 """The GEMM candidates side by side on the shapes i2dl's GEMM-bound kernels run (float32, 2 threads):
-OpenBLAS as i2dl calls it (single-threaded calls split over OpenMP), OpenBLAS's own threads, MKL,
-oneDNN's sgemm and BLIS. Each candidate runs in its own process (one OpenMP runtime per process);
+OpenBLAS and MKL as i2dl calls them (single-threaded calls split over OpenMP; i2dl.blas picks one;
+these two interleaved in one process),
+OpenBLAS's own threads, MKL's own threads, oneDNN's sgemm and BLIS. Each candidate runs in its own process (one OpenMP runtime per process);
 the libraries it needs are found in the active environment (pip install mkl onednn blis) and a
 missing one is reported, not an error. Output checked against NumPy before anything is timed.
 
@@ -25,7 +26,7 @@ SHAPES = [  # (name, M, K, N): C (M, N) = A (M, K) B (K, N)
     ("LeNet conv2 im2col 6x5x5->16", 16, 150, 6400),
     ("square 2048", 2048, 2048, 2048),
 ]
-CANDIDATES = ["openblas-i2dl", "openblas-i2dl-skylakex", "openblas-threads", "mkl", "onednn", "blis"]
+CANDIDATES = ["openblas-i2dl", "mkl-i2dl", "openblas-threads", "mkl", "onednn", "blis"]
 
 
 def _lib(pattern):
@@ -51,15 +52,6 @@ def _cblas(lib, name, threads_fn=None):
 
 def make(candidate):
     """-> (gemm(a, b, c), what runs) for one candidate in this process."""
-    if candidate.startswith("openblas-i2dl"):
-        import i2dl
-        from i2dl import _C, kernels
-        i2dl.set_num_threads(2)
-        k = kernels.get("cpu")
-
-        def gemm(a, b, c):  # i2dl's linear: C = A B with B given transposed (W (N, K)), its own split
-            c[...] = k.linear_forward(a, b.T.copy() if not hasattr(b, "_t") else b._t, None)
-        return gemm, f"OpenBLAS {_C.blas_core()} kernels, i2dl's OpenMP split"
     if candidate == "openblas-threads":
         import scipy_openblas32
         lib = ctypes.CDLL(os.path.join(scipy_openblas32.get_lib_dir(), "lib" + scipy_openblas32.get_library() + ".so"))
@@ -113,16 +105,9 @@ def run(candidate):
     for name, M, K, N in SHAPES:
         a = rng.standard_normal((M, K), dtype=np.float32)
         b = rng.standard_normal((K, N), dtype=np.float32)
-        bt = np.ascontiguousarray(b.T)
         c = np.zeros((M, N), np.float32)
-        if candidate.startswith("openblas-i2dl"):
-            from i2dl import kernels
-            k = kernels.get("cpu")
-            call = lambda: k.linear_forward(a, bt, None)  # noqa: E731
-            c = call()
-        else:
-            call = lambda: gemm(a, b, c)  # noqa: E731
-            call()
+        call = lambda: gemm(a, b, c)  # noqa: E731
+        call()
         want = a.astype(np.float64) @ b.astype(np.float64)
         err = np.linalg.norm(c - want) / np.linalg.norm(want)
         if not err < 1e-5:
@@ -139,15 +124,62 @@ def run(candidate):
     return rows
 
 
+def run_i2dl_pair():
+    """openblas-i2dl and mkl-i2dl in one process, alternating library every repetition (i2dl.blas.use),
+    so that the machine's drift falls on both columns alike: the comparison i2dl.blas's choice rests on."""
+    import i2dl
+    from i2dl import kernels
+    i2dl.set_num_threads(2)
+    k = kernels.get("cpu")
+    libs = ["openblas"] + (["mkl"] if i2dl.blas.find_mkl() else [])
+    def what(lib):
+        name = i2dl.blas.use(lib)
+        return (f"OpenBLAS {i2dl._C.blas_core()} kernels" if name == "OpenBLAS" else name) + \
+            ", sequential, i2dl's OpenMP split"
+    out = {f"{lib}-i2dl": {"what": what(lib), "gflops": {}} for lib in libs}
+    rng = np.random.default_rng(0)
+    for name, M, K, N in SHAPES:
+        a = rng.standard_normal((M, K), dtype=np.float32)
+        bt = rng.standard_normal((N, K), dtype=np.float32)
+        want = a.astype(np.float64) @ bt.astype(np.float64).T
+        reps, best = max(3, int(5e8 / (2 * M * K * N))), {lib: 1e9 for lib in libs}
+        for lib in libs:
+            i2dl.blas.use(lib)
+            c = k.linear_forward(a, bt, None)
+            err = np.linalg.norm(c - want) / np.linalg.norm(want)
+            if not err < 1e-5:
+                raise SystemExit(f"{lib}-i2dl: {name} wrong (rel err {err:.1e})")
+        for _ in range(15):
+            for lib in libs:
+                i2dl.blas.use(lib)
+                t0 = time.perf_counter()
+                for _ in range(reps):
+                    k.linear_forward(a, bt, None)
+                best[lib] = min(best[lib], (time.perf_counter() - t0) / reps)
+        for lib in libs:
+            out[f"{lib}-i2dl"]["gflops"][name] = round(2 * M * K * N / best[lib] / 1e9, 1)
+    return out
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--one":
         print(json.dumps(run(sys.argv[2])))
         return
-    results = {}
+    if len(sys.argv) > 1 and sys.argv[1] == "--i2dl-pair":
+        print(json.dumps(run_i2dl_pair()))
+        return
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    out = subprocess.run([sys.executable, __file__, "--i2dl-pair"], env=env, capture_output=True, text=True)
+    try:
+        results = json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        results = {}
+    for cand in ("openblas-i2dl", "mkl-i2dl"):
+        results.setdefault(cand, {"what": "failed: " + (out.stderr.strip().splitlines() or ["?"])[-1], "gflops": {}})
     for cand in CANDIDATES:
+        if cand.endswith("-i2dl"):
+            continue
         env = dict(os.environ, OMP_NUM_THREADS="2", MKL_NUM_THREADS="2", BLIS_NUM_THREADS="2")
-        if cand == "openblas-i2dl-skylakex":
-            env["OPENBLAS_CORETYPE"] = "SKYLAKEX"
         out = subprocess.run([sys.executable, __file__, "--one", cand], env=env, capture_output=True, text=True)
         try:
             results[cand] = json.loads(out.stdout.strip().splitlines()[-1])

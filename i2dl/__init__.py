@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 import scipy_openblas32  # noqa: F401,E402
 
 from . import _C  # noqa: E402
+from . import blas  # noqa: E402
 from . import kernels  # noqa: E402
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .kernels import set_backend, use_backend  # noqa: E402
@@ -21,9 +22,12 @@ from .functional.select import topk  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck  # noqa: E402
 
 
+blas._select_at_import()
+
+
 def set_num_threads(n: int) -> None:
     """Sets the threads of every CPU kernel: OpenMP loops and the GEMMs split over them (OpenBLAS
-    itself runs single-threaded, so no second pool competes for the cores)."""
+    and MKL themselves run single-threaded, so no second pool competes for the cores)."""
     _C.set_num_threads(int(n))
 
 

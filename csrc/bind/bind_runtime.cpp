@@ -3,6 +3,7 @@
 
 #include "checks.h"
 #include "family.h"
+#include "i2dl/blas.h"
 #include "i2dl/threads.h"
 
 namespace i2dl::bind {
@@ -16,6 +17,9 @@ I2DL_BIND_FAMILY(runtime) {
   m.def("blas_num_threads", &i2dl::blas_num_threads);
   m.def("blas_config", &i2dl::blas_config);
   m.def("blas_core", &i2dl::blas_core);
+  m.def("blas_use_mkl", &i2dl::use_mkl, "Routes gemm() through MKL's libmkl_rt at the path; '' or why not");
+  m.def("blas_use_openblas", &i2dl::use_openblas);
+  m.def("blas_library", &i2dl::blas_library);
   m.def("isa_clone", &i2dl::isa_clone);
   m.def("malloc_tuned", &i2dl::malloc_tuned);
   m.def("compiler", []() { return std::string(I2DL_COMPILER); });

@@ -3,10 +3,77 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <climits>
+#include <string>
 
 namespace i2dl {
+
+// ------------------------------------------------------------------------------- the GEMM library
+// OpenBLAS (linked) by default; MKL when use_mkl() loads it (i2dl/blas.py decides which, at import).
+// Both are called single-threaded through the same CBLAS interface (the enum values of
+// CBLAS_ORDER/CBLAS_TRANSPOSE are the standard's in both), so the split below is the same for both.
+using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*,
+                         int);
+using DgemmFn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int, double,
+                         double*, int);
+
+static void openblas_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, const float* a, int lda,
+                           const float* b, int ldb, float beta, float* c, int ldc) {
+  scipy_cblas_sgemm(static_cast<CBLAS_ORDER>(order), static_cast<CBLAS_TRANSPOSE>(ta),
+                    static_cast<CBLAS_TRANSPOSE>(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+static void openblas_dgemm(int order, int ta, int tb, int m, int n, int k, double alpha, const double* a, int lda,
+                           const double* b, int ldb, double beta, double* c, int ldc) {
+  scipy_cblas_dgemm(static_cast<CBLAS_ORDER>(order), static_cast<CBLAS_TRANSPOSE>(ta),
+                    static_cast<CBLAS_TRANSPOSE>(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+static SgemmFn g_sgemm = openblas_sgemm;
+static DgemmFn g_dgemm = openblas_dgemm;
+static std::string g_library = "OpenBLAS";
+
+std::string use_mkl(const std::string& path) {
+  void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib) return std::string("dlopen failed: ") + dlerror();
+  using SetFn = int (*)(int);
+  auto threading = reinterpret_cast<SetFn>(dlsym(lib, "MKL_Set_Threading_Layer"));
+  auto interface = reinterpret_cast<SetFn>(dlsym(lib, "MKL_Set_Interface_Layer"));
+  auto s = reinterpret_cast<SgemmFn>(dlsym(lib, "cblas_sgemm"));
+  auto d = reinterpret_cast<DgemmFn>(dlsym(lib, "cblas_dgemm"));
+  if (!threading || !interface || !s || !d) return "not MKL's runtime library (MKL_Set_Threading_Layer, cblas_sgemm missing)";
+  // Sequential, as OpenBLAS runs here: the split below owns the threads (MKL's own would be a
+  // second pool competing for the cores); LP64: 32-bit sizes, as the calls below pass them.
+  constexpr int kSequential = 1, kLp64 = 0;
+  if (threading(kSequential) != kSequential) return "MKL refused its sequential threading layer";
+  if (interface(kLp64) != kLp64) return "MKL refused its LP64 interface layer";
+  // One product of each type now: MKL loads its CPU's kernel library (libmkl_avx512 and the like,
+  // ~100 MB of address space) at its first call, which would otherwise land in the first timed
+  // step, or past an address-space limit set after import.
+  float fa = 1, fb = 1, fc = 0;
+  double da = 1, db = 1, dc = 0;
+  s(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0f, &fa, 1, &fb, 1, 0.0f, &fc, 1);
+  d(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0, &da, 1, &db, 1, 0.0, &dc, 1);
+  if (fc != 1.0f || dc != 1.0) return "MKL's cblas_sgemm/cblas_dgemm gave a wrong 1 x 1 product";
+  g_sgemm = s;
+  g_dgemm = d;
+  using VersionFn = void (*)(char*, int);
+  auto version = reinterpret_cast<VersionFn>(dlsym(lib, "MKL_Get_Version_String"));
+  char buf[256] = {};
+  if (version) version(buf, sizeof(buf) - 1);
+  g_library = buf[0] ? std::string(buf) : std::string("MKL");
+  return "";
+}
+
+void use_openblas() {
+  g_sgemm = openblas_sgemm;
+  g_dgemm = openblas_dgemm;
+  g_library = "OpenBLAS";
+}
+
+std::string blas_library() { return g_library; }
 
 // GEMMs smaller than this run on the calling thread: waking a team costs a few microseconds.
 constexpr double kParallelFlops = 1 << 20;
@@ -37,7 +104,7 @@ static void split_gemm(bool ta, bool tb, index_t m, index_t n, index_t k, const 
   }
 }
 
-static CBLAS_TRANSPOSE op(bool t) { return t ? CblasTrans : CblasNoTrans; }
+static int op(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
 // scipy-openblas32 takes 32-bit sizes: a dimension or leading dimension beyond INT_MAX would be
 // truncated (OpenBLAS rejects it and leaves C unwritten). Such products run as plain loops with
@@ -73,7 +140,7 @@ void gemm(bool ta, bool tb, index_t m, index_t n, index_t k, float alpha, const 
   if (!fits_blas(m, n, k, lda, ldb, ldc)) return loop_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   split_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
              [&](index_t mm, index_t nn, const float* aa, const float* bb, float* cc) {
-               scipy_cblas_sgemm(CblasRowMajor, op(ta), op(tb), (blasint)mm, (blasint)nn, (blasint)k, alpha, aa,
+               g_sgemm(CblasRowMajor, op(ta), op(tb), (blasint)mm, (blasint)nn, (blasint)k, alpha, aa,
                                  (blasint)lda, bb, (blasint)ldb, beta, cc, (blasint)ldc);
              });
 }
@@ -85,7 +152,7 @@ void gemm(bool ta, bool tb, index_t m, index_t n, index_t k, double alpha, const
   if (!fits_blas(m, n, k, lda, ldb, ldc)) return loop_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   split_gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
              [&](index_t mm, index_t nn, const double* aa, const double* bb, double* cc) {
-               scipy_cblas_dgemm(CblasRowMajor, op(ta), op(tb), (blasint)mm, (blasint)nn, (blasint)k, alpha, aa,
+               g_dgemm(CblasRowMajor, op(ta), op(tb), (blasint)mm, (blasint)nn, (blasint)k, alpha, aa,
                                  (blasint)lda, bb, (blasint)ldb, beta, cc, (blasint)ldc);
              });
 }

@@ -20,6 +20,18 @@ EDGES = [(64, 8192, 1), (64, 4096, 10), (64, 1, 8192), (1, 512, 64), (127, 300, 
          (129, 300, 17), (200, 64, 3), (3, 700, 700), (16, 1, 1), (17, 2048, 33)]
 
 
+LIBRARIES = ["openblas"] + (["mkl"] if i2dl.blas.find_mkl() else [])
+
+
+@pytest.fixture(params=LIBRARIES)
+def library(request):
+    """Each product through each GEMM library this environment has (i2dl.blas)."""
+    before = "openblas" if i2dl.blas.library() == "OpenBLAS" else "mkl"
+    i2dl.blas.use(request.param)
+    yield request.param
+    i2dl.blas.use(before)
+
+
 @pytest.fixture
 def threads():
     before = i2dl.get_num_threads()
@@ -28,7 +40,7 @@ def threads():
 
 
 @pytest.mark.parametrize("n_threads", THREADS)
-def test_linear_at_every_split_edge(n_threads, threads):
+def test_linear_at_every_split_edge(n_threads, threads, library):
     threads(n_threads)
     cpu, ref = kernels.get("cpu"), kernels.get("reference")
     rng = np.random.default_rng(n_threads)
@@ -41,7 +53,7 @@ def test_linear_at_every_split_edge(n_threads, threads):
 
 
 @pytest.mark.parametrize("n_threads", THREADS)
-def test_conv_at_every_split_edge(n_threads, threads):
+def test_conv_at_every_split_edge(n_threads, threads, library):
     """A 1x1 output at batch 1 (the im2col GEMM has one column), a batch smaller than the thread
     count, and a batch that is a multiple of it."""
     threads(n_threads)
