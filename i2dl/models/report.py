@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
+from ..nn.module import evaluating
 from ..tensor import Tensor
 
 
@@ -32,32 +33,28 @@ def _flops(m, out_shape):
 
 def layer_table(model, input_shape) -> List[LayerRow]:
     """The rows, from one forward pass (no graph) on zeros of ``input_shape`` in the model's dtype."""
-    rows, names = [], {id(m): n for n, m in model.named_modules()}
-    leaves = {id(m) for _, m in model.named_modules() if not m._modules}
+    rows = []
     dtype = next((p.dtype for p in model.parameters()), np.float32)
-    original = nn.Module.__call__
 
-    def record(self, *args, **kwargs):
-        out = original(self, *args, **kwargs)
-        if id(self) in leaves and isinstance(out, Tensor):
+    def record(name):
+        def hook(m, args, out):
+            if not isinstance(out, Tensor):
+                return
             shape = tuple(out.shape)
-            flops = _flops(self, shape)
-            if isinstance(self, nn.ConvTranspose2d):
-                x = args[0]
-                flops = 2 * int(np.prod(x.shape)) * (self.out_channels // self.groups) * int(np.prod(self.kernel_size))
-            params = sum(int(p.data.size) for p in self._parameters.values())
-            rows.append(LayerRow(names.get(id(self), "?"), type(self).__name__, shape, params, flops))
-        return out
+            flops = _flops(m, shape)
+            if isinstance(m, nn.ConvTranspose2d):
+                flops = 2 * int(np.prod(args[0].shape)) * (m.out_channels // m.groups) * int(np.prod(m.kernel_size))
+            params = sum(int(p.data.size) for p in m._parameters.values())
+            rows.append(LayerRow(name, type(m).__name__, shape, params, flops))
+        return hook
 
-    nn.Module.__call__ = record
+    handles = [m.register_forward_hook(record(n)) for n, m in model.named_modules() if not m._modules]
     try:
-        with no_grad():
-            was = model.training
-            model.eval()
+        with no_grad(), evaluating(model):
             model(Tensor(np.zeros(tuple(input_shape), dtype=dtype)))
-            model.train(was)
     finally:
-        nn.Module.__call__ = original
+        for h in handles:
+            h.remove()
     return rows
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -26,6 +27,38 @@ def check_input(fn, x, dim, expected, what):
         raise ValueError(f"{fn}: argument 'input' must have {expected} {what} (dim {dim}), got shape {shape}")
 
 
+@contextmanager
+def evaluating(model):
+    """``model`` in eval mode inside the block; afterwards every submodule back in its own mode (a
+    frozen BatchNorm kept in eval inside a training model stays so)."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for m, mode in modes:
+            object.__setattr__(m, "training", mode)
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` takes the hook off (also on leaving a
+    ``with`` block), as PyTorch's handle does."""
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks, self.id = hooks, RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 class Module:
     """Base of layers and models: assigning a Parameter or Module attribute registers it."""
 
@@ -33,6 +66,8 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
@@ -64,7 +99,44 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        d = self.__dict__
+        if not (d.get("_forward_pre_hooks") or d.get("_forward_hooks")):
+            return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            changed = hook(self, args, out)
+            if changed is not None:
+                out = changed
+        return out
+
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, args)`` runs before every forward; a non-None result replaces the
+        positional arguments (a tuple, or one value). Returns a RemovableHandle."""
+        if not callable(hook):
+            raise TypeError(f"register_forward_pre_hook: argument 'hook' must be callable, got {type(hook).__name__}")
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook):
+        """``hook(module, args, output)`` runs after every forward; a non-None result replaces the
+        output. Returns a RemovableHandle.
+
+        >>> seen = []
+        >>> layer = nn.ReLU()
+        >>> with layer.register_forward_hook(lambda m, args, out: seen.append(out.shape)):
+        ...     _ = layer(i2dl.randn(2, 3))
+        >>> seen
+        [(2, 3)]"""
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: argument 'hook' must be callable, got {type(hook).__name__}")
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
 
     # ---------------------------------------------------------------- traversal
     def children(self):

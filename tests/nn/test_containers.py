@@ -1,4 +1,4 @@
-"""Sequential indexing and slicing, named children, ModuleDict, add_module and named_modules, as PyTorch's."""
+"""Sequential indexing and slicing, named children, ModuleDict, add_module, named_modules and forward hooks, as PyTorch's."""
 from collections import OrderedDict
 
 import pytest
@@ -44,3 +44,36 @@ def test_named_modules_lists_a_shared_module_once():
     net = nn.Sequential(shared, nn.ReLU(), shared)
     assert [n for n, _ in net.named_modules()] == ["", "0", "1"]
     assert [n for n, _ in net.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+
+
+def test_forward_hooks_as_pytorch():
+    """Pre-hooks may replace the arguments, hooks the output; handles remove them (also as a with
+    block); hooks run in the order registered; evaluating() restores each module's own mode."""
+    import numpy as np
+    from i2dl.nn.module import evaluating
+    lin = nn.Linear(3, 2)
+    calls = []
+    h1 = lin.register_forward_pre_hook(lambda m, args: calls.append("pre") or (args[0] * 0,))
+    h2 = lin.register_forward_hook(lambda m, args, out: calls.append(("post", out.shape)))
+    h3 = lin.register_forward_hook(lambda m, args, out: out * 2)
+    x = i2dl.randn(4, 3)
+    y = lin(x)
+    assert calls == ["pre", ("post", (4, 2))]
+    np.testing.assert_allclose(y.numpy(), 2 * np.broadcast_to(lin.bias.numpy(), (4, 2)), rtol=1e-6)
+    for h in (h1, h2, h3):
+        h.remove()
+    h1.remove()  # twice: nothing left to remove
+    np.testing.assert_allclose(lin(x).numpy(), x.numpy() @ lin.weight.numpy().T + lin.bias.numpy(), rtol=1e-5)
+    with lin.register_forward_hook(lambda m, args, out: calls.append("with")):
+        lin(x)
+    lin(x)
+    assert calls[-1] == "with" and calls.count("with") == 1
+    with pytest.raises(TypeError, match=r"register_forward_hook: argument 'hook' must be callable, got int"):
+        lin.register_forward_hook(3)
+    with pytest.raises(TypeError, match=r"register_forward_pre_hook: argument 'hook' must be callable, got str"):
+        lin.register_forward_pre_hook("f")
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    model[1].eval()
+    with evaluating(model):
+        assert not any(m.training for m in model.modules())
+    assert model.training and model[0].training and not model[1].training
