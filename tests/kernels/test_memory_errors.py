@@ -65,7 +65,10 @@ def test_failed_scratch_allocation_raises_memory_error(case):
                                 (padding, padding), (1, 1), groups)[stage]
     assert path == case.split("-")[0], f"the case takes the {path} path"
     code = CHILD.replace("{case}", repr(CASES[case][0]))
-    out = subprocess.run(**child_python(code, capture_output=True, text=True, timeout=300))
+    # OpenBLAS in the child: its buffers are allocated by the warm-up GEMMs above, at a size that does not
+    # grow; MKL sizes its per-thread buffers by each GEMM and allocates them later, under the cap (flaky here)
+    env = {**os.environ, "I2DL_BLAS": "openblas"}
+    out = subprocess.run(**child_python(code, capture_output=True, text=True, timeout=300, env=env))
     assert out.returncode == 0, f"the child died (rc {out.returncode}): {out.stderr[-1500:]}"
     assert out.stdout.startswith("MemoryError"), out.stdout + out.stderr[-1500:]
 
@@ -88,6 +91,9 @@ def test_scratch_sized_by_a_huge_stride_or_padding():
         except MemoryError:
             print('MemoryError')
     """)
-    out = subprocess.run(**child_python(code, capture_output=True, text=True, timeout=300))
+    # OpenBLAS in the child: its buffers are allocated by the warm-up GEMMs above, at a size that does not
+    # grow; MKL sizes its per-thread buffers by each GEMM and allocates them later, under the cap (flaky here)
+    env = {**os.environ, "I2DL_BLAS": "openblas"}
+    out = subprocess.run(**child_python(code, capture_output=True, text=True, timeout=300, env=env))
     assert out.returncode == 0, out.stderr[-1500:]
     assert out.stdout.strip() in ("MemoryError", "computed")
