@@ -17,10 +17,92 @@ I2DL_INLINE bool takes_over(T v, T best) {
   return !(v <= best) && (best == best);
 }
 
+// The output columns [lo, hi) whose windows lie whole inside the plane's columns (no padding, no
+// overhang): where the interior loops below run; the columns outside them take PoolWindow's loop.
+struct InteriorColumns {
+  index_t lo, hi;
+  explicit InteriorColumns(const Pool2dShape& s) {
+    const index_t span = (s.KW - 1) * s.DW;  // left = ow SW - PW >= 0 and left + span < W
+    lo = std::min(s.OW, (s.PW + s.SW - 1) / s.SW);
+    hi = s.W - 1 - span + s.PW >= 0 ? std::min(s.OW, (s.W - 1 - span + s.PW) / s.SW + 1) : 0;
+    hi = std::max(hi, lo);
+  }
+};
+
+
+// One vector of L outputs of a row's interior columns, all taps with the running maximum in
+// registers (the taps innermost: a pass per tap over the row stored and reloaded the maxima and
+// their indices every tap). Taps in the scalar loop's order (kh, then kw), so the first maximum
+// and the NaN rule are the same. Measured (2 threads, 3x3 stride 2 padding 1, against the
+// per-window loop in the same run): (1, 64, 112, 112), ResNet's stem at 224 px, 6.7 -> 2.4 ms;
+// (16, 64, 32, 32) 8.8 -> 3.9 ms.
+template <index_t kStride, typename T>
+I2DL_INLINE void max_vector(const Pool2dShape& s, const T* __restrict__ x, index_t top, index_t kh0, index_t kh1,
+                            index_t ow0, T* __restrict__ y, std::int64_t* __restrict__ idx, index_t count) {
+  constexpr index_t L = 64 / sizeof(T);
+  const index_t sw = kStride ? kStride : s.SW, col0 = ow0 * sw - s.PW;
+  T best[L];
+  std::int64_t at[L];
+  const index_t first = (top + kh0 * s.DH) * s.W + col0;
+#pragma omp simd
+  for (index_t j = 0; j < L; ++j) {
+    best[j] = -std::numeric_limits<T>::infinity();
+    at[j] = first + j * sw;
+  }
+  for (index_t kh = kh0; kh < kh1; ++kh) {
+    for (index_t kw = 0; kw < s.KW; ++kw) {
+      const index_t base = (top + kh * s.DH) * s.W + col0 + kw * s.DW;
+      const T* __restrict__ xr = x + base;
+#pragma omp simd
+      for (index_t j = 0; j < L; ++j) {
+        const T v = xr[j * sw];
+        const bool take = takes_over(v, best[j]);
+        best[j] = take ? v : best[j];
+        at[j] = take ? base + j * sw : at[j];
+      }
+    }
+  }
+  for (index_t j = 0; j < count; ++j) {
+    y[ow0 + j] = best[j];
+    idx[ow0 + j] = at[j];
+  }
+}
+
+// The interior columns [c0, c1) of output row `oh` by whole vectors; a last partial vector reads
+// on into the next row (its extra outputs dropped) where that stays inside the plane, else it is
+// left to the caller's per-window loop. Returns the end of the columns done.
+template <typename T>
+I2DL_INLINE index_t max_pool_row_interior(const Pool2dShape& s, const T* x, index_t top, index_t kh0, index_t kh1,
+                                          index_t c0, index_t c1, T* y, std::int64_t* idx) {
+  constexpr index_t L = 64 / sizeof(T);
+  index_t ow = c0;
+  for (; ow < c1; ow += L) {
+    const index_t count = std::min(L, c1 - ow);
+    const index_t reach = (top + (kh1 - 1) * s.DH) * s.W + (ow + L - 1) * s.SW - s.PW + (s.KW - 1) * s.DW;
+    if (count < L && reach >= s.H * s.W) break;
+    if (s.SW == 1)
+      max_vector<1>(s, x, top, kh0, kh1, ow, y, idx, count);
+    else if (s.SW == 2)
+      max_vector<2>(s, x, top, kh0, kh1, ow, y, idx, count);
+    else
+      max_vector<0>(s, x, top, kh0, kh1, ow, y, idx, count);
+  }
+  return std::min(ow, c1);
+}
+
 template <typename T>
 I2DL_INLINE void max_pool_plane_impl(const Pool2dShape& s, const T* x, T* y, std::int64_t* idx) {
+  const InteriorColumns in(s);
   for (index_t oh = 0; oh < s.OH; ++oh) {
+    const PoolWindow rows(s, oh, in.lo < in.hi ? in.lo : 0);
+    const index_t done = in.lo < in.hi && rows.kh0 < rows.kh1
+        ? max_pool_row_interior(s, x, rows.top, rows.kh0, rows.kh1, in.lo, in.hi, y + oh * s.OW, idx + oh * s.OW)
+        : in.lo;
     for (index_t ow = 0; ow < s.OW; ++ow) {
+      if (ow == in.lo && done > in.lo) {  // done above
+        ow = done - 1;
+        continue;
+      }
       const PoolWindow win(s, oh, ow);
       T best = -std::numeric_limits<T>::infinity();
       index_t best_i = (win.top + win.kh0 * s.DH) * s.W + win.left + win.kw0 * s.DW;
@@ -163,10 +245,56 @@ I2DL_INLINE bool max_pool_plane_backward_impl(const Pool2dShape& s, const T* dy,
   return valid;
 }
 
+// The sums over one output row's interior windows, a vector of outputs at a time with the taps
+// innermost, as max_vector; the divisor is the same for all of them (their columns are whole, the
+// rows the row's). Returns the end of the columns done.
+template <index_t kStride, typename T>
+I2DL_INLINE void avg_vector(const Pool2dShape& s, const T* __restrict__ x, const PoolWindow& rows, index_t ow0,
+                            T div, T* __restrict__ y, index_t count) {
+  constexpr index_t L = 64 / sizeof(T);
+  const index_t sw = kStride ? kStride : s.SW, col0 = ow0 * sw - s.PW;
+  T acc[L] = {};
+  for (index_t h = rows.top + rows.kh0; h < rows.top + rows.kh1; ++h) {
+    for (index_t kw = 0; kw < s.KW; ++kw) {
+      const T* __restrict__ xr = x + h * s.W + col0 + kw;
+#pragma omp simd
+      for (index_t j = 0; j < L; ++j) acc[j] += xr[j * sw];
+    }
+  }
+  for (index_t j = 0; j < count; ++j) y[ow0 + j] = acc[j] / div;
+}
+
+template <typename T>
+I2DL_INLINE index_t avg_pool_row_interior(const Pool2dShape& s, const T* x, const PoolWindow& rows, index_t c0,
+                                          index_t c1, T* y) {
+  constexpr index_t L = 64 / sizeof(T);
+  const T div = T(rows.divisor(s));
+  index_t ow = c0;
+  for (; ow < c1; ow += L) {
+    const index_t count = std::min(L, c1 - ow);
+    const index_t reach = (rows.top + rows.kh1 - 1) * s.W + (ow + L - 1) * s.SW - s.PW + s.KW - 1;
+    if (count < L && reach >= s.H * s.W) break;
+    if (s.SW == 1)
+      avg_vector<1>(s, x, rows, ow, div, y, count);
+    else if (s.SW == 2)
+      avg_vector<2>(s, x, rows, ow, div, y, count);
+    else
+      avg_vector<0>(s, x, rows, ow, div, y, count);
+  }
+  return std::min(ow, c1);
+}
+
 template <typename T>
 I2DL_INLINE void avg_pool_plane_impl(const Pool2dShape& s, const T* x, T* y) {
+  const InteriorColumns in(s);  // avg pooling has no dilation (DW = 1)
   for (index_t oh = 0; oh < s.OH; ++oh) {
+    const PoolWindow rows(s, oh, in.lo < in.hi ? in.lo : 0);
+    const index_t done = in.lo < in.hi ? avg_pool_row_interior(s, x, rows, in.lo, in.hi, y + oh * s.OW) : in.lo;
     for (index_t ow = 0; ow < s.OW; ++ow) {
+      if (ow == in.lo && done > in.lo) {  // done above
+        ow = done - 1;
+        continue;
+      }
       const PoolWindow win(s, oh, ow);
       T acc = T(0);
       for (index_t h = win.top + win.kh0; h < win.top + win.kh1; ++h)
