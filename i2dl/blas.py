@@ -58,10 +58,9 @@ def library() -> str:
 
 
 def use(name: str) -> str:
-    """Routes every later GEMM through ``name`` ("openblas", "mkl" or "auto"); returns the library.
-
-    >>> i2dl.blas.use("openblas")
-    'OpenBLAS'"""
+    """Routes every later GEMM through ``name`` ("openblas", "mkl" or "auto"); returns the library:
+    ``i2dl.blas.use("openblas")`` gives "OpenBLAS". "auto" is the choice made at import (MKL on an
+    Intel CPU where it is installed), without I2DL_BLAS."""
     if not isinstance(name, str) or name.lower() not in CHOICES:
         raise ValueError(f"argument 'name' must be one of {', '.join(CHOICES)}, got {name!r}")
     name = name.lower()

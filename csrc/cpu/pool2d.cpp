@@ -29,7 +29,6 @@ struct InteriorColumns {
   }
 };
 
-
 // One vector of L outputs of a row's interior columns, all taps with the running maximum in
 // registers (the taps innermost: a pass per tap over the row stored and reloaded the maxima and
 // their indices every tap). Taps in the scalar loop's order (kh, then kw), so the first maximum
