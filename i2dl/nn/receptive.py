@@ -39,6 +39,7 @@ _PIXELWISE_OPS = (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Neg, ops.Exp, ops.Log,
                   ops.Pow, ops.Maximum, ops.Minimum, ops.Where, ops.ReLU, ops.Sigmoid, ops.Tanh, ops.Cast,
                   ops.Contiguous, LeakyReLUFunction, PReLUFunction, ELUFunction, SwishFunction, DropoutFunction,
                   BatchNormFunction, GroupNormFunction)
+_PIXELWISE_BACKWARDS = {c.backward for c in _PIXELWISE_OPS}
 
 
 class ReceptiveField(NamedTuple):
@@ -133,8 +134,9 @@ def receptive_field(model, input_shape) -> List[ReceptiveField]:
         if ctx is None:
             raise TypeError("receptive_field: a layer's input does not come from the model's input")
         op = getattr(ctx, "fn_name", "?")
-        pixelwise = ctx_is(ctx, _PIXELWISE_OPS) or (ctx_is(ctx, (ops.Concatenate,))
-                                                     and getattr(ctx, "axis", None) in (1, -3))
+        made_by = getattr(ctx, "backward_fn", None)  # the Function's backward identifies the op
+        pixelwise = made_by in _PIXELWISE_BACKWARDS or (made_by is ops.Concatenate.backward
+                                                         and getattr(ctx, "axis", None) in (1, -3))
         if not pixelwise:
             raise TypeError(f"receptive_field: the operation {op} between layers may move pixels; the closed "
                             f"form holds for layers and pixel-wise operations")
@@ -172,8 +174,3 @@ def receptive_field(model, input_shape) -> List[ReceptiveField]:
         f = field_of(out)
         rows.append(ReceptiveField("output", tuple(int(v) for v in out.shape[-2:]), f.size, f.jump, f.start))
     return rows
-
-
-def ctx_is(ctx, classes) -> bool:
-    """Whether the graph node ``ctx`` was made by one of the Function ``classes``."""
-    return getattr(ctx, "backward_fn", None) in {c.backward for c in classes}
