@@ -38,17 +38,22 @@ static std::string g_library = "OpenBLAS";
 std::string use_mkl(const std::string& path) {
   void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib) return std::string("dlopen failed: ") + dlerror();
+  const auto fail = [lib](const char* why) {  // a library not taken is not kept loaded
+    dlclose(lib);
+    return std::string(why);
+  };
   using SetFn = int (*)(int);
   auto threading = reinterpret_cast<SetFn>(dlsym(lib, "MKL_Set_Threading_Layer"));
   auto interface = reinterpret_cast<SetFn>(dlsym(lib, "MKL_Set_Interface_Layer"));
   auto s = reinterpret_cast<SgemmFn>(dlsym(lib, "cblas_sgemm"));
   auto d = reinterpret_cast<DgemmFn>(dlsym(lib, "cblas_dgemm"));
-  if (!threading || !interface || !s || !d) return "not MKL's runtime library (MKL_Set_Threading_Layer, cblas_sgemm missing)";
+  if (!threading || !interface || !s || !d)
+    return fail("not MKL's runtime library (MKL_Set_Threading_Layer, cblas_sgemm missing)");
   // Sequential, as OpenBLAS runs here: the split below owns the threads (MKL's own would be a
   // second pool competing for the cores); LP64: 32-bit sizes, as the calls below pass them.
   constexpr int kSequential = 1, kLp64 = 0;
-  if (threading(kSequential) != kSequential) return "MKL refused its sequential threading layer";
-  if (interface(kLp64) != kLp64) return "MKL refused its LP64 interface layer";
+  if (threading(kSequential) != kSequential) return fail("MKL refused its sequential threading layer");
+  if (interface(kLp64) != kLp64) return fail("MKL refused its LP64 interface layer");
   // One product of each type now: MKL loads its CPU's kernel library (libmkl_avx512 and the like,
   // ~100 MB of address space) at its first call, which would otherwise land in the first timed
   // step, or past an address-space limit set after import.
@@ -56,7 +61,7 @@ std::string use_mkl(const std::string& path) {
   double da = 1, db = 1, dc = 0;
   s(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0f, &fa, 1, &fb, 1, 0.0f, &fc, 1);
   d(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0, &da, 1, &db, 1, 0.0, &dc, 1);
-  if (fc != 1.0f || dc != 1.0) return "MKL's cblas_sgemm/cblas_dgemm gave a wrong 1 x 1 product";
+  if (fc != 1.0f || dc != 1.0) return fail("MKL's cblas_sgemm/cblas_dgemm gave a wrong 1 x 1 product");
   g_sgemm = s;
   g_dgemm = d;
   using VersionFn = void (*)(char*, int);

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
-from ..nn.module import evaluating
+from ..nn.module import evaluating, leaf_hooks
 from ..tensor import Tensor
 
 
@@ -48,13 +48,8 @@ def layer_table(model, input_shape) -> List[LayerRow]:
             rows.append(LayerRow(name, type(m).__name__, shape, params, flops))
         return hook
 
-    handles = [m.register_forward_hook(record(n)) for n, m in model.named_modules() if not m._modules]
-    try:
-        with no_grad(), evaluating(model):
-            model(Tensor(np.zeros(tuple(input_shape), dtype=dtype)))
-    finally:
-        for h in handles:
-            h.remove()
+    with leaf_hooks(model, record), no_grad(), evaluating(model):
+        model(Tensor(np.zeros(tuple(input_shape), dtype=dtype)))
     return rows
 
 

@@ -40,6 +40,18 @@ def evaluating(model):
             object.__setattr__(m, "training", mode)
 
 
+@contextmanager
+def leaf_hooks(model, make_hook):
+    """A forward hook ``make_hook(name)`` on every leaf module of ``model`` inside the block (the
+    layer tables of models.summary and receptive_field), all removed after."""
+    handles = [m.register_forward_hook(make_hook(n)) for n, m in model.named_modules() if not m._modules]
+    try:
+        yield model
+    finally:
+        for h in handles:
+            h.remove()
+
+
 class RemovableHandle:
     """What ``register_forward_hook`` returns: ``remove()`` takes the hook off (also on leaving a
     ``with`` block), as PyTorch's handle does."""

@@ -27,7 +27,7 @@ from .activation import ELU, LeakyReLU, PReLU, ReLU, Sigmoid, SiLU, Swish, Tanh
 from .conv import Conv2d
 from .dropout import Dropout, Dropout2d
 from .linear import Identity
-from .module import evaluating
+from .module import evaluating, leaf_hooks
 from .norm import BatchNorm2d, GroupNorm, InstanceNorm2d
 from .pool import AvgPool2d, MaxPool2d
 
@@ -163,13 +163,8 @@ def receptive_field(model, input_shape) -> List[ReceptiveField]:
             rows.append(ReceptiveField(name, tuple(int(v) for v in out.shape[-2:]), f.size, f.jump, f.start))
         return record
 
-    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules() if not m._modules]
-    try:
-        with enable_grad(), evaluating(model):
-            out = model(x)
-    finally:
-        for h in handles:
-            h.remove()
+    with leaf_hooks(model, hook), enable_grad(), evaluating(model):
+        out = model(x)
     if _spatial(out) and id(out) not in fields:  # the network ends in a sum or concatenation of branches
         f = field_of(out)
         rows.append(ReceptiveField("output", tuple(int(v) for v in out.shape[-2:]), f.size, f.jump, f.start))
