@@ -1,6 +1,7 @@
 // _C.linear_forward / _C.linear_backward on 2-D views (i2dl.kernels.cpu flattens leading dims).
 #include "checks.h"
 #include "family.h"
+#include "i2dl/gemm_packed.h"
 #include "i2dl/linear.h"
 
 namespace i2dl::bind {
@@ -68,7 +69,32 @@ static void linear_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
   });
 }
 
+// c (m, n) = a (m, K) b (+ c when accumulate), b (K, n) or, with trans_b, b (n, K) used as its transpose:
+// the packed-panel GEMM of the recurrent steps (gemm_packed.h) at a chosen panel width, so that the tests
+// cover both widths on any CPU.
+static void gemm_packed(py::handle a_, py::handle b_, py::handle c_, bool trans_b, bool accumulate, int vectors) {
+  const char* fn = "gemm_packed";
+  py::array a = require_float(a_, fn, "a", 2);
+  py::array b = require_float(b_, fn, "b", 2, &a, "a");
+  const index_t m = a.shape(0), K = a.shape(1), n = trans_b ? b.shape(0) : b.shape(1);
+  require_shape(b, fn, "b", trans_b ? std::vector<py::ssize_t>{n, K} : std::vector<py::ssize_t>{K, n});
+  py::array c = require_float(c_, fn, "c", 2, &a, "a", true);
+  require_shape(c, fn, "c", {m, n});
+  if (vectors != 1 && vectors != 2)
+    throw py::value_error("gemm_packed: argument 'vectors' must be 1 or 2, got " + std::to_string(vectors));
+  with_float_type(a, [&](auto zero) {
+    using T = decltype(zero);
+    std::vector<T> panels(packed_size<T>(K, n, vectors));
+    ComputeScope scope;
+    pack_panels(trans_b, K, n, ptr<T>(b), b.shape(1), panels.data(), vectors);
+    i2dl::gemm_packed(m, n, K, ptr<T>(a), K, panels.data(), accumulate, mut_ptr<T>(c), n, vectors);
+  });
+}
+
 I2DL_BIND_FAMILY(linear) {
+  m.def("gemm_packed", &gemm_packed, py::kw_only(), py::arg("a"), py::arg("b"), py::arg("c"), py::arg("trans_b"),
+        py::arg("accumulate"), py::arg("vectors"));
+  m.def("panel_vectors", &i2dl::panel_vectors);
   m.def("linear_forward", &linear_forward, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("y"));
   m.def("linear_backward", &linear_backward, py::arg("dy"), py::arg("x"), py::arg("w"), py::arg("dx"), py::arg("dw"),
         py::arg("db"));

@@ -63,7 +63,8 @@ def _samples(kind, sequence):
                 s(3, 2, 7, 5, "I != H, no bias", bias=False),
                 s(4, 3, 5, 6, "no initial state", initial=False),
                 s(4, 8, 5, 64, "H 64, N 8: the steps split over threads by units"),
-                s(3, 4, 6, 20, "H 20: a unit slice and a tail")]
+                s(3, 4, 6, 20, "H 20: a unit slice and a tail"),
+                s(3, 11, 5, 72, "N 11, H 72: whole and partial tiles of the packed step GEMM")]
         if sequence:
             rows += [s(5, 2, 3, 6, "reverse", reverse=True), s(4, 0, 3, 5, "N = 0"),
                      s(4, 3, 5, 40, "reverse, no initial state, H 40", initial=False, reverse=True)]
