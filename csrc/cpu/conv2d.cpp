@@ -2,10 +2,10 @@
 // so that the column buffer stays bounded: big images go one image (or a band of output rows) at
 // a time and the GEMM writes straight into y; small images are batched so the GEMM is wide enough.
 //
-// Threads: with at least as many images as threads, each thread takes whole blocks and runs its
-// own im2col and a single-threaded GEMM (no synchronisation inside BLAS, column buffer in the
-// thread's cache). With fewer images (batch 1), the threads share each block: im2col splits its
-// rows, BLAS splits the GEMM — threads inside one image.
+// Threads: with at least as many images as threads (and enough output pixels for each), each thread
+// takes whole blocks and runs its own im2col and a single-threaded GEMM (no synchronisation inside
+// BLAS, column buffer in the thread's cache). Otherwise (batch 1, or small planes) the threads share
+// each block: im2col splits its rows, BLAS splits the GEMM.
 #include "i2dl/conv2d.h"
 
 #include <omp.h>
@@ -35,10 +35,16 @@ constexpr index_t kMinGemmColumns = 1024;        // images with fewer output pix
 constexpr index_t kTargetColumns = 8192;         // ... until a block has about this many columns
 constexpr index_t kMaxColumnElements = 1 << 22;  // bound on the column buffer (16 MiB in float32)
 
-// Whole blocks per thread when every thread gets at least one image.
+// Whole blocks per thread when every thread gets at least one image and kMinThreadColumns output pixels.
+// Below that the threads' GEMMs would be a few columns wide, each reading (and, for dW, writing a
+// partial of) the whole weight matrix: ResNet-18's 512-channel 3x3 conv on 2x2 planes at batch 16 took
+// 9.8 ms forward+backward so, 7.7 ms as one shared block whose GEMMs split the weights' rows; its
+// 4x4 stride-2 conv 4.1 -> 3.3 ms; at 1024 columns a thread the 8x8 planes lost 10 % (2 cores).
+constexpr index_t kMinThreadColumns = 256;
+
 bool batch_parallel(const Conv2dShape& s) {
   const int threads = omp_get_max_threads();
-  return threads > 1 && s.N >= threads && !omp_in_parallel();
+  return threads > 1 && s.N >= threads && !omp_in_parallel() && s.N * s.out_pixels() >= threads * kMinThreadColumns;
 }
 
 std::vector<ColumnBlock> plan_blocks(const Conv2dShape& s, index_t min_blocks) {
