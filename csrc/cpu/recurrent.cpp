@@ -226,6 +226,17 @@ Units my_units(index_t H) {
   return {u0, std::min(H, u0 + slice)};
 }
 
+// This thread's packed w_hh (gemm_packed.h): `count` T of its own workspace, reused call to call, or null
+// for none. After the barrier every thread sees whether any allocation failed, so that all of them leave
+// the step loop (and its barriers) together; the caller rethrows after the region.
+template <typename T>
+T* packed_weights(RegionGuard& guard, index_t count) {
+  T* p = nullptr;
+  if (count > 0) guard.run([&] { p = workspace<T>(Slot::kWeights, count); });
+#pragma omp barrier
+  return guard.failed() ? nullptr : p;
+}
+
 bool parallel_steps(const RecurrentShape& s, index_t G) {
   return omp_get_max_threads() > 1 && !omp_in_parallel() && 2.0 * s.N * G * s.H * s.H >= kParallelStepFlops;
 }
@@ -266,23 +277,24 @@ void recurrent_forward(CellKind kind, const RecurrentShape& s, const T* x, const
   std::vector<T> bi = bias_of(G * H, b_ih), bh = bias_of(G * H, b_hh);
   if (!gru)
     for (index_t j = 0; j < G * H; ++j) bi[j] += bh[j];
+  RegionGuard guard;
 #pragma omp parallel if (parallel_steps(s, G))
   {
     const auto [u0, u1] = my_units(H);
     const index_t nu = u1 - u0;
     // this thread's rows of w_hh, each gate's transposed into panels once for all steps (gemm_packed.h)
     const index_t panel = packed_size<T>(H, nu);
-    std::vector<T> w_packed((h0 || s.T > 1) && nu > 0 ? G * panel : 0);
-    for (index_t g = 0; g < G && !w_packed.empty(); ++g)
-      pack_panels(true, H, nu, w_hh + (g * H + u0) * H, H, w_packed.data() + g * panel);
-    for (index_t k = 0; k < s.T; ++k) {
+    T* w_packed = packed_weights<T>(guard, (h0 || s.T > 1) && nu > 0 ? G * panel : 0);
+    for (index_t g = 0; g < G && w_packed; ++g)
+      pack_panels(true, H, nu, w_hh + (g * H + u0) * H, H, w_packed + g * panel);
+    for (index_t k = 0; k < s.T && !guard.failed(); ++k) {
       const index_t t = step_at(s, k), tp = k ? step_at(s, k - 1) : 0;
       const T* hp = k ? y + tp * NH : h0;
       T* gt = buf + t * N * W;
       if (hp && nu > 0) {  // h_prev w_hh^T for this thread's units of each gate
         for (index_t g = 0; g < G; ++g) {
           const bool apart = gru && g == 2;  // the GRU keeps h W_hn apart, in the fourth block: r multiplies it
-          gemm_packed(N, nu, H, hp, H, w_packed.data() + g * panel, !apart, gt + (apart ? 3 : g) * H + u0, W);
+          gemm_packed(N, nu, H, hp, H, w_packed + g * panel, !apart, gt + (apart ? 3 : g) * H + u0, W);
         }
       }
       for (index_t n = 0; n < N && nu > 0; ++n) {
@@ -299,6 +311,7 @@ void recurrent_forward(CellKind kind, const RecurrentShape& s, const T* x, const
 #pragma omp barrier
     }
   }
+  guard.rethrow();
   const index_t last = step_at(s, s.T - 1);
   copy_or_zero(NH, y + last * NH, h_n);
   if (lstm) copy_or_zero(NH, cs + last * NH, c_n);
@@ -323,18 +336,19 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
   // (a pass of its own over dg, 13 MB at the bench's sizes, took 1.4 ms of a 31 ms backward)
   std::vector<T> bias_sums(db_ih || db_hh ? W : 0, T(0));
   T* sums = bias_sums.empty() ? nullptr : bias_sums.data();
+  RegionGuard guard;
 #pragma omp parallel if (parallel_steps(s, G))
   {
     const auto [u0, u1] = my_units(H);
     const index_t nu = u1 - u0;
     // this thread's columns of w_hh in panels, once for all steps: the GRU's r and z rows, then its n rows
-    const index_t rz = gru ? 2 * H : GH;
-    std::vector<T> w_packed((dh0 || s.T > 1) && nu > 0 ? packed_size<T>(GH, nu) : 0);
-    if (!w_packed.empty()) {
-      pack_panels(false, rz, nu, w_hh + u0, H, w_packed.data());
-      if (gru) pack_panels(false, H, nu, w_hh + 2 * H * H + u0, H, w_packed.data() + packed_size<T>(rz, nu));
+    const index_t rz = gru ? 2 * H : GH, n_rows = packed_size<T>(rz, nu);
+    T* w_packed = packed_weights<T>(guard, (dh0 || s.T > 1) && nu > 0 ? packed_size<T>(GH, nu) : 0);
+    if (w_packed) {
+      pack_panels(false, rz, nu, w_hh + u0, H, w_packed);
+      if (gru) pack_panels(false, H, nu, w_hh + 2 * H * H + u0, H, w_packed + n_rows);
     }
-    for (index_t k = s.T - 1; k >= 0; --k) {
+    for (index_t k = s.T - 1; k >= 0 && !guard.failed(); --k) {
       const index_t t = step_at(s, k), tp = k ? step_at(s, k - 1) : 0;
       T* dgt = dg + t * N * W;
       for (index_t n = 0; n < N && nu > 0; ++n) {
@@ -353,11 +367,12 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
       }
 #pragma omp barrier
       if ((k > 0 || dh0) && nu > 0) {  // dh_prev = dgates w_hh (+ the GRU's direct part), this thread's units
-        gemm_packed(N, nu, rz, dgt, W, w_packed.data(), gru, dhn + u0, H);
-        if (gru) gemm_packed(N, nu, H, dgt + 3 * H, W, w_packed.data() + packed_size<T>(rz, nu), true, dhn + u0, H);
+        gemm_packed(N, nu, rz, dgt, W, w_packed, gru, dhn + u0, H);
+        if (gru) gemm_packed(N, nu, H, dgt + 3 * H, W, w_packed + n_rows, true, dhn + u0, H);
       }
     }
   }
+  guard.rethrow();
   copy_or_zero(NH, dhn, dh0);
   if (lstm) copy_or_zero(NH, dcn, dc0);
   // over all steps at once: dx = dg_ih w_ih, dw_ih = dg_ih^T x

@@ -1,5 +1,5 @@
 // A GEMM for a B that many products share: a recurrent layer's W_hh, used once per step for T steps.
-// B is packed once into panels of panel_width<T>() columns, each contiguous over k; every later product
+// B is packed once into panels of a few vectors' width, each contiguous over k; every later product
 // C (m x n) (+)= A (m x K) B (K x n) streams the panels from cache with no packing of its own.
 //
 // Why by hand: BLAS packs B again on every call. At the LSTM's step, (64 x 256) . (256 x 1024) on two
