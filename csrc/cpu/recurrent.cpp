@@ -342,11 +342,11 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
     const auto [u0, u1] = my_units(H);
     const index_t nu = u1 - u0;
     // this thread's columns of w_hh in panels, once for all steps: the GRU's r and z rows, then its n rows
-    const index_t rz = gru ? 2 * H : GH, n_rows = packed_size<T>(rz, nu);
+    const index_t rz = gru ? 2 * H : GH, n_panels_at = packed_size<T>(rz, nu);
     T* w_packed = packed_weights<T>(guard, (dh0 || s.T > 1) && nu > 0 ? packed_size<T>(GH, nu) : 0);
     if (w_packed) {
       pack_panels(false, rz, nu, w_hh + u0, H, w_packed);
-      if (gru) pack_panels(false, H, nu, w_hh + 2 * H * H + u0, H, w_packed + n_rows);
+      if (gru) pack_panels(false, H, nu, w_hh + 2 * H * H + u0, H, w_packed + n_panels_at);
     }
     for (index_t k = s.T - 1; k >= 0 && !guard.failed(); --k) {
       const index_t t = step_at(s, k), tp = k ? step_at(s, k - 1) : 0;
@@ -368,7 +368,7 @@ void recurrent_backward(CellKind kind, const RecurrentShape& s, const T* dy, con
 #pragma omp barrier
       if ((k > 0 || dh0) && nu > 0) {  // dh_prev = dgates w_hh (+ the GRU's direct part), this thread's units
         gemm_packed(N, nu, rz, dgt, W, w_packed, gru, dhn + u0, H);
-        if (gru) gemm_packed(N, nu, H, dgt + 3 * H, W, w_packed + n_rows, true, dhn + u0, H);
+        if (gru) gemm_packed(N, nu, H, dgt + 3 * H, W, w_packed + n_panels_at, true, dhn + u0, H);
       }
     }
   }
