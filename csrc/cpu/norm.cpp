@@ -38,11 +38,25 @@ I2DL_INLINE void load_vec(const T* p, Vec<T>& v) {
   __builtin_memcpy(&v, p, sizeof(v));
 }
 
-template <typename T>
-I2DL_INLINE T hsum(const Vec<T>& v) {
-  T s = 0;
-  for (long l = 0; l < lanes<T>(); ++l) s += v[l];
-  return s;
+// The sum of a vector's lanes as a tree of halves (two vector adds, then three scalar ones): a loop
+// over the lanes chained 15 dependent scalar adds, ~60 cycles, six times a row of layer norm's
+// forward (two sums a chunk of 256) - more than the row's passes over its data. Measured, 2 threads:
+// LayerNorm (512, 512) forward 0.245 -> 0.193 ns an element, GroupNorm (32, 256, 16, 16) forward
+// 0.24 -> 0.20 ms.
+typedef float float8 __attribute__((vector_size(32)));
+typedef float float4 __attribute__((vector_size(16)));
+typedef double double4 __attribute__((vector_size(32)));
+typedef double double2 __attribute__((vector_size(16)));
+I2DL_INLINE float hsum(const float_lanes& v) {
+  const float8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                   __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const float4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  return (b[0] + b[2]) + (b[1] + b[3]);
+}
+I2DL_INLINE double hsum(const double_lanes& v) {
+  const double4 a = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+  const double2 b = __builtin_shufflevector(a, a, 0, 1) + __builtin_shufflevector(a, a, 2, 3);
+  return b[0] + b[1];
 }
 
 // The reductions below keep two vector accumulators per sum: one would chain every add through
@@ -64,7 +78,7 @@ I2DL_INLINE double sum_shifted_impl(const T* __restrict__ x, index_t n, T k) {
       a0 += d0 - k;
       a1 += d1 - k;
     }
-    T a = hsum<T>(a0 + a1);
+    T a = hsum(a0 + a1);
     for (; i < i1; ++i) a += x[i] - k;
     s += a;
   }
@@ -90,7 +104,7 @@ I2DL_INLINE void sum_centered_impl(const T* __restrict__ x, index_t n, T m, doub
       b0 += d0 * d0;
       b1 += d1 * d1;
     }
-    T a = hsum<T>(a0 + a1), b = hsum<T>(b0 + b1);
+    T a = hsum(a0 + a1), b = hsum(b0 + b1);
     for (; i < i1; ++i) {
       const T d = x[i] - m;
       a += d;
@@ -129,7 +143,7 @@ I2DL_INLINE void sum_grad_impl(const T* __restrict__ dy, const T* __restrict__ x
       b0 += g0 * (x0 - m);
       b1 += g1 * (x1 - m);
     }
-    T a = hsum<T>(a0 + a1), b = hsum<T>(b0 + b1);
+    T a = hsum(a0 + a1), b = hsum(b0 + b1);
     for (; i < i1; ++i) {
       a += dy[i];
       b += dy[i] * (x[i] - m);
@@ -457,6 +471,17 @@ I2DL_INLINE void prefetch_run(const T* p, index_t n) {
   for (index_t o = 0; o < bytes; o += 64) __builtin_prefetch(b + o);
 }
 
+// Asks, into L2 only, for a run of the channel this thread normalises next, while the current
+// channel's passes from cache leave DRAM idle, so that the next channel's first pass reads from L2
+// (channels split statically, so a thread's next channel is the one beside it). Measured, 2
+// threads, BatchNorm2d (64, 64, 32, 32): forward 1.7 -> 1.35 ms, backward 3.1 -> 1.9 ms.
+template <typename T>
+I2DL_INLINE void prefetch_run_l2(const T* p, index_t n) {
+  const char* b = reinterpret_cast<const char*>(p);
+  const index_t bytes = std::min<index_t>(n * index_t(sizeof(T)), 8192);
+  for (index_t o = 0; o < bytes; o += 64) __builtin_prefetch(b + o, 0, 2);
+}
+
 template <typename T>
 bool streams(index_t elements) { return elements * index_t(sizeof(T)) >= kStreamBytes; }
 
@@ -496,7 +521,7 @@ void batch_norm_forward_planes(const BatchNormShape& s, const T* x, T* rm, T* rv
                                bool training, double momentum, double eps, T* y, T* mean, T* invstd) {
   const index_t N = s.N, C = s.C, S = s.S, M = N * S;
   const bool stream = streams<T>(N * C * S);
-#pragma omp parallel for schedule(dynamic, 1) if (N * C * S >= kParallelFrom)
+#pragma omp parallel for schedule(static) if (N * C * S >= kParallelFrom)
   for (index_t c = 0; c < C; ++c) {
     Moments mv{0.0, 0.0};
     if (!training) {
@@ -510,7 +535,10 @@ void batch_norm_forward_planes(const BatchNormShape& s, const T* x, T* rm, T* rv
       }
       const T m0 = static_cast<T>(k + s0 / M);
       double s1 = 0, s2 = 0;
-      for (index_t n = 0; n < N; ++n) sum_centered(x + (n * C + c) * S, S, m0, s1, s2);
+      for (index_t n = 0; n < N; ++n) {
+        if (c + 1 < C) prefetch_run_l2(x + (n * C + c + 1) * S, S);
+        sum_centered(x + (n * C + c) * S, S, m0, s1, s2);
+      }
       mv = finish(m0, s1, s2, M);
       if (rm) {
         update_running(rm + c, mv.mean, momentum);
@@ -588,7 +616,7 @@ void batch_norm_backward_planes(const BatchNormShape& s, const T* dy, const T* x
   const bool stream = streams<T>(N * C * S);
   // Channels in the reverse order of the forward's: when the backward follows its forward, the
   // forward's last channels of x are still in cache (as autograd runs the layers in reverse).
-#pragma omp parallel for schedule(dynamic, 1) if (N * C * S >= kParallelFrom)
+#pragma omp parallel for schedule(static) if (N * C * S >= kParallelFrom)
   for (index_t rc = 0; rc < C; ++rc) {
     const index_t c = C - 1 - rc;
     double sa = 0, sb = 0;
@@ -605,6 +633,10 @@ void batch_norm_backward_planes(const BatchNormShape& s, const T* dy, const T* x
     const GradCoefficients k = grad_coefficients(w, inv, sa, sb, M);
     for (index_t n = 0; n < N; ++n) {
       const index_t at = (n * C + c) * S;
+      if (c > 0) {
+        prefetch_run_l2(dy + at - S, S);
+        prefetch_run_l2(x + at - S, S);
+      }
       if (training)
         grad_apply_out(dy + at, x + at, S, mean[c], static_cast<T>(k.k1), T(1), static_cast<T>(k.k2),
                        static_cast<T>(k.k3), dx + at, stream);
