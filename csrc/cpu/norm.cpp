@@ -521,6 +521,28 @@ void batch_norm_forward_planes(const BatchNormShape& s, const T* x, T* rm, T* rv
                                bool training, double momentum, double eps, T* y, T* mean, T* invstd) {
   const index_t N = s.N, C = s.C, S = s.S, M = N * S;
   const bool stream = streams<T>(N * C * S);
+  if (!training) {
+    // Eval: the statistics are known, so x is read once, in memory order (a channel's planes are N
+    // pages apart, each a cold start for the prefetcher), and y written with normal stores: y then
+    // stays in cache for the next layer, and in order it no longer costs what a non-temporal store
+    // saved. Measured, 2 threads, (64, 64, 32, 32): 1.2 -> 0.55-0.6 ms (PyTorch 0.63-0.70 in the same runs).
+    std::vector<T> a(C), b(C), mh(C), ml(C);
+    for (index_t c = 0; c < C; ++c) {
+      const double m = static_cast<double>(rm[c]), inv = inv_std(static_cast<double>(rv[c]), eps);
+      mean[c] = static_cast<T>(m);
+      invstd[c] = static_cast<T>(inv);
+      a[c] = static_cast<T>(inv * (weight ? static_cast<double>(weight[c]) : 1.0));
+      b[c] = bias ? bias[c] : T(0);
+      mh[c] = mean[c];
+      ml[c] = low_part(m, mh[c]);
+    }
+#pragma omp parallel for schedule(static) if (N * C * S >= kParallelFrom)
+    for (index_t q = 0; q < N * C; ++q) {
+      const index_t c = q % C;
+      affine(x + q * S, S, mh[c], ml[c], a[c], b[c], y + q * S);
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static) if (N * C * S >= kParallelFrom)
   for (index_t c = 0; c < C; ++c) {
     Moments mv{0.0, 0.0};
