@@ -103,7 +103,11 @@ def conv_transpose2d_backward(k, dy, x, w, stride=1, padding=0, output_padding=0
     conv = dict(stride=(g.SH, g.SW), padding=(g.PH, g.PW), dilation=(g.DH, g.DW), groups=g.groups)
     dx = crop_to(k.conv2d_forward(dy, w, None, **conv), x.shape[2:]) if input_grad else None
     _, dw, _ = k.conv2d_backward(pad_to(x, (g.OH, g.OW)), dy, w, bias=False, input_grad=False, **conv)
-    db = dy.sum(axis=(0, 2, 3), dtype=np.float64).astype(dy.dtype) if bias else None
+    # each plane summed pairwise along its contiguous pixels, then the N sums per channel: float32
+    # (16, 64, 64, 64) in 0.7 ms, where a float64 sum over axes (0, 2, 3) took 2.3 ms (a tenth of the
+    # U-Net up-convolution's forward+backward)
+    N, C = dy.shape[:2]
+    db = dy.reshape(N, C, dy.shape[2] * dy.shape[3]).sum(axis=2).sum(axis=0) if bias else None
     return dx, dw, db
 
 
