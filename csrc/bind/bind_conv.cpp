@@ -94,20 +94,29 @@ static void conv2d_backward(py::handle dy_, py::handle x_, py::handle w_, py::ha
 }
 
 // dx = the input gradient alone, dx (N, C, H, W) also giving the conv's input shape.
+// dx = the input gradient alone, dx (N, C, H, W) also giving the conv's input shape; plus b (C) on
+// every plane of its channel where b is not None (the transposed convolution's bias).
 static void conv2d_input_grad(py::handle dy_, py::handle w_, py::handle dx_, std::vector<int64_t> stride,
-                              std::vector<int64_t> padding, std::vector<int64_t> dilation, int64_t groups) {
+                              std::vector<int64_t> padding, std::vector<int64_t> dilation, int64_t groups,
+                              py::handle b_) {
   const char* fn = "conv2d_input_grad";
   py::array dx = require_float(dx_, fn, "dx", 4, nullptr, nullptr, true);
   py::array w = require_float(w_, fn, "w", 4, &dx, "dx");
   const Conv2dShape s = conv_shape(fn, dx, w, stride, padding, dilation, groups);
   py::array dy = require_float(dy_, fn, "dy", 4, &dx, "dx");
   require_shape(dy, fn, "dy", {s.N, s.O, s.OH, s.OW});
+  const bool has_b = !b_.is_none();
+  py::array b;
+  if (has_b) {
+    b = require_float(b_, fn, "b", 1, &dx, "dx");
+    require_shape(b, fn, "b", {s.C});
+  }
   with_float_type(dx, [&](auto zero) {
     using T = decltype(zero);
-    const T *dyp = ptr<T>(dy), *wp = ptr<T>(w);
+    const T *dyp = ptr<T>(dy), *wp = ptr<T>(w), *bp = has_b ? ptr<T>(b) : nullptr;
     T* dxp = mut_ptr<T>(dx);
     ComputeScope scope;
-    i2dl::conv2d_input_grad(s, dyp, wp, dxp);
+    i2dl::conv2d_input_grad(s, dyp, wp, dxp, bp);
   });
 }
 
@@ -136,8 +145,9 @@ I2DL_BIND_FAMILY(conv) {
         py::arg("db"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
         "Writes dx, dw and db (db may be None); see i2dl.kernels.reference.conv2d_backward.");
   m.def("conv2d_input_grad", &conv2d_input_grad, py::arg("dy"), py::arg("w"), py::arg("dx"), py::arg("stride"),
-        py::arg("padding"), py::arg("dilation"), py::arg("groups"),
-        "Writes dx alone (the transposed convolution's forward); see i2dl.kernels.reference.conv_transpose2d_forward.");
+        py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("b") = py::none(),
+        "Writes dx alone, plus b per channel where given (the transposed convolution's forward); see "
+        "i2dl.kernels.reference.conv_transpose2d_forward.");
 }
 
 }  // namespace i2dl::bind

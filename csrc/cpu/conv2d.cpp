@@ -138,7 +138,7 @@ void forward_block(const Conv2dShape& s, const T* x, const T* w, const T* b, T* 
 // dw (accumulated with beta) and dx (when wanted) for one block, every group.
 template <typename T>
 void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T beta,
-                    const ColumnBlock& blk, const Scratch<T>& ws) {
+                    const ColumnBlock& blk, const Scratch<T>& ws, bool dx_holds_bias = false) {
   const index_t P = s.out_pixels(), Og = s.Og(), Cg = s.Cg(), rows = Cg * s.taps(), HW = s.H * s.W;
   const index_t ncols = blk.columns();
   const bool direct_pointwise = s.is_pointwise() && blk.count == 1;
@@ -162,7 +162,9 @@ void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T
     if (direct_pointwise) {
       const T* xb = dw ? at(x, blk.n0, s.C, g * Cg, HW, blk.pix0) : nullptr;  // x is read for dw only
       if (dw) gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, beta, dwg, rows);
-      if (dx) gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, T(0), at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
+      if (dx)
+        gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, dx_holds_bias ? T(1) : T(0),
+             at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
     } else {
       if (dw) {  // null: the weight gradient is computed elsewhere (channel-vector path)
         im2col(s, x, g, blk, ws.col);
@@ -246,21 +248,26 @@ void im2col_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
   guard.rethrow();
 }
 
-// dx (when wanted) and dw (when not null) by im2col; db is the caller's.
+// dx (when wanted) and dw (when not null) by im2col; db is the caller's. dx starts from dx_bias[c] on
+// every plane of channel c where dx_bias is given (the transposed convolution's bias, added in the
+// pass that zeroes dx anyway), from zero otherwise.
 template <typename T>
-void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw) {
+void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw,
+                     const T* dx_bias = nullptr) {
   const index_t HW = s.H * s.W, dw_size = s.O * s.Cg() * s.taps();
   const bool per_thread = batch_parallel(s);
   const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
 
-  const index_t dx_size = dx ? s.N * s.C * HW : 0;
+  const index_t planes = dx ? s.N * s.C : 0;
 #pragma omp parallel for schedule(static)
-  for (index_t i = 0; i < dx_size; ++i) dx[i] = T(0);
+  for (index_t i = 0; i < planes; ++i) std::fill(dx + i * HW, dx + (i + 1) * HW, dx_bias ? dx_bias[i % s.C] : T(0));
+  const bool added = dx_bias != nullptr;
 
   if (!per_thread) {
     const Scratch<T> ws(s, max_cols, dx != nullptr);
-    for (size_t i = 0; i < blocks.size(); ++i) backward_block(s, dy, x, w, dx, dw, i ? T(1) : T(0), blocks[i], ws);
+    for (size_t i = 0; i < blocks.size(); ++i)
+      backward_block(s, dy, x, w, dx, dw, i ? T(1) : T(0), blocks[i], ws, added);
     return;
   }
   // A thread's unit of work: one block, or all the bands of one image when dx is written, since
@@ -290,7 +297,7 @@ void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     for (index_t u = 0; u < units; ++u) {
       if (guard.failed()) continue;
       for (size_t i = unit_start[u]; i < unit_start[u + 1]; ++i) {
-        backward_block(s, dy, x, w, dx, dw_part, first ? T(0) : T(1), blocks[i], ws);
+        backward_block(s, dy, x, w, dx, dw_part, first ? T(0) : T(1), blocks[i], ws, added);
         first = false;
       }
     }
@@ -382,16 +389,16 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 }
 
 template <typename T>
-void conv2d_input_grad(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
+void conv2d_input_grad(const Conv2dShape& s, const T* dy, const T* w, T* dx, const T* dx_bias) {
   if (s.N == 0) return;
-  im2col_backward(s, dy, static_cast<const T*>(nullptr), w, dx, static_cast<T*>(nullptr));
+  im2col_backward(s, dy, static_cast<const T*>(nullptr), w, dx, static_cast<T*>(nullptr), dx_bias);
 }
 
 #define I2DL_CONV2D_INSTANTIATE(T) \
   template Conv2dAlgorithms conv2d_algorithms<T>(const Conv2dShape&, bool); \
   template void conv2d_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
   template void conv2d_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*, T*);           \
-  template void conv2d_input_grad<T>(const Conv2dShape&, const T*, const T*, T*);
+  template void conv2d_input_grad<T>(const Conv2dShape&, const T*, const T*, T*, const T*);
 I2DL_FOR_FLOATS(I2DL_CONV2D_INSTANTIATE)
 #undef I2DL_CONV2D_INSTANTIATE
 

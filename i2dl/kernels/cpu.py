@@ -44,14 +44,15 @@ def conv2d_backward(dy, x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), gr
 
 
 def conv_transpose2d_forward(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """conv2d's input gradient with x as its dy (the adjoint), plus the bias."""
+    """conv2d's input gradient with x as its dy (the adjoint), started from the bias."""
     g = _checks.check_conv_transpose2d_forward(x, w, b, stride, padding, output_padding, groups, dilation)
     if _compose.needs_taps(x, w, g):
         return _compose.conv_transpose2d_taps(x, w, b, g)
     y = np.empty((g.N, g.C, g.H, g.W), dtype=x.dtype)
-    _C.conv2d_input_grad(_compose.pad_to(x, (g.OH, g.OW)), w, y, (g.SH, g.SW), (g.PH, g.PW), (g.DH, g.DW), g.groups)
-    if b is not None:
-        y += b.reshape(1, -1, 1, 1)
+    # the bias is where dx starts from (the pass that zeroes it; a NumPy add after took 1.3 ms on the
+    # U-Net up-convolution's (16, 64, 64, 64))
+    _C.conv2d_input_grad(_compose.pad_to(x, (g.OH, g.OW)), w, y, (g.SH, g.SW), (g.PH, g.PW), (g.DH, g.DW), g.groups,
+                         b)
     return y
 
 

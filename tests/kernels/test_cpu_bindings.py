@@ -33,6 +33,23 @@ def test_output_of_wrong_dtype_is_rejected_not_copied():
         _C.conv2d_forward(x, w, b, np.empty((2, 4, 4, 4), np.float64), (1, 1), (0, 0), (1, 1), 1)
 
 
+
+def test_input_grad_bias_is_checked_and_added_per_channel():
+    """The transposed convolution's bias starts dx: wrong sizes and dtypes are refused by name,
+    a right one lands on every plane of its channel (a pointwise and a 2x2 stride-2 layer)."""
+    dy, dx = np.ones((1, 4, 3, 3), np.float32), np.empty((1, 2, 6, 6), np.float32)
+    w = np.ones((4, 2, 2, 2), np.float32)
+    with pytest.raises(ValueError, match=r"conv2d_input_grad: argument 'b' must have shape \(2,\), got \(3,\)"):
+        _C.conv2d_input_grad(dy, w, dx, (2, 2), (0, 0), (1, 1), 1, np.zeros(3, np.float32))
+    with pytest.raises(TypeError, match=r"argument 'b' must have dtype float32 \(the dtype of 'dx'\), got float64"):
+        _C.conv2d_input_grad(dy, w, dx, (2, 2), (0, 0), (1, 1), 1, np.zeros(2, np.float64))
+    b = np.array([10.0, -20.0], np.float32)
+    _C.conv2d_input_grad(dy, w, dx, (2, 2), (0, 0), (1, 1), 1, b)
+    np.testing.assert_array_equal(dx, np.broadcast_to((4.0 + b).reshape(1, 2, 1, 1), dx.shape))
+    w1, dx1 = np.ones((4, 2, 1, 1), np.float32), np.empty((1, 2, 3, 3), np.float32)
+    _C.conv2d_input_grad(dy, w1, dx1, (1, 1), (0, 0), (1, 1), 1, b)
+    np.testing.assert_array_equal(dx1, np.broadcast_to((4.0 + b).reshape(1, 2, 1, 1), dx1.shape))
+
 def test_non_contiguous_output_is_rejected():
     x, w, b, _ = _conv_args()
     y = np.empty((2, 4, 4, 8), np.float32)[..., ::2]

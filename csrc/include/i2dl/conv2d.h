@@ -44,9 +44,10 @@ template <typename T>
 void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
 
 // dx alone, W^T dY then col2im (no x, no dw): the forward of the transposed convolution, whose
-// input is dy here and whose output is dx (N, C, H, W) of the conv with shape s.
+// input is dy here and whose output is dx (N, C, H, W) of the conv with shape s. dx_bias (C), when
+// not null, is added to every plane of its channel (the transposed convolution's bias).
 template <typename T>
-void conv2d_input_grad(const Conv2dShape& s, const T* dy, const T* w, T* dx);
+void conv2d_input_grad(const Conv2dShape& s, const T* dy, const T* w, T* dx, const T* dx_bias = nullptr);
 
 }  // namespace i2dl
 
