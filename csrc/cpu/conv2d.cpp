@@ -210,7 +210,7 @@ const char* conv_path_name(ConvPath p) {
 template <typename T>
 Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
   using P = ConvPath;
-  if (is_depthwise(s)) return {P::kDepthwise, P::kDepthwise, P::kDepthwise};
+  if (uses_depthwise(s)) return {P::kDepthwise, P::kDepthwise, P::kDepthwise};
   Conv2dAlgorithms a{P::kIm2col, P::kIm2col, P::kIm2col};
   const bool strided = uses_strided_direct<T>(s);  // sizes its buffers: asked once
   if (uses_small_forward(s)) a.forward = P::kSmallForward;

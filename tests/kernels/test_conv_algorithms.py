@@ -48,6 +48,7 @@ def test_registry_samples_reach_every_conv_algorithm(dtype, at_most_16_threads):
     ((32, 64, 32, 32), (64, 64, 3, 3), dict(padding=(1, 1)), ("winograd", "winograd", "winograd")),
     ((64, 6, 12, 12), (16, 6, 5, 5), {}, ("channel_vector", "channel_vector", "im2col")),
     ((64, 1, 28, 28), (6, 1, 5, 5), {}, ("depthwise", "depthwise", "depthwise")),
+    ((64, 1, 8, 8), (32, 1, 3, 3), dict(padding=(1, 1)), ("im2col", "im2col", "im2col")),  # the digits CNN's conv1
     ((32, 64, 32, 32), (128, 64, 3, 3), dict(stride=(2, 2), padding=(1, 1)), (STRIDED_OR_IM2COL,) * 3),
     ((32, 256, 16, 16), (64, 256, 1, 1), {}, ("im2col", "im2col", "im2col")),
 ])
