@@ -68,9 +68,10 @@ def test_cifar_files_and_a_bad_folder(tmp_path, capsys):
 @pytest.mark.parametrize("model", ["mlp", "lenet-bn"])   # lenet-bn: 0-d buffers (num_batches_tracked) go through
 def test_resume_continues_and_refuses_another_run(tmp_path, capsys, model):
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
-    main(["train", "--epochs", "3", "--model", model, "--out", a])
-    main(["train", "--epochs", "1", "--model", model, "--out", b])
-    main(["train", "--epochs", "3", "--model", model, "--out", b, "--resume", b])
+    const = ["--scheduler", "none"]  # a constant rate: a run of 1 epoch extends to 3 as if it had been one run
+    main(["train", "--epochs", "3", "--model", model, "--out", a] + const)
+    main(["train", "--epochs", "1", "--model", model, "--out", b] + const)
+    main(["train", "--epochs", "3", "--model", model, "--out", b, "--resume", b] + const)
     assert "resumed from" in capsys.readouterr().out
     with np.load(a + ".npz") as za, np.load(b + ".npz") as zb:
         assert za.files == zb.files and all(np.array_equal(za[k], zb[k]) for k in za.files)
@@ -80,6 +81,31 @@ def test_resume_continues_and_refuses_another_run(tmp_path, capsys, model):
         main(["train", "--epochs", "4", "--model", "mlp", "--lr", "0.1", "--out", b, "--resume", b])
     with pytest.raises(SystemExit, match=r"no checkpoint"):
         main(["train", "--epochs", "4", "--resume", str(tmp_path / "nothing")])
+
+
+def test_an_interrupted_cosine_run_resumes_bit_for_bit(tmp_path, capsys, monkeypatch):
+    import i2dl.train.trainer as trainer
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    main(["train", "--epochs", "3", "--out", a])  # the digits CNN's default schedule: cosine over 3 epochs
+    assert "'scheduler': 'cosine'" in capsys.readouterr().out
+    real, calls = trainer.train_epoch, []
+
+    def killed_in_epoch_3(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+    monkeypatch.setattr(trainer, "train_epoch", killed_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        main(["train", "--epochs", "3", "--out", b])
+    monkeypatch.setattr(trainer, "train_epoch", real)
+    main(["train", "--epochs", "3", "--out", b, "--resume", b])
+    assert "resumed from" in capsys.readouterr().out
+    with np.load(a + ".npz") as za, np.load(b + ".npz") as zb:
+        assert za.files == zb.files and all(np.array_equal(za[k], zb[k]) for k in za.files)
+    with pytest.raises(SystemExit, match=r"epochs: 3 then, 5 now, and --scheduler cosine spreads its rates over the "
+                                         r"run's epochs"):
+        main(["train", "--epochs", "5", "--out", b, "--resume", b])
 
 
 def test_early_stopping_and_options(tmp_path, capsys):
