@@ -56,7 +56,7 @@ def main(argv=None) -> int:
                          help="default sgd (adam for lstm). sgd: momentum 0.9, weight decay 1e-4; adam, adamw (weight decay 1e-2): lr 2e-3; "
                               "rmsprop: lr 1e-3; adagrad: lr 2e-2")
     p_train.add_argument("--scheduler", default=None, choices=["none", "step", "exponential", "cosine", "plateau"],
-                         help="default cosine for lenet and lenet-bn, none for the others. Per epoch: step (x0.5 every third of the epochs), exponential (x0.9), cosine (to 0), "
+                         help="default none. Per epoch: step (x0.5 every third of the epochs), exponential (x0.9), cosine (to 0), "
                               "plateau (x0.5 after 2 epochs without a better val accuracy)")
     p_train.add_argument("--out", default="runs/digits", help="where the run is saved: <OUT>.safetensors (model and config), <OUT>.npz (weights), "
                               "<OUT>.checkpoint.safetensors (resumable, after every epoch), <OUT>.history.json/.csv")

@@ -86,7 +86,8 @@ def test_resume_continues_and_refuses_another_run(tmp_path, capsys, model):
 def test_an_interrupted_cosine_run_resumes_bit_for_bit(tmp_path, capsys, monkeypatch):
     import i2dl.train.trainer as trainer
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
-    main(["train", "--epochs", "3", "--out", a])  # the digits CNN's default schedule: cosine over 3 epochs
+    cos = ["--epochs", "3", "--scheduler", "cosine"]  # the rate at each epoch depends on the run's 3 epochs
+    main(["train", *cos, "--out", a])
     assert "'scheduler': 'cosine'" in capsys.readouterr().out
     real, calls = trainer.train_epoch, []
 
@@ -97,15 +98,15 @@ def test_an_interrupted_cosine_run_resumes_bit_for_bit(tmp_path, capsys, monkeyp
         return real(*args, **kwargs)
     monkeypatch.setattr(trainer, "train_epoch", killed_in_epoch_3)
     with pytest.raises(KeyboardInterrupt):
-        main(["train", "--epochs", "3", "--out", b])
+        main(["train", *cos, "--out", b])
     monkeypatch.setattr(trainer, "train_epoch", real)
-    main(["train", "--epochs", "3", "--out", b, "--resume", b])
+    main(["train", *cos, "--out", b, "--resume", b])
     assert "resumed from" in capsys.readouterr().out
     with np.load(a + ".npz") as za, np.load(b + ".npz") as zb:
         assert za.files == zb.files and all(np.array_equal(za[k], zb[k]) for k in za.files)
     with pytest.raises(SystemExit, match=r"epochs: 3 then, 5 now, and --scheduler cosine spreads its rates over the "
                                          r"run's epochs"):
-        main(["train", "--epochs", "5", "--out", b, "--resume", b])
+        main(["train", "--epochs", "5", "--scheduler", "cosine", "--out", b, "--resume", b])
 
 
 def test_early_stopping_and_options(tmp_path, capsys):
