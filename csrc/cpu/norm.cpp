@@ -840,10 +840,48 @@ inline index_t images_per_chunk(index_t N, index_t image) {
   return std::max(std::max<index_t>(1, (index_t(1) << 15) / std::max<index_t>(image, 1)), (N + 255) / 256);
 }
 
+// Runs of whole vectors (S a multiple of the lane count, as the 4x4 and 8x8 planes of the digits
+// CNN) keep one vector accumulator per channel across images, for kRowsBlock channels at a time,
+// and take the sum of its lanes once every kChunk / S images: summing each run's lanes apart cost
+// two lane sums (~20 cycles each) per 16-element run, more than the run's loads.
+constexpr index_t kRowsBlock = 32;
+
 // out[c] += sum over images [n0, n1) of (x - k[c]) (and out2[c] += its squares when out2).
 template <typename T>
 I2DL_INLINE void rows_sums_impl(const T* __restrict__ x, index_t n0, index_t n1, index_t C, index_t S,
                                 const T* __restrict__ k, double* __restrict__ out, double* __restrict__ out2) {
+  constexpr index_t L = lanes<T>();
+  if (S % L == 0) {
+    const index_t flush = std::max<index_t>(1, kChunk / S);
+    Vec<T> a[kRowsBlock], b[kRowsBlock];
+    for (index_t c0 = 0; c0 < C; c0 += kRowsBlock) {
+      const index_t cb = std::min(kRowsBlock, C - c0);
+      for (index_t f0 = n0; f0 < n1; f0 += flush) {
+        const index_t f1 = std::min(n1, f0 + flush);
+        for (index_t j = 0; j < cb; ++j) a[j] = b[j] = Vec<T>{};
+        for (index_t n = f0; n < f1; ++n)
+          for (index_t j = 0; j < cb; ++j) {
+            const T* p = x + (n * C + c0 + j) * S;
+            const T kc = k[c0 + j];
+            Vec<T> aj = a[j], bj = b[j];
+            for (index_t i = 0; i < S; i += L) {
+              Vec<T> d;
+              load_vec(p + i, d);
+              d -= kc;
+              aj += d;
+              if (out2) bj += d * d;
+            }
+            a[j] = aj;
+            b[j] = bj;
+          }
+        for (index_t j = 0; j < cb; ++j) {
+          out[c0 + j] += hsum(a[j]);
+          if (out2) out2[c0 + j] += hsum(b[j]);
+        }
+      }
+    }
+    return;
+  }
   for (index_t n = n0; n < n1; ++n)
     for (index_t c = 0; c < C; ++c) {
       const T* p = x + (n * C + c) * S;
@@ -860,11 +898,43 @@ I2DL_INLINE void rows_sums_impl(const T* __restrict__ x, index_t n0, index_t n1,
     }
 }
 
-// sa[c] += sum dy, sb[c] += sum dy (x - m[c]) over images [n0, n1).
+// sa[c] += sum dy, sb[c] += sum dy (x - m[c]) over images [n0, n1) (vector accumulators as above).
 template <typename T>
 I2DL_INLINE void rows_grad_sums_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t n0, index_t n1,
                                      index_t C, index_t S, const T* __restrict__ m, double* __restrict__ sa,
                                      double* __restrict__ sb) {
+  constexpr index_t L = lanes<T>();
+  if (S % L == 0) {
+    const index_t flush = std::max<index_t>(1, kChunk / S);
+    Vec<T> a[kRowsBlock], b[kRowsBlock];
+    for (index_t c0 = 0; c0 < C; c0 += kRowsBlock) {
+      const index_t cb = std::min(kRowsBlock, C - c0);
+      for (index_t f0 = n0; f0 < n1; f0 += flush) {
+        const index_t f1 = std::min(n1, f0 + flush);
+        for (index_t j = 0; j < cb; ++j) a[j] = b[j] = Vec<T>{};
+        for (index_t n = f0; n < f1; ++n)
+          for (index_t j = 0; j < cb; ++j) {
+            const index_t at = (n * C + c0 + j) * S;
+            const T mc = m[c0 + j];
+            Vec<T> aj = a[j], bj = b[j];
+            for (index_t i = 0; i < S; i += L) {
+              Vec<T> g, v;
+              load_vec(dy + at + i, g);
+              load_vec(x + at + i, v);
+              aj += g;
+              bj += g * (v - mc);
+            }
+            a[j] = aj;
+            b[j] = bj;
+          }
+        for (index_t j = 0; j < cb; ++j) {
+          sa[c0 + j] += hsum(a[j]);
+          sb[c0 + j] += hsum(b[j]);
+        }
+      }
+    }
+    return;
+  }
   for (index_t n = n0; n < n1; ++n)
     for (index_t c = 0; c < C; ++c) {
       const T *g = dy + (n * C + c) * S, *p = x + (n * C + c) * S;

@@ -58,6 +58,9 @@ def _bn_samples(rng):
         s((4, 2, 200), "mean 1e4, sigma 1, per-channel path", x=lambda sh: 1e4 + rng.standard_normal(sh),
           checkable=False),
         s((3, 2, 200), "eval, per-channel path", training=False),
+        s((2, 35, 4, 4), "planes of 16 (whole vectors): a block of 32 channels and a tail of 3"),
+        s((20, 3, 16), "planes of 16 over images past a flush of the vector sums",
+          x=lambda sh: 1e4 + rng.standard_normal(sh), checkable=False),
     ]
 
 
