@@ -1170,6 +1170,7 @@ I2DL_INLINE void sets_forward_impl(const T* __restrict__ x, index_t i0, index_t 
       stats[2 * i + 1] = m > 1 ? mv.var * m / (m - 1) : 0.0;
     }
     const index_t c0 = (i % G) * Cg;
+    if (i + 1 < i1) prefetch_run_l2(xs + m, m);
     for (index_t j = 0; j < Cg; ++j) {
       const index_t c = c0 + j;
       const T a = static_cast<T>(inv * (w ? static_cast<double>(w[c]) : 1.0));
@@ -1213,6 +1214,10 @@ I2DL_INLINE void sets_backward_impl(const T* __restrict__ dy, const T* __restric
       }
     }
     const GradCoefficients k = grad_coefficients(1.0, inv, A, B, m);
+    if (i + 1 < i1) {
+      prefetch_run_l2(dys + m, m);
+      prefetch_run_l2(xs + m, m);
+    }
     for (index_t j = 0; j < Cg; ++j) {
       const T w = weight ? weight[c0 + j] : T(1);
       grad_apply_run(dys + j * S, xs + j * S, S, mu, static_cast<T>(k.k1), w, static_cast<T>(k.k2),
