@@ -28,14 +28,27 @@ I2DL_INLINE void valid_range(index_t OW, index_t W, index_t S, index_t offset, i
   hi = std::max(lo, std::min(hi, OW));
 }
 
-// Copies n elements in 32-byte pieces of constant size (inlined as vector moves) and a short
-// tail: LeNet-sized rows are a few dozen bytes, where a memcpy call per row cost more than the copy.
+// Copies n elements in 32-byte pieces of constant size (inlined as vector moves) and the tail in
+// pieces of 16, 8 and 4 bytes: LeNet-sized rows are a few dozen bytes, where a memcpy call per row
+// cost more than the copy, and the 4-pixel rows of ResNet's 4x4 planes went element by element
+// (ResNet-18's 256-channel 3x3 conv on 4x4 planes, batch 16, 2 threads: im2col was 1.1 of its 3.2 ms).
 template <typename T>
 I2DL_INLINE void copy_short(T* __restrict__ d, const T* __restrict__ s, index_t n) {
   constexpr index_t kPiece = 32 / sizeof(T);
   index_t i = 0;
   for (; i + kPiece <= n; i += kPiece) std::memcpy(d + i, s + i, 32);
-  for (; i < n; ++i) d[i] = s[i];
+  char* __restrict__ db = reinterpret_cast<char*>(d + i);
+  const char* __restrict__ sb = reinterpret_cast<const char*>(s + i);
+  index_t bytes = (n - i) * index_t(sizeof(T));
+  if (bytes >= 16) {
+    std::memcpy(db, sb, 16);
+    db += 16, sb += 16, bytes -= 16;
+  }
+  if (bytes >= 8) {
+    std::memcpy(db, sb, 8);
+    db += 8, sb += 8, bytes -= 8;
+  }
+  if (bytes >= 4) std::memcpy(db, sb, 4);
 }
 
 // d[i] += s[i] for n elements, in 16-byte pieces (4 float, 2 double) and a short tail: the taps of a
@@ -52,6 +65,16 @@ I2DL_INLINE void add_short(T* __restrict__ d, const T* __restrict__ s, index_t n
     std::memcpy(&b, s + i, 16);
     a += b;
     std::memcpy(d + i, &a, 16);
+  }
+  typedef T half __attribute__((vector_size(8)));  // 2 float (the 2-pixel rows of 2x2 planes), 1 double
+  constexpr index_t kHalf = 8 / sizeof(T);
+  if (kHalf > 1 && i + kHalf <= n) {
+    half a, b;
+    std::memcpy(&a, d + i, 8);
+    std::memcpy(&b, s + i, 8);
+    a += b;
+    std::memcpy(d + i, &a, 8);
+    i += kHalf;
   }
   for (; i < n; ++i) d[i] += s[i];
 }
