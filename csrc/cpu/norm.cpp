@@ -846,40 +846,49 @@ inline index_t images_per_chunk(index_t N, index_t image) {
 // two lane sums (~20 cycles each) per 16-element run, more than the run's loads.
 constexpr index_t kRowsBlock = 32;
 
+// The vector-accumulator walk of the two sums below: run(at, c, a, b) adds the run of channel c that
+// starts at element `at` into the vectors a and b; out_a[c] (and out_b[c] when not null) receive
+// their lane sums.
+template <typename T, typename Run>
+I2DL_INLINE void rows_lane_sums(index_t n0, index_t n1, index_t C, index_t S, Run&& run, double* __restrict__ out_a,
+                                double* __restrict__ out_b) {
+  const index_t flush = std::max<index_t>(1, kChunk / S);
+  Vec<T> a[kRowsBlock], b[kRowsBlock];
+  for (index_t c0 = 0; c0 < C; c0 += kRowsBlock) {
+    const index_t cb = std::min(kRowsBlock, C - c0);
+    for (index_t f0 = n0; f0 < n1; f0 += flush) {
+      const index_t f1 = std::min(n1, f0 + flush);
+      for (index_t j = 0; j < cb; ++j) a[j] = b[j] = Vec<T>{};
+      for (index_t n = f0; n < f1; ++n)
+        for (index_t j = 0; j < cb; ++j) run((n * C + c0 + j) * S, c0 + j, a[j], b[j]);
+      for (index_t j = 0; j < cb; ++j) {
+        out_a[c0 + j] += hsum(a[j]);
+        if (out_b) out_b[c0 + j] += hsum(b[j]);
+      }
+    }
+  }
+}
+
 // out[c] += sum over images [n0, n1) of (x - k[c]) (and out2[c] += its squares when out2).
 template <typename T>
 I2DL_INLINE void rows_sums_impl(const T* __restrict__ x, index_t n0, index_t n1, index_t C, index_t S,
                                 const T* __restrict__ k, double* __restrict__ out, double* __restrict__ out2) {
   constexpr index_t L = lanes<T>();
   if (S % L == 0) {
-    const index_t flush = std::max<index_t>(1, kChunk / S);
-    Vec<T> a[kRowsBlock], b[kRowsBlock];
-    for (index_t c0 = 0; c0 < C; c0 += kRowsBlock) {
-      const index_t cb = std::min(kRowsBlock, C - c0);
-      for (index_t f0 = n0; f0 < n1; f0 += flush) {
-        const index_t f1 = std::min(n1, f0 + flush);
-        for (index_t j = 0; j < cb; ++j) a[j] = b[j] = Vec<T>{};
-        for (index_t n = f0; n < f1; ++n)
-          for (index_t j = 0; j < cb; ++j) {
-            const T* p = x + (n * C + c0 + j) * S;
-            const T kc = k[c0 + j];
-            Vec<T> aj = a[j], bj = b[j];
-            for (index_t i = 0; i < S; i += L) {
-              Vec<T> d;
-              load_vec(p + i, d);
-              d -= kc;
-              aj += d;
-              if (out2) bj += d * d;
-            }
-            a[j] = aj;
-            b[j] = bj;
-          }
-        for (index_t j = 0; j < cb; ++j) {
-          out[c0 + j] += hsum(a[j]);
-          if (out2) out2[c0 + j] += hsum(b[j]);
-        }
+    const bool squares = out2 != nullptr;
+    rows_lane_sums<T>(n0, n1, C, S, [&](index_t at, index_t c, Vec<T>& a, Vec<T>& b) {
+      const T kc = k[c];
+      Vec<T> aj = a, bj = b;
+      for (index_t i = 0; i < S; i += L) {
+        Vec<T> d;
+        load_vec(x + at + i, d);
+        d -= kc;
+        aj += d;
+        if (squares) bj += d * d;
       }
-    }
+      a = aj;
+      b = bj;
+    }, out, out2);
     return;
   }
   for (index_t n = n0; n < n1; ++n)
@@ -898,41 +907,26 @@ I2DL_INLINE void rows_sums_impl(const T* __restrict__ x, index_t n0, index_t n1,
     }
 }
 
-// sa[c] += sum dy, sb[c] += sum dy (x - m[c]) over images [n0, n1) (vector accumulators as above).
+// sa[c] += sum dy, sb[c] += sum dy (x - m[c]) over images [n0, n1).
 template <typename T>
 I2DL_INLINE void rows_grad_sums_impl(const T* __restrict__ dy, const T* __restrict__ x, index_t n0, index_t n1,
                                      index_t C, index_t S, const T* __restrict__ m, double* __restrict__ sa,
                                      double* __restrict__ sb) {
   constexpr index_t L = lanes<T>();
   if (S % L == 0) {
-    const index_t flush = std::max<index_t>(1, kChunk / S);
-    Vec<T> a[kRowsBlock], b[kRowsBlock];
-    for (index_t c0 = 0; c0 < C; c0 += kRowsBlock) {
-      const index_t cb = std::min(kRowsBlock, C - c0);
-      for (index_t f0 = n0; f0 < n1; f0 += flush) {
-        const index_t f1 = std::min(n1, f0 + flush);
-        for (index_t j = 0; j < cb; ++j) a[j] = b[j] = Vec<T>{};
-        for (index_t n = f0; n < f1; ++n)
-          for (index_t j = 0; j < cb; ++j) {
-            const index_t at = (n * C + c0 + j) * S;
-            const T mc = m[c0 + j];
-            Vec<T> aj = a[j], bj = b[j];
-            for (index_t i = 0; i < S; i += L) {
-              Vec<T> g, v;
-              load_vec(dy + at + i, g);
-              load_vec(x + at + i, v);
-              aj += g;
-              bj += g * (v - mc);
-            }
-            a[j] = aj;
-            b[j] = bj;
-          }
-        for (index_t j = 0; j < cb; ++j) {
-          sa[c0 + j] += hsum(a[j]);
-          sb[c0 + j] += hsum(b[j]);
-        }
+    rows_lane_sums<T>(n0, n1, C, S, [&](index_t at, index_t c, Vec<T>& a, Vec<T>& b) {
+      const T mc = m[c];
+      Vec<T> aj = a, bj = b;
+      for (index_t i = 0; i < S; i += L) {
+        Vec<T> g, v;
+        load_vec(dy + at + i, g);
+        load_vec(x + at + i, v);
+        aj += g;
+        bj += g * (v - mc);
       }
-    }
+      a = aj;
+      b = bj;
+    }, sa, sb);
     return;
   }
   for (index_t n = n0; n < n1; ++n)
