@@ -155,7 +155,8 @@ inline bool small_plane(const Conv2dShape& s) {
 // Strided convolutions on small planes (ResNet's stride-2 convs down to 8x8, 4x4 and 2x2 outputs): a
 // tap's outputs as one list of offsets into the bordered plane, where each output row of 2 to 8
 // pixels took its own strided copy (ResNet-18's 256 -> 512 conv on 4x4 planes, batch 16: 0.5 ms of
-// im2col around a 1.06 ms GEMM). Returns the number of outputs (0: rows of whole strides, as before).
+// im2col around a 1.06 ms GEMM). Returns the number of outputs in `at`, or 0 for unit column stride
+// or more outputs than kStridedGather (the row copies then).
 constexpr index_t kStridedGather = 64;
 inline index_t strided_gather(const Conv2dShape& s, index_t oh0, index_t oh1, index_t Wp, index_t* at) {
   if (s.SW == 1 || (oh1 - oh0) * s.OW > kStridedGather) return 0;

@@ -150,7 +150,7 @@ def _config(args):
     for key in ("weight_decay", "label_smoothing", "max_norm"):
         if getattr(args, key, None) is not None:
             cfg[key] = getattr(args, key)
-    cfg["scheduler"] = getattr(args, "scheduler", None) or cfg.get("scheduler", "none")
+    cfg["scheduler"] = getattr(args, "scheduler", None) or "none"
     return cfg
 
 
