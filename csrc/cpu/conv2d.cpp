@@ -201,6 +201,7 @@ const char* conv_path_name(ConvPath p) {
     case ConvPath::kSmallForward: return "small_forward";
     case ConvPath::kChannelVector: return "channel_vector";
     case ConvPath::kWinograd: return "winograd";
+    case ConvPath::kWinogradShared: return "winograd_shared";
     case ConvPath::kStrided: return "strided";
     case ConvPath::kIm2col: return "im2col";
   }
@@ -215,10 +216,11 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
   const bool strided = uses_strided_direct<T>(s);  // sizes its buffers: asked once
   if (uses_small_forward(s)) a.forward = P::kSmallForward;
   else if (uses_channel_vector_forward<T>(s)) a.forward = P::kChannelVector;
-  else if (uses_winograd(s)) a.forward = P::kWinograd;
+  else if (uses_winograd<T>(s)) a.forward = winograd_shares_tiles(s) ? P::kWinogradShared : P::kWinograd;
   else if (strided) a.forward = P::kStrided;
   // Winograd's backward computes dW and dx in one pass; without its dx, dW falls to the others
-  if (uses_winograd(s) && (!input_grad || uses_winograd_input_grad(s))) a.weight_grad = a.input_grad = P::kWinograd;
+  if (uses_winograd_backward(s) && (!input_grad || uses_winograd_input_grad(s)))
+    a.weight_grad = a.input_grad = P::kWinograd;
   else if (uses_channel_vector_weight_grad<T>(s)) a.weight_grad = P::kChannelVector;
   else if (strided) a.weight_grad = a.input_grad = P::kStrided;
   return a;
@@ -332,6 +334,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T*
     case ConvPath::kSmallForward: return conv2d_small_forward(s, x, w, b, y);
     case ConvPath::kChannelVector: return conv2d_channel_vector_forward(s, x, w, b, y);
     case ConvPath::kWinograd:
+    case ConvPath::kWinogradShared:
       if (conv2d_winograd_forward(s, x, w, b, y)) return;
       break;
     case ConvPath::kStrided: return conv2d_strided_forward(s, x, w, b, y);

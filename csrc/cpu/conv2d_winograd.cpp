@@ -62,16 +62,7 @@ index_t scratch_size(const TilePlan& p) {
   return std::max(rows * kM * (p.TW + 1) + kA * kA * nt + kA * p.TW + 64 * p.TW, 40 * nt) + 64;
 }
 
-// u = G g for a 3-vector g (any stride), and its adjoint g = G^T u for a 6-vector.
-template <typename T>
-I2DL_INLINE void filter_1d(T g0, T g1, T g2, T* u) {
-  u[0] = g0 / T(4);
-  u[1] = -(g0 + g1 + g2) / T(6);
-  u[2] = -(g0 - g1 + g2) / T(6);
-  u[3] = g0 / T(24) + g1 / T(12) + g2 / T(6);
-  u[4] = g0 / T(24) - g1 / T(12) + g2 / T(6);
-  u[5] = g2;
-}
+// g = G^T u for a 6-vector u: the adjoint of the filter transform (G below).
 template <typename T>
 I2DL_INLINE void filter_grad_1d(const T* u, T* g) {
   g[0] = u[0] / T(4) - (u[1] + u[2]) / T(6) + (u[3] + u[4]) / T(24);
@@ -79,24 +70,65 @@ I2DL_INLINE void filter_grad_1d(const T* u, T* g) {
   g[2] = (u[3] + u[4] - u[1] - u[2]) / T(6) + u[5];
 }
 
+// G's rows (interpolation points 0, 1, -1, 2, -2, infinity), as factors.
+template <typename T>
+struct FilterMatrix {
+  static constexpr T g[kA][3] = {{T(1) / 4, 0, 0},
+                                 {-T(1) / 6, -T(1) / 6, -T(1) / 6},
+                                 {-T(1) / 6, T(1) / 6, -T(1) / 6},
+                                 {T(1) / 24, T(1) / 12, T(1) / 6},
+                                 {T(1) / 24, -T(1) / 12, T(1) / 6},
+                                 {0, 0, 1}};
+};
+
+// r = k0 a + k1 b + k2 c over n elements, the zero factors of G's first and last rows left out
+// (0 * inf would make a NaN of a filter the formula keeps finite there).
+template <typename T>
+I2DL_INLINE void combine(const T (&k)[3], const T* __restrict__ a, const T* __restrict__ b, const T* __restrict__ c,
+                         index_t n, T* __restrict__ r) {
+  if (k[1] == T(0) && k[2] == T(0)) {
+#pragma omp simd
+    for (index_t e = 0; e < n; ++e) r[e] = k[0] * a[e];
+  } else if (k[0] == T(0) && k[1] == T(0)) {
+#pragma omp simd
+    for (index_t e = 0; e < n; ++e) r[e] = k[2] * c[e];
+  } else {
+#pragma omp simd
+    for (index_t e = 0; e < n; ++e) r[e] = k[0] * a[e] + k[1] * b[e] + k[2] * c[e];
+  }
+}
+
 // U[xi][o][c] = (G g G^T)[xi] for g = w[o][c] (O x C x 3 x 3); with `flip_transpose`, g is
 // w[c][o] rotated by 180 degrees (the filter of the input gradient; then w is C x O x 3 x 3).
+// One output channel at a time, vectorised along c, U's contiguous axis: per filter, 36 stores
+// O x C apart took half of a (1, 256, 14, 14) forward (1 in 16 tiles' worth of GEMM per filter).
 template <typename T>
 void transform_filters(const T* w, index_t O, index_t C, bool flip_transpose, T* U) {
-#pragma omp parallel for collapse(2) schedule(static)
-  for (index_t o = 0; o < O; ++o) {
-    for (index_t c = 0; c < C; ++c) {
-      T g[3][3];
+  constexpr auto& G = FilterMatrix<T>::g;
+#pragma omp parallel
+  {
+    std::vector<T> buf(27 * C);
+    T* g = buf.data();           // g[a][b][c]
+    T* t = buf.data() + 9 * C;   // t[a][j][c] = (g G^T)[a][j]
+#pragma omp for schedule(static)
+    for (index_t o = 0; o < O; ++o) {
+      for (index_t c = 0; c < C; ++c)
+        for (index_t a = 0; a < 3; ++a)
+          for (index_t b = 0; b < 3; ++b)
+            g[(a * 3 + b) * C + c] =
+                flip_transpose ? w[((c * O + o) * 3 + 2 - a) * 3 + 2 - b] : w[((o * C + c) * 3 + a) * 3 + b];
       for (index_t a = 0; a < 3; ++a)
-        for (index_t b = 0; b < 3; ++b)
-          g[a][b] = flip_transpose ? w[((c * O + o) * 3 + 2 - a) * 3 + 2 - b] : w[((o * C + c) * 3 + a) * 3 + b];
-      T t[3][kA];  // g G^T, row by row
-      for (index_t a = 0; a < 3; ++a) filter_1d(g[a][0], g[a][1], g[a][2], t[a]);
-      for (index_t j = 0; j < kA; ++j) {  // G (g G^T), column by column
-        T u[kA];
-        filter_1d(t[0][j], t[1][j], t[2][j], u);
-        for (index_t i = 0; i < kA; ++i) U[((i * kA + j) * O + o) * C + c] = u[i];
-      }
+        for (index_t j = 0; j < kA; ++j) {
+          const T *__restrict__ g0 = g + 3 * a * C, *__restrict__ g1 = g0 + C, *__restrict__ g2 = g1 + C;
+          T* __restrict__ tj = t + (a * kA + j) * C;
+          combine(G[j], g0, g1, g2, C, tj);
+        }
+      for (index_t i = 0; i < kA; ++i)
+        for (index_t j = 0; j < kA; ++j) {
+          const T *__restrict__ t0 = t + j * C, *__restrict__ t1 = t0 + kA * C, *__restrict__ t2 = t1 + kA * C;
+          T* __restrict__ u = U + ((i * kA + j) * O + o) * C;
+          combine(G[i], t0, t1, t2, C, u);
+        }
     }
   }
 }
@@ -389,6 +421,66 @@ bool winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
   return finite;
 }
 
+// The forward of `s` for few tiles (batch 1 on small planes), filters in U: plan_tiles' blocks would
+// be a tile row or less, each of the 36 GEMMs O x C by that handful of columns (and U read once a
+// block). Here every tile shares one V and one M: the threads split the input channels' transforms,
+// then the 36 GEMMs (O x C by every tile), then the output channels. Measured at batch 1, 2 threads
+// (forward ms, im2col / blocked Winograd / this): see kWinogradSharedMinTiles.
+template <typename T>
+bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* U, const T* b, T* y) {
+  const index_t C = s.C, O = s.O;
+  TilePlan p = plan_tiles(s, C, O);
+  p.rows_per_block = p.tile_rows;  // one block: scratch_size then covers an image's run and all tiles
+  p.blocks = 1;
+  const index_t nt = p.tile_rows * p.TW, per_image = p.TH * p.TW;
+  T* V = workspace<T>(Slot::kColumns, kXi * C * nt);
+  T* M = workspace<T>(Slot::kGemmOut, kXi * O * nt);
+  // the GEMMs split by position, and by output rows too when there are more threads than positions
+  const index_t threads = omp_get_max_threads();
+  const index_t parts = std::min<index_t>(O, std::max<index_t>(1, (2 * threads + kXi - 1) / kXi));
+  const index_t rows_per_part = (O + parts - 1) / parts;
+  RegionGuard guard;
+  bool finite = true;
+#pragma omp parallel reduction(&& : finite)
+  {
+    std::vector<T> scratch;
+    guard.run([&] { scratch.resize(scratch_size(p)); });
+#pragma omp for collapse(2) schedule(static)
+    for (index_t c = 0; c < C; ++c)
+      for (index_t n = 0; n < s.N; ++n)
+        if (!guard.failed())
+          detail::input_plane(x + (n * C + c) * s.H * s.W, s.H, s.W, s.PH, s.PW, p.TW, 0, p.TH, scratch.data(),
+                              V + c * nt + n * per_image, C * nt);
+#pragma omp for collapse(2) schedule(static)
+    for (index_t xi = 0; xi < kXi; ++xi)
+      for (index_t part = 0; part < parts; ++part) {
+        const index_t o0 = part * rows_per_part, rows = std::min(O, o0 + rows_per_part) - o0;
+        if (rows > 0 && !guard.failed())
+          gemm(false, false, rows, nt, C, T(1), U + (xi * O + o0) * C, C, V + xi * C * nt, nt, T(0),
+               M + (xi * O + o0) * nt, nt);
+      }
+    T* out = scratch.data() + 24 * nt;  // after output_tiles' own 24 x nt
+#pragma omp for schedule(static)
+    for (index_t o = 0; o < O; ++o) {
+      if (guard.failed()) continue;
+      detail::output_tiles(M + o * nt, O * nt, nt, b ? b[o] : T(0), scratch.data(), out);
+      for (index_t r = 0; r < p.tile_rows; ++r) {
+        const index_t n = r / p.TH, th = r % p.TH, rows = std::min(kM, s.OH - kM * th);
+        T* dst = y + ((n * O + o) * s.OH + kM * th) * s.OW;
+        detail::store_tile_row(out + r * p.TW, nt, rows, s.OW, dst);
+        finite = finite && all_finite(dst, rows * s.OW);
+      }
+    }
+  }
+  guard.rethrow();
+  return finite;
+}
+
+index_t output_tiles_of(const Conv2dShape& s) { return s.N * ((s.OH + kM - 1) / kM) * ((s.OW + kM - 1) / kM); }
+
+// The blocked path wants at least half as many tiles as channels (see uses_winograd_backward).
+bool blocks_pay(const Conv2dShape& s) { return 2 * output_tiles_of(s) >= std::max(s.C, s.O); }
+
 }  // namespace
 
 // Small outputs go to im2col: Winograd's tiles and transforms cost more than they save there.
@@ -399,23 +491,46 @@ constexpr index_t kWinogradMinOutput = 12;
 
 // The filters are transformed on every call (36 values for each 3x3 filter) and each transformed value
 // then multiplies one column per 4x4 output tile: with fewer tiles than about half the channels the
-// 36 GEMMs are too thin to pay for it. Measured at batch 1 (ResNet-18's stages at 224 px, 2 threads):
-// 128 channels on 28x28 (49 tiles) ran Winograd at 55 GFLOP/s and 256 on 14x14 (16 tiles) at 17,
-// where im2col runs at about 150; 64 channels on 56x56 (196 tiles) kept Winograd's 171.
-bool uses_winograd(const Conv2dShape& s) {
-  const index_t tiles = s.N * ((s.OH + 3) / 4) * ((s.OW + 3) / 4);
+// blocked path's 36 GEMMs are too thin to pay for it. Measured at batch 1 (ResNet-18's stages at
+// 224 px, 2 threads): 128 channels on 28x28 (49 tiles) ran it at 55 GFLOP/s and 256 on 14x14 (16
+// tiles) at 17, where im2col runs at about 150; 64 channels on 56x56 (196 tiles) kept its 171.
+//
+// The forward then shares its tiles between the threads instead (winograd_forward_shared), where
+// there are tiles enough and U (36 O C values, written and read once a call) stays in cache: with
+// few tiles each value of U serves few columns and the path waits on memory. Measured, batch 1,
+// 2 threads, forward, against im2col in the same run: 128 -> 128 on 28x28 (49 tiles) 1.07 vs 1.84 ms,
+// on 20x20 (25 tiles) 0.88 vs 1.37, on 14x14 (16 tiles) 0.63 vs 0.64; 256 -> 256 on 14x14 (16 tiles,
+// U 9.4 MB) 1.1-2.6 vs 1.3-1.8; (4, 256, 12, 12) (36 tiles) 3.71 vs 3.77; 512 -> 512 on 12x12
+// (9 tiles, U 38 MB) 10.4 vs 3.8; 64 -> 64 on 12x12 (9 tiles) 0.22 vs 0.15.
+constexpr index_t kWinogradSharedMinTiles = 20;
+constexpr index_t kWinogradSharedMaxFilterBytes = index_t(4) << 20;
+
+bool winograd_geometry(const Conv2dShape& s) {
   return s.KH == 3 && s.KW == 3 && s.SH == 1 && s.SW == 1 && s.DH == 1 && s.DW == 1 && s.groups == 1 &&
-         s.C >= 16 && s.O >= 16 && s.OH >= kWinogradMinOutput && s.OW >= kWinogradMinOutput &&
-         2 * tiles >= std::max(s.C, s.O);
+         s.C >= 16 && s.O >= 16 && s.OH >= kWinogradMinOutput && s.OW >= kWinogradMinOutput;
 }
 
-bool uses_winograd_input_grad(const Conv2dShape& s) { return uses_winograd(s) && s.PH <= 2 && s.PW <= 2; }
+template <typename T>
+bool uses_winograd(const Conv2dShape& s) {
+  return winograd_geometry(s) &&
+         (blocks_pay(s) || (output_tiles_of(s) >= kWinogradSharedMinTiles &&
+                            kXi * s.O * s.C * index_t(sizeof(T)) <= kWinogradSharedMaxFilterBytes));
+}
+
+bool winograd_shares_tiles(const Conv2dShape& s) { return !blocks_pay(s); }
+
+bool uses_winograd_backward(const Conv2dShape& s) { return winograd_geometry(s) && blocks_pay(s); }
+
+template bool uses_winograd<float>(const Conv2dShape&);
+template bool uses_winograd<double>(const Conv2dShape&);
+
+bool uses_winograd_input_grad(const Conv2dShape& s) { return uses_winograd_backward(s) && s.PH <= 2 && s.PW <= 2; }
 
 template <typename T>
 bool conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  std::vector<T> U(kXi * s.O * s.C);
-  transform_filters(w, s.O, s.C, false, U.data());
-  return winograd_forward_transformed(s, x, U.data(), b, y);
+  T* U = workspace<T>(Slot::kFilters, kXi * s.O * s.C);
+  transform_filters(w, s.O, s.C, false, U);
+  return winograd_shares_tiles(s) ? winograd_forward_shared(s, x, U, b, y) : winograd_forward_transformed(s, x, U, b, y);
 }
 
 template <typename T>
@@ -433,9 +548,9 @@ bool conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
     t.PW = 2 - s.PW;
     t.OH = s.H;
     t.OW = s.W;
-    std::vector<T> U(kXi * C * O);
-    transform_filters(w, C, O, true, U.data());
-    finite = winograd_forward_transformed(t, dy, U.data(), static_cast<const T*>(nullptr), dx);
+    T* U = workspace<T>(Slot::kFilters, kXi * C * O);
+    transform_filters(w, C, O, true, U);
+    finite = winograd_forward_transformed(t, dy, U, static_cast<const T*>(nullptr), dx);
   }
   // dU[xi] = sum over tiles dM[xi] V[xi]^T, per thread, added in thread order (reproducible)
   const TilePlan p = plan_tiles(s, C, O);

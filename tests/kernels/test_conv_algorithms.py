@@ -1,5 +1,5 @@
 """The C++ convolution picks an algorithm per shape (depthwise, small_forward, channel_vector,
-winograd, strided, im2col); the registry's conv samples must reach every one of them in both dtypes, so
+winograd, winograd_shared, strided, im2col); the registry's conv samples must reach every one of them in both dtypes, so
 that the cross-check and bad-input families test each path. A change of a dispatch threshold
 that leaves a path untested fails here."""
 import numpy as np
@@ -12,7 +12,7 @@ from i2dl.kernels.registry import by_name
 AVX512 = _C.isa_clone() == "x86-64-v4"
 STRIDED = {"strided"} if AVX512 else set()
 ALGORITHMS = {
-    "forward": {"depthwise", "small_forward", "channel_vector", "winograd", "im2col"} | STRIDED,
+    "forward": {"depthwise", "small_forward", "channel_vector", "winograd", "winograd_shared", "im2col"} | STRIDED,
     "weight_grad": {"depthwise", "channel_vector", "winograd", "im2col"} | STRIDED,
     "input_grad": {"depthwise", "winograd", "im2col"} | STRIDED,
 }
@@ -46,6 +46,10 @@ def test_registry_samples_reach_every_conv_algorithm(dtype, at_most_16_threads):
 
 @pytest.mark.parametrize("x_shape,w_shape,params,want", [
     ((32, 64, 32, 32), (64, 64, 3, 3), dict(padding=(1, 1)), ("winograd", "winograd", "winograd")),
+    # ResNet-18 at 224 px, batch 1: 128 channels on 28x28 (49 tiles), 256 on 14x14 (U 9.4 MB), 512 on 7x7
+    ((1, 128, 28, 28), (128, 128, 3, 3), dict(padding=(1, 1)), ("winograd_shared", "im2col", "im2col")),
+    ((1, 256, 14, 14), (256, 256, 3, 3), dict(padding=(1, 1)), ("im2col", "im2col", "im2col")),
+    ((1, 512, 7, 7), (512, 512, 3, 3), dict(padding=(1, 1)), ("im2col", "im2col", "im2col")),
     ((64, 6, 12, 12), (16, 6, 5, 5), {}, ("channel_vector", "channel_vector", "im2col")),
     ((64, 1, 28, 28), (6, 1, 5, 5), {}, ("depthwise", "depthwise", "depthwise")),
     ((64, 1, 8, 8), (32, 1, 3, 3), dict(padding=(1, 1)), ("im2col", "im2col", "im2col")),  # the digits CNN's conv1

@@ -25,7 +25,7 @@ bool conv2d_output_size(Conv2dShape& s);
 
 // Which algorithm each pass of a convolution of this shape runs; conv2d_forward and
 // conv2d_backward dispatch on it, so it is also what `_C.conv2d_algorithms` reports.
-enum class ConvPath { kDepthwise, kSmallForward, kChannelVector, kWinograd, kStrided, kIm2col };
+enum class ConvPath { kDepthwise, kSmallForward, kChannelVector, kWinograd, kWinogradShared, kStrided, kIm2col };
 const char* conv_path_name(ConvPath p);  // "depthwise", "small_forward", "channel_vector", ...
 struct Conv2dAlgorithms {
   ConvPath forward, weight_grad, input_grad;

@@ -12,8 +12,15 @@
 
 namespace i2dl {
 
-// 3x3 kernel, stride 1, dilation 1, one group, and enough channels for the GEMMs to pay off.
+// 3x3 kernel, stride 1, dilation 1, one group, and enough tiles for the GEMMs to pay off (T: the
+// filters' transform must stay in cache when there are few).
+template <typename T>
 bool uses_winograd(const Conv2dShape& s);
+// Whether its forward shares one set of tiles between the threads (few tiles: batch 1, small planes)
+// rather than giving each thread blocks of tile rows.
+bool winograd_shares_tiles(const Conv2dShape& s);
+// The backward as well: tiles enough for its blocks (at least half as many as channels).
+bool uses_winograd_backward(const Conv2dShape& s);
 // The input gradient also runs as a Winograd forward when the flipped filter's padding 2 - P >= 0.
 bool uses_winograd_input_grad(const Conv2dShape& s);
 

@@ -10,8 +10,9 @@
 
 namespace i2dl {
 
-enum class Slot : int { kColumns = 0, kColumnGrad = 1, kGemmOut = 2, kWeights = 3 };
-constexpr int kWorkspaceSlots = 4;
+// kFilters: filters in another form for one call (Winograd's transformed U), next to the others.
+enum class Slot : int { kColumns = 0, kColumnGrad = 1, kGemmOut = 2, kWeights = 3, kFilters = 4 };
+constexpr int kWorkspaceSlots = 5;
 
 // A buffer of at least `count` elements of T for `slot`, valid until the next call for the same
 // slot on this thread. Contents are unspecified. Memory is kept per thread until it exits.
