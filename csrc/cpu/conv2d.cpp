@@ -219,8 +219,8 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
   else if (uses_winograd<T>(s)) a.forward = winograd_shares_tiles(s) ? P::kWinogradShared : P::kWinograd;
   else if (strided) a.forward = P::kStrided;
   // Winograd's backward computes dW and dx in one pass; without its dx, dW falls to the others
-  if (uses_winograd_backward(s) && (!input_grad || uses_winograd_input_grad(s)))
-    a.weight_grad = a.input_grad = P::kWinograd;
+  if (uses_winograd<T>(s) && (!input_grad || uses_winograd_input_grad<T>(s)))
+    a.weight_grad = a.input_grad = winograd_shares_tiles(s) ? P::kWinogradShared : P::kWinograd;
   else if (uses_channel_vector_weight_grad<T>(s)) a.weight_grad = P::kChannelVector;
   else if (strided) a.weight_grad = a.input_grad = P::kStrided;
   return a;
@@ -374,6 +374,7 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   }
   switch (weight_grad) {
     case ConvPath::kWinograd:
+    case ConvPath::kWinogradShared:
       if (!conv2d_winograd_backward(s, dy, x, w, dx, dw)) im2col_backward(s, dy, x, w, dx, dw);
       return;
     case ConvPath::kStrided: {  // its dw forms the formula's products

@@ -86,72 +86,111 @@ struct FilterMatrix {
 template <typename T>
 I2DL_INLINE void combine(const T (&k)[3], const T* __restrict__ a, const T* __restrict__ b, const T* __restrict__ c,
                          index_t n, T* __restrict__ r) {
-  if (k[1] == T(0) && k[2] == T(0)) {
+  const T k0 = k[0], k1 = k[1], k2 = k[2];
+  if (k1 == T(0) && k2 == T(0)) {
 #pragma omp simd
-    for (index_t e = 0; e < n; ++e) r[e] = k[0] * a[e];
-  } else if (k[0] == T(0) && k[1] == T(0)) {
+    for (index_t e = 0; e < n; ++e) r[e] = k0 * a[e];
+  } else if (k0 == T(0) && k1 == T(0)) {
 #pragma omp simd
-    for (index_t e = 0; e < n; ++e) r[e] = k[2] * c[e];
+    for (index_t e = 0; e < n; ++e) r[e] = k2 * c[e];
   } else {
 #pragma omp simd
-    for (index_t e = 0; e < n; ++e) r[e] = k[0] * a[e] + k[1] * b[e] + k[2] * c[e];
+    for (index_t e = 0; e < n; ++e) r[e] = k0 * a[e] + k1 * b[e] + k2 * c[e];
   }
 }
+
+// U[xi][o][c] for one output channel o and every c (see transform_filters), vectorised along c,
+// U's contiguous axis; g and t: 9 C and 18 C of scratch.
+template <typename T>
+I2DL_INLINE void transform_filter_row_impl(const T* __restrict__ w, index_t O, index_t C, bool flip_transpose,
+                                           index_t o, T* __restrict__ g, T* __restrict__ t, T* __restrict__ U) {
+  constexpr auto& G = FilterMatrix<T>::g;
+  for (index_t c = 0; c < C; ++c)  // g[a][b][c]
+    for (index_t a = 0; a < 3; ++a)
+      for (index_t b = 0; b < 3; ++b)
+        g[(a * 3 + b) * C + c] =
+            flip_transpose ? w[((c * O + o) * 3 + 2 - a) * 3 + 2 - b] : w[((o * C + c) * 3 + a) * 3 + b];
+  for (index_t a = 0; a < 3; ++a)  // t[a][j][c] = (g G^T)[a][j]
+    for (index_t j = 0; j < kA; ++j) combine(G[j], g + 3 * a * C, g + (3 * a + 1) * C, g + (3 * a + 2) * C, C,
+                                             t + (a * kA + j) * C);
+  for (index_t i = 0; i < kA; ++i)  // U[i][j] = (G t)[i][j]
+    for (index_t j = 0; j < kA; ++j)
+      combine(G[i], t + j * C, t + (kA + j) * C, t + (2 * kA + j) * C, C, U + ((i * kA + j) * O + o) * C);
+}
+
+#define I2DL_FILTER_ROW(T)                                                                                  \
+  I2DL_CLONES void transform_filter_row(const T* w, index_t O, index_t C, bool flip_transpose, index_t o, T* g, \
+                                        T* t, T* U) {                                                       \
+    transform_filter_row_impl(w, O, C, flip_transpose, o, g, t, U);                                         \
+  }
+I2DL_FOR_FLOATS(I2DL_FILTER_ROW)
+#undef I2DL_FILTER_ROW
 
 // U[xi][o][c] = (G g G^T)[xi] for g = w[o][c] (O x C x 3 x 3); with `flip_transpose`, g is
 // w[c][o] rotated by 180 degrees (the filter of the input gradient; then w is C x O x 3 x 3).
-// One output channel at a time, vectorised along c, U's contiguous axis: per filter, 36 stores
-// O x C apart took half of a (1, 256, 14, 14) forward (1 in 16 tiles' worth of GEMM per filter).
+// One output channel at a time, vectorised along c: per filter, 36 stores O x C apart took half of
+// a (1, 256, 14, 14) forward (1 in 16 tiles' worth of GEMM per filter).
 template <typename T>
 void transform_filters(const T* w, index_t O, index_t C, bool flip_transpose, T* U) {
-  constexpr auto& G = FilterMatrix<T>::g;
 #pragma omp parallel
   {
     std::vector<T> buf(27 * C);
-    T* g = buf.data();           // g[a][b][c]
-    T* t = buf.data() + 9 * C;   // t[a][j][c] = (g G^T)[a][j]
 #pragma omp for schedule(static)
-    for (index_t o = 0; o < O; ++o) {
-      for (index_t c = 0; c < C; ++c)
-        for (index_t a = 0; a < 3; ++a)
-          for (index_t b = 0; b < 3; ++b)
-            g[(a * 3 + b) * C + c] =
-                flip_transpose ? w[((c * O + o) * 3 + 2 - a) * 3 + 2 - b] : w[((o * C + c) * 3 + a) * 3 + b];
-      for (index_t a = 0; a < 3; ++a)
-        for (index_t j = 0; j < kA; ++j) {
-          const T *__restrict__ g0 = g + 3 * a * C, *__restrict__ g1 = g0 + C, *__restrict__ g2 = g1 + C;
-          T* __restrict__ tj = t + (a * kA + j) * C;
-          combine(G[j], g0, g1, g2, C, tj);
-        }
-      for (index_t i = 0; i < kA; ++i)
-        for (index_t j = 0; j < kA; ++j) {
-          const T *__restrict__ t0 = t + j * C, *__restrict__ t1 = t0 + kA * C, *__restrict__ t2 = t1 + kA * C;
-          T* __restrict__ u = U + ((i * kA + j) * O + o) * C;
-          combine(G[i], t0, t1, t2, C, u);
-        }
-    }
+    for (index_t o = 0; o < O; ++o) transform_filter_row(w, O, C, flip_transpose, o, buf.data(), buf.data() + 9 * C, U);
   }
 }
 
-// dW[o][c] = G^T dU[.][o][c] G for every filter.
+// g_a = (G^T u)_a for six arrays u_0..u_5 of n elements (filter_grad_1d along the arrays).
+template <typename T>
+I2DL_INLINE void filter_grad_arrays(const T* __restrict__ u0, const T* __restrict__ u1, const T* __restrict__ u2,
+                                    const T* __restrict__ u3, const T* __restrict__ u4, const T* __restrict__ u5,
+                                    index_t n, T* __restrict__ g0, T* __restrict__ g1, T* __restrict__ g2) {
+#pragma omp simd
+  for (index_t e = 0; e < n; ++e) {
+    const T u[kA] = {u0[e], u1[e], u2[e], u3[e], u4[e], u5[e]};
+    T g[3];
+    filter_grad_1d(u, g);
+    g0[e] = g[0];
+    g1[e] = g[1];
+    g2[e] = g[2];
+  }
+}
+
+// dW[o][c] for one output channel o and every c (see filters_from_transform), vectorised along c,
+// dU's contiguous axis; t and g: 18 C and 9 C of scratch.
+template <typename T>
+I2DL_INLINE void filter_grad_row_impl(const T* __restrict__ dU, index_t O, index_t C, index_t o, T* __restrict__ t,
+                                      T* __restrict__ g, T* __restrict__ dw) {
+  for (index_t i = 0; i < kA; ++i) {  // t[i][b] = (dU G)[i][b], row by row
+    const T* u = dU + (i * kA * O + o) * C;  // dU[i][j][o]: u + j * O * C
+    const index_t ld = O * C;
+    filter_grad_arrays(u, u + ld, u + 2 * ld, u + 3 * ld, u + 4 * ld, u + 5 * ld, C, t + (i * 3) * C,
+                       t + (i * 3 + 1) * C, t + (i * 3 + 2) * C);
+  }
+  for (index_t b = 0; b < 3; ++b) {  // g[a][b] = (G^T t)[a][b], column by column
+    const T* u = t + b * C;  // t[i][b]: u + 3 i C
+    filter_grad_arrays(u, u + 3 * C, u + 6 * C, u + 9 * C, u + 12 * C, u + 15 * C, C, g + b * C, g + (3 + b) * C,
+                       g + (6 + b) * C);
+  }
+  for (index_t c = 0; c < C; ++c)
+    for (index_t ab = 0; ab < 9; ++ab) dw[(o * C + c) * 9 + ab] = g[ab * C + c];
+}
+
+#define I2DL_FILTER_GRAD_ROW(T)                                                                           \
+  I2DL_CLONES void filter_grad_row(const T* dU, index_t O, index_t C, index_t o, T* t, T* g, T* dw) {     \
+    filter_grad_row_impl(dU, O, C, o, t, g, dw);                                                          \
+  }
+I2DL_FOR_FLOATS(I2DL_FILTER_GRAD_ROW)
+#undef I2DL_FILTER_GRAD_ROW
+
+// dW[o][c] = G^T dU[.][o][c] G for every filter, one output channel at a time (as transform_filters).
 template <typename T>
 void filters_from_transform(const T* dU, index_t O, index_t C, T* dw) {
-#pragma omp parallel for collapse(2) schedule(static)
-  for (index_t o = 0; o < O; ++o) {
-    for (index_t c = 0; c < C; ++c) {
-      T t[kA][3];  // dU G, row by row
-      for (index_t i = 0; i < kA; ++i) {
-        T u[kA];
-        for (index_t j = 0; j < kA; ++j) u[j] = dU[((i * kA + j) * O + o) * C + c];
-        filter_grad_1d(u, t[i]);
-      }
-      for (index_t b = 0; b < 3; ++b) {  // G^T (dU G), column by column
-        T u[kA], g[3];
-        for (index_t i = 0; i < kA; ++i) u[i] = t[i][b];
-        filter_grad_1d(u, g);
-        for (index_t a = 0; a < 3; ++a) dw[((o * C + c) * 3 + a) * 3 + b] = g[a];
-      }
-    }
+#pragma omp parallel
+  {
+    std::vector<T> buf(27 * C);
+#pragma omp for schedule(static)
+    for (index_t o = 0; o < O; ++o) filter_grad_row(dU, O, C, o, buf.data(), buf.data() + 18 * C, dw);
   }
 }
 
@@ -476,9 +515,61 @@ bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* U, const
   return finite;
 }
 
+// The weight gradient of `s` for few tiles, the forward's sharing (winograd_forward_shared): V of
+// every tile and dM = A dY A^T of every tile and output channel, split between the threads, then each
+// of the 36 products dU[xi] = dM[xi] V[xi]^T whole in one thread (no partial sums to add), then dW.
+template <typename T>
+bool winograd_weight_grad_shared(const Conv2dShape& s, const T* dy, const T* x, T* dw) {
+  const index_t C = s.C, O = s.O;
+  TilePlan p = plan_tiles(s, C, O);
+  p.rows_per_block = p.tile_rows;
+  p.blocks = 1;
+  const index_t nt = p.tile_rows * p.TW, per_image = p.TH * p.TW;
+  T* V = workspace<T>(Slot::kColumns, kXi * C * nt);
+  T* dM = workspace<T>(Slot::kGemmOut, kXi * O * nt);
+  T* dU = workspace<T>(Slot::kWeights, kXi * O * C);
+  const index_t threads = omp_get_max_threads();
+  const index_t parts = std::min<index_t>(O, std::max<index_t>(1, (2 * threads + kXi - 1) / kXi));
+  const index_t rows_per_part = (O + parts - 1) / parts;
+  RegionGuard guard;
+#pragma omp parallel
+  {
+    std::vector<T> scratch;
+    guard.run([&] { scratch.resize(scratch_size(p)); });
+#pragma omp for collapse(2) schedule(static)
+    for (index_t c = 0; c < C; ++c)
+      for (index_t n = 0; n < s.N; ++n)
+        if (!guard.failed())
+          detail::input_plane(x + (n * C + c) * s.H * s.W, s.H, s.W, s.PH, s.PW, p.TW, 0, p.TH, scratch.data(),
+                              V + c * nt + n * per_image, C * nt);
+    T* Y = scratch.data() + 24 * nt;  // after grad_tiles' own 24 x nt
+#pragma omp for schedule(static)
+    for (index_t o = 0; o < O; ++o) {
+      if (guard.failed()) continue;
+      for (index_t r = 0; r < p.tile_rows; ++r) {
+        const index_t n = r / p.TH, th = r % p.TH;
+        detail::grad_split(dy + ((n * O + o) * s.OH + kM * th) * s.OW, std::min(kM, s.OH - kM * th), s.OW, p.TW,
+                           nt, Y + r * p.TW);
+      }
+      detail::grad_tiles(Y, nt, scratch.data(), dM + o * nt, O * nt);
+    }
+#pragma omp for collapse(2) schedule(static)
+    for (index_t xi = 0; xi < kXi; ++xi)
+      for (index_t part = 0; part < parts; ++part) {
+        const index_t o0 = part * rows_per_part, rows = std::min(O, o0 + rows_per_part) - o0;
+        if (rows > 0 && !guard.failed())
+          gemm(false, true, rows, C, nt, T(1), dM + (xi * O + o0) * nt, nt, V + xi * C * nt, nt, T(0),
+               dU + (xi * O + o0) * C, C);
+      }
+  }
+  guard.rethrow();
+  filters_from_transform(dU, O, C, dw);
+  return all_finite(dw, O * C * 9);
+}
+
 index_t output_tiles_of(const Conv2dShape& s) { return s.N * ((s.OH + kM - 1) / kM) * ((s.OW + kM - 1) / kM); }
 
-// The blocked path wants at least half as many tiles as channels (see uses_winograd_backward).
+// The blocked path wants at least half as many tiles as channels (see kWinogradMinOutput below).
 bool blocks_pay(const Conv2dShape& s) { return 2 * output_tiles_of(s) >= std::max(s.C, s.O); }
 
 }  // namespace
@@ -495,36 +586,53 @@ constexpr index_t kWinogradMinOutput = 12;
 // 224 px, 2 threads): 128 channels on 28x28 (49 tiles) ran it at 55 GFLOP/s and 256 on 14x14 (16
 // tiles) at 17, where im2col runs at about 150; 64 channels on 56x56 (196 tiles) kept its 171.
 //
-// The forward then shares its tiles between the threads instead (winograd_forward_shared), where
-// there are tiles enough and U (36 O C values, written and read once a call) stays in cache: with
-// few tiles each value of U serves few columns and the path waits on memory. Measured, batch 1,
-// 2 threads, forward, against im2col in the same run: 128 -> 128 on 28x28 (49 tiles) 1.07 vs 1.84 ms,
-// on 20x20 (25 tiles) 0.88 vs 1.37, on 14x14 (16 tiles) 0.63 vs 0.64; 256 -> 256 on 14x14 (16 tiles,
-// U 9.4 MB) 1.1-2.6 vs 1.3-1.8; (4, 256, 12, 12) (36 tiles) 3.71 vs 3.77; 512 -> 512 on 12x12
-// (9 tiles, U 38 MB) 10.4 vs 3.8; 64 -> 64 on 12x12 (9 tiles) 0.22 vs 0.15.
+// Such convolutions share their tiles between the threads instead (winograd_forward_shared,
+// winograd_weight_grad_shared), where there are tiles enough and U (36 O C values, written and read
+// once a call) stays in cache: with few tiles each value of U serves few columns and the path waits
+// on memory. Measured, 2 threads, against im2col in the same run (forward, backward ms): (1, 128, 28,
+// 28) 0.46 vs 1.28, 1.29 vs 2.60; (16, 128, 8, 8) (64 tiles) 1.01 vs 1.69, 2.31 vs 3.40; (1, 128, 20,
+// 20) (25 tiles) forward 0.88 vs 1.37, on 14x14 (16 tiles) 0.63 vs 0.64. 256 channels (U 9 MiB) swung
+// with the machine's state: (16, 256, 4, 4) forward 1.35 vs 1.77 in one run, 2.94 vs 2.74 in another,
+// its backward 5.3 vs 3.8 (the weight gradient's products have 16 tiles for their inner dimension);
+// 512 (U 36 MiB) lost 2-5x at 4-16 tiles; 64 on 4x4 at batch 16 (16 tiles) 0.32 vs 0.22.
 constexpr index_t kWinogradSharedMinTiles = 20;
 constexpr index_t kWinogradSharedMaxFilterBytes = index_t(4) << 20;
 
-bool winograd_geometry(const Conv2dShape& s) {
+// 3x3, stride 1, no dilation, one group, 16 channels or more each side.
+bool winograd_kernel(const Conv2dShape& s) {
   return s.KH == 3 && s.KW == 3 && s.SH == 1 && s.SW == 1 && s.DH == 1 && s.DW == 1 && s.groups == 1 &&
-         s.C >= 16 && s.O >= 16 && s.OH >= kWinogradMinOutput && s.OW >= kWinogradMinOutput;
+         s.C >= 16 && s.O >= 16;
+}
+
+template <typename T>
+bool shared_tiles_pay(const Conv2dShape& s) {
+  const index_t tiles = output_tiles_of(s);
+  return tiles >= kWinogradSharedMinTiles &&
+         2 * s.N * s.OH * s.OW >= kM * kM * tiles &&  // at least half of the tiles' outputs are the conv's
+         kXi * s.O * s.C * index_t(sizeof(T)) <= kWinogradSharedMaxFilterBytes;
+}
+
+// The blocked path where it pays and its tile rows are long enough, else the shared one where that pays.
+bool blocked_path(const Conv2dShape& s) {
+  return blocks_pay(s) && s.OH >= kWinogradMinOutput && s.OW >= kWinogradMinOutput;
 }
 
 template <typename T>
 bool uses_winograd(const Conv2dShape& s) {
-  return winograd_geometry(s) &&
-         (blocks_pay(s) || (output_tiles_of(s) >= kWinogradSharedMinTiles &&
-                            kXi * s.O * s.C * index_t(sizeof(T)) <= kWinogradSharedMaxFilterBytes));
+  return winograd_kernel(s) && (blocked_path(s) || shared_tiles_pay<T>(s));
 }
 
-bool winograd_shares_tiles(const Conv2dShape& s) { return !blocks_pay(s); }
+bool winograd_shares_tiles(const Conv2dShape& s) { return !blocked_path(s); }
 
-bool uses_winograd_backward(const Conv2dShape& s) { return winograd_geometry(s) && blocks_pay(s); }
+template <typename T>
+bool uses_winograd_input_grad(const Conv2dShape& s) {
+  return uses_winograd<T>(s) && s.PH <= 2 && s.PW <= 2;
+}
 
 template bool uses_winograd<float>(const Conv2dShape&);
 template bool uses_winograd<double>(const Conv2dShape&);
-
-bool uses_winograd_input_grad(const Conv2dShape& s) { return uses_winograd_backward(s) && s.PH <= 2 && s.PW <= 2; }
+template bool uses_winograd_input_grad<float>(const Conv2dShape&);
+template bool uses_winograd_input_grad<double>(const Conv2dShape&);
 
 template <typename T>
 bool conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
@@ -550,8 +658,10 @@ bool conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
     t.OW = s.W;
     T* U = workspace<T>(Slot::kFilters, kXi * C * O);
     transform_filters(w, C, O, true, U);
-    finite = winograd_forward_transformed(t, dy, U, static_cast<const T*>(nullptr), dx);
+    finite = winograd_shares_tiles(t) ? winograd_forward_shared(t, dy, U, static_cast<const T*>(nullptr), dx)
+                                      : winograd_forward_transformed(t, dy, U, static_cast<const T*>(nullptr), dx);
   }
+  if (winograd_shares_tiles(s)) return winograd_weight_grad_shared(s, dy, x, dw) && finite;
   // dU[xi] = sum over tiles dM[xi] V[xi]^T, per thread, added in thread order (reproducible)
   const TilePlan p = plan_tiles(s, C, O);
   const index_t ld = p.rows_per_block * p.TW;

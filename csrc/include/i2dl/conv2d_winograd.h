@@ -16,12 +16,11 @@ namespace i2dl {
 // filters' transform must stay in cache when there are few).
 template <typename T>
 bool uses_winograd(const Conv2dShape& s);
-// Whether its forward shares one set of tiles between the threads (few tiles: batch 1, small planes)
-// rather than giving each thread blocks of tile rows.
+// Whether it shares one set of tiles between the threads, forward and backward (fewer tiles than half
+// the channels: batch 1, small planes), rather than giving each thread blocks of tile rows.
 bool winograd_shares_tiles(const Conv2dShape& s);
-// The backward as well: tiles enough for its blocks (at least half as many as channels).
-bool uses_winograd_backward(const Conv2dShape& s);
 // The input gradient also runs as a Winograd forward when the flipped filter's padding 2 - P >= 0.
+template <typename T>
 bool uses_winograd_input_grad(const Conv2dShape& s);
 
 // Both return false when their output holds an inf or a NaN (see conv2d.cpp: im2col recomputes it).
