@@ -32,6 +32,10 @@ CONV_SHAPES = [
     ("LeNet conv1", (64, 1, 28, 28), 6, 5, 1, 0, 1),
     ("LeNet conv2", (64, 6, 12, 12), 16, 5, 1, 0, 1),
     ("ResNet 3x3", (32, 64, 32, 32), 64, 3, 1, 1, 1),
+    # ResNet-18 stage 2 at 224 px, batch 1, and at 64 px, batch 16: few tiles for many channels, which
+    # Winograd's threads share
+    ("ResNet 3x3 b1", (1, 128, 28, 28), 128, 3, 1, 1, 1),
+    ("ResNet 3x3 b16", (16, 128, 8, 8), 128, 3, 1, 1, 1),
     ("strided 3x3", (32, 64, 32, 32), 128, 3, 2, 1, 1),
     ("1x1", (32, 256, 16, 16), 64, 1, 1, 0, 1),
     ("batch-1", (1, 3, 32, 32), 16, 3, 1, 1, 1),
