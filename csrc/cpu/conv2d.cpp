@@ -219,10 +219,12 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
   else if (uses_winograd<T>(s)) a.forward = winograd_shares_tiles(s) ? P::kWinogradShared : P::kWinograd;
   else if (strided) a.forward = P::kStrided;
   // Winograd's backward computes dW and dx in one pass; without its dx, dW falls to the others
-  if (uses_winograd<T>(s) && (!input_grad || uses_winograd_input_grad<T>(s)))
-    a.weight_grad = a.input_grad = winograd_shares_tiles(s) ? P::kWinogradShared : P::kWinograd;
+  const P winograd = winograd_shares_tiles(s) ? P::kWinogradShared : P::kWinograd;
+  if (uses_winograd_weight_grad<T>(s) && (!input_grad || uses_winograd_input_grad<T>(s)))
+    a.weight_grad = a.input_grad = winograd;
   else if (uses_channel_vector_weight_grad<T>(s)) a.weight_grad = P::kChannelVector;
   else if (strided) a.weight_grad = a.input_grad = P::kStrided;
+  else if (uses_winograd_input_grad<T>(s)) a.input_grad = winograd;  // dx alone; dW by im2col
   return a;
 }
 
@@ -350,7 +352,8 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
     if (db) std::fill(db, db + s.O, T(0));
     return;
   }
-  const ConvPath weight_grad = conv2d_algorithms<T>(s, dx != nullptr).weight_grad;
+  const Conv2dAlgorithms algorithms = conv2d_algorithms<T>(s, dx != nullptr);
+  const ConvPath weight_grad = algorithms.weight_grad;
   // read only by the two direct input gradients (below); a few hundred weights, scanned once
   const auto finite_w = [&] { return all_finite(w, s.O * s.Cg() * s.taps()); };
   if (weight_grad == ConvPath::kDepthwise) {  // sums db itself
@@ -388,6 +391,12 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       if (dx) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
       return;
     default:
+      if (dx && (algorithms.input_grad == ConvPath::kWinograd || algorithms.input_grad == ConvPath::kWinogradShared)) {
+        im2col_backward(s, dy, x, w, static_cast<T*>(nullptr), dw);
+        if (!conv2d_winograd_backward(s, dy, x, w, dx, static_cast<T*>(nullptr)))
+          im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+        return;
+      }
       return im2col_backward(s, dy, x, w, dx, dw);
   }
 }

@@ -99,11 +99,13 @@ I2DL_INLINE void combine(const T (&k)[3], const T* __restrict__ a, const T* __re
   }
 }
 
-// U[xi][o][c] for one output channel o and every c (see transform_filters), vectorised along c,
-// U's contiguous axis; g and t: 9 C and 18 C of scratch.
+// U[xi][r][c] = (G g G^T)[xi] for g = w[o][c] (see transform_filters) and every c, vectorised along
+// c, U's contiguous axis: row r of U's `rows` (O for all the filters, fewer for a block of them);
+// g and t: 9 C and 18 C of scratch.
 template <typename T>
 I2DL_INLINE void transform_filter_row_impl(const T* __restrict__ w, index_t O, index_t C, bool flip_transpose,
-                                           index_t o, T* __restrict__ g, T* __restrict__ t, T* __restrict__ U) {
+                                           index_t o, T* __restrict__ g, T* __restrict__ t, T* __restrict__ U,
+                                           index_t rows, index_t r) {
   constexpr auto& G = FilterMatrix<T>::g;
   for (index_t c = 0; c < C; ++c)  // g[a][b][c]
     for (index_t a = 0; a < 3; ++a)
@@ -115,13 +117,13 @@ I2DL_INLINE void transform_filter_row_impl(const T* __restrict__ w, index_t O, i
                                              t + (a * kA + j) * C);
   for (index_t i = 0; i < kA; ++i)  // U[i][j] = (G t)[i][j]
     for (index_t j = 0; j < kA; ++j)
-      combine(G[i], t + j * C, t + (kA + j) * C, t + (2 * kA + j) * C, C, U + ((i * kA + j) * O + o) * C);
+      combine(G[i], t + j * C, t + (kA + j) * C, t + (2 * kA + j) * C, C, U + ((i * kA + j) * rows + r) * C);
 }
 
 #define I2DL_FILTER_ROW(T)                                                                                  \
   I2DL_CLONES void transform_filter_row(const T* w, index_t O, index_t C, bool flip_transpose, index_t o, T* g, \
-                                        T* t, T* U) {                                                       \
-    transform_filter_row_impl(w, O, C, flip_transpose, o, g, t, U);                                         \
+                                        T* t, T* U, index_t rows, index_t r) {                              \
+    transform_filter_row_impl(w, O, C, flip_transpose, o, g, t, U, rows, r);                                \
   }
 I2DL_FOR_FLOATS(I2DL_FILTER_ROW)
 #undef I2DL_FILTER_ROW
@@ -136,7 +138,8 @@ void transform_filters(const T* w, index_t O, index_t C, bool flip_transpose, T*
   {
     std::vector<T> buf(27 * C);
 #pragma omp for schedule(static)
-    for (index_t o = 0; o < O; ++o) transform_filter_row(w, O, C, flip_transpose, o, buf.data(), buf.data() + 9 * C, U);
+    for (index_t o = 0; o < O; ++o)
+      transform_filter_row(w, O, C, flip_transpose, o, buf.data(), buf.data() + 9 * C, U, O, o);
   }
 }
 
@@ -157,13 +160,14 @@ I2DL_INLINE void filter_grad_arrays(const T* __restrict__ u0, const T* __restric
 }
 
 // dW[o][c] for one output channel o and every c (see filters_from_transform), vectorised along c,
-// dU's contiguous axis; t and g: 18 C and 9 C of scratch.
+// dU's contiguous axis: dU[xi][r][c] row r of dU's `rows` (O for all the filters, fewer for a block);
+// t and g: 18 C and 9 C of scratch.
 template <typename T>
-I2DL_INLINE void filter_grad_row_impl(const T* __restrict__ dU, index_t O, index_t C, index_t o, T* __restrict__ t,
-                                      T* __restrict__ g, T* __restrict__ dw) {
+I2DL_INLINE void filter_grad_row_impl(const T* __restrict__ dU, index_t rows, index_t r, index_t C, index_t o,
+                                      T* __restrict__ t, T* __restrict__ g, T* __restrict__ dw) {
   for (index_t i = 0; i < kA; ++i) {  // t[i][b] = (dU G)[i][b], row by row
-    const T* u = dU + (i * kA * O + o) * C;  // dU[i][j][o]: u + j * O * C
-    const index_t ld = O * C;
+    const T* u = dU + (i * kA * rows + r) * C;  // dU[i][j][r]: u + j * rows * C
+    const index_t ld = rows * C;
     filter_grad_arrays(u, u + ld, u + 2 * ld, u + 3 * ld, u + 4 * ld, u + 5 * ld, C, t + (i * 3) * C,
                        t + (i * 3 + 1) * C, t + (i * 3 + 2) * C);
   }
@@ -177,8 +181,9 @@ I2DL_INLINE void filter_grad_row_impl(const T* __restrict__ dU, index_t O, index
 }
 
 #define I2DL_FILTER_GRAD_ROW(T)                                                                           \
-  I2DL_CLONES void filter_grad_row(const T* dU, index_t O, index_t C, index_t o, T* t, T* g, T* dw) {     \
-    filter_grad_row_impl(dU, O, C, o, t, g, dw);                                                          \
+  I2DL_CLONES void filter_grad_row(const T* dU, index_t rows, index_t r, index_t C, index_t o, T* t, T* g, \
+                                   T* dw) {                                                               \
+    filter_grad_row_impl(dU, rows, r, C, o, t, g, dw);                                                    \
   }
 I2DL_FOR_FLOATS(I2DL_FILTER_GRAD_ROW)
 #undef I2DL_FILTER_GRAD_ROW
@@ -190,7 +195,7 @@ void filters_from_transform(const T* dU, index_t O, index_t C, T* dw) {
   {
     std::vector<T> buf(27 * C);
 #pragma omp for schedule(static)
-    for (index_t o = 0; o < O; ++o) filter_grad_row(dU, O, C, o, buf.data(), buf.data() + 18 * C, dw);
+    for (index_t o = 0; o < O; ++o) filter_grad_row(dU, O, o, C, o, buf.data(), buf.data() + 18 * C, dw);
   }
 }
 
@@ -460,13 +465,28 @@ bool winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
   return finite;
 }
 
-// The forward of `s` for few tiles (batch 1 on small planes), filters in U: plan_tiles' blocks would
-// be a tile row or less, each of the 36 GEMMs O x C by that handful of columns (and U read once a
-// block). Here every tile shares one V and one M: the threads split the input channels' transforms,
-// then the 36 GEMMs (O x C by every tile), then the output channels. Measured at batch 1, 2 threads
-// (forward ms, im2col / blocked Winograd / this): see kWinogradSharedMinTiles.
+// Output channels whose transformed filters (36 C values each) one thread makes and multiplies while
+// they are in its cache: about kFilterBlockBytes of them, and at least one block per thread.
+constexpr index_t kFilterBlockBytes = index_t(5) << 19;  // 2.5 MiB
+
 template <typename T>
-bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* U, const T* b, T* y) {
+index_t filter_block_rows(index_t O, index_t C, index_t threads) {
+  const index_t fit = std::max<index_t>(8, kFilterBlockBytes / (kXi * C * index_t(sizeof(T))) / 8 * 8);
+  const index_t even = ((O + threads - 1) / threads + 7) / 8 * 8;
+  return std::max<index_t>(1, std::min({O, fit, even}));
+}
+
+// The forward of `s` for few tiles (batch 1 on small planes) with filters w (O x C x 3 x 3; with
+// `flip_transpose`, C x O: the input gradient's, see transform_filters): plan_tiles' blocks would be
+// a tile row or less, each of the 36 GEMMs O x C by that handful of columns (and U read once a
+// block). Here every tile shares one V and one M: the threads split the input channels' transforms,
+// then blocks of output channels, each transformed into U (36 x rows x C, in the thread's cache) and
+// multiplied by every tile at once (36 GEMMs rows x C by all the tiles), then the output channels'
+// transforms. U whole (36 O C values, 9 MiB at 256 channels) left the cache: (16, 256, 4, 4) forward
+// 1.35-2.94 ms against im2col's 1.77-2.74 from run to run, with blocks of 64 channels 1.31-1.61 against
+// 1.86-2.72.
+template <typename T>
+bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* w, bool flip_transpose, const T* b, T* y) {
   const index_t C = s.C, O = s.O;
   TilePlan p = plan_tiles(s, C, O);
   p.rows_per_block = p.tile_rows;  // one block: scratch_size then covers an image's run and all tiles
@@ -474,40 +494,42 @@ bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* U, const
   const index_t nt = p.tile_rows * p.TW, per_image = p.TH * p.TW;
   T* V = workspace<T>(Slot::kColumns, kXi * C * nt);
   T* M = workspace<T>(Slot::kGemmOut, kXi * O * nt);
-  // the GEMMs split by position, and by output rows too when there are more threads than positions
-  const index_t threads = omp_get_max_threads();
-  const index_t parts = std::min<index_t>(O, std::max<index_t>(1, (2 * threads + kXi - 1) / kXi));
-  const index_t rows_per_part = (O + parts - 1) / parts;
+  const index_t rows = filter_block_rows<T>(O, C, omp_get_max_threads()), blocks = (O + rows - 1) / rows;
   RegionGuard guard;
   bool finite = true;
 #pragma omp parallel reduction(&& : finite)
   {
     std::vector<T> scratch;
-    guard.run([&] { scratch.resize(scratch_size(p)); });
+    T* U = nullptr;
+    guard.run([&] {
+      scratch.resize(std::max(scratch_size(p), 27 * C));
+      U = workspace<T>(Slot::kFilters, kXi * rows * C);
+    });
 #pragma omp for collapse(2) schedule(static)
     for (index_t c = 0; c < C; ++c)
       for (index_t n = 0; n < s.N; ++n)
         if (!guard.failed())
           detail::input_plane(x + (n * C + c) * s.H * s.W, s.H, s.W, s.PH, s.PW, p.TW, 0, p.TH, scratch.data(),
                               V + c * nt + n * per_image, C * nt);
-#pragma omp for collapse(2) schedule(static)
-    for (index_t xi = 0; xi < kXi; ++xi)
-      for (index_t part = 0; part < parts; ++part) {
-        const index_t o0 = part * rows_per_part, rows = std::min(O, o0 + rows_per_part) - o0;
-        if (rows > 0 && !guard.failed())
-          gemm(false, false, rows, nt, C, T(1), U + (xi * O + o0) * C, C, V + xi * C * nt, nt, T(0),
-               M + (xi * O + o0) * nt, nt);
-      }
+#pragma omp for schedule(static)
+    for (index_t blk = 0; blk < blocks; ++blk) {
+      if (guard.failed()) continue;
+      const index_t o0 = blk * rows, m = std::min(O, o0 + rows) - o0;
+      for (index_t r = 0; r < m; ++r)
+        transform_filter_row(w, O, C, flip_transpose, o0 + r, scratch.data(), scratch.data() + 9 * C, U, m, r);
+      for (index_t xi = 0; xi < kXi; ++xi)
+        gemm(false, false, m, nt, C, T(1), U + xi * m * C, C, V + xi * C * nt, nt, T(0), M + (xi * O + o0) * nt, nt);
+    }
     T* out = scratch.data() + 24 * nt;  // after output_tiles' own 24 x nt
 #pragma omp for schedule(static)
     for (index_t o = 0; o < O; ++o) {
       if (guard.failed()) continue;
       detail::output_tiles(M + o * nt, O * nt, nt, b ? b[o] : T(0), scratch.data(), out);
       for (index_t r = 0; r < p.tile_rows; ++r) {
-        const index_t n = r / p.TH, th = r % p.TH, rows = std::min(kM, s.OH - kM * th);
+        const index_t n = r / p.TH, th = r % p.TH, rows_out = std::min(kM, s.OH - kM * th);
         T* dst = y + ((n * O + o) * s.OH + kM * th) * s.OW;
-        detail::store_tile_row(out + r * p.TW, nt, rows, s.OW, dst);
-        finite = finite && all_finite(dst, rows * s.OW);
+        detail::store_tile_row(out + r * p.TW, nt, rows_out, s.OW, dst);
+        finite = finite && all_finite(dst, rows_out * s.OW);
       }
     }
   }
@@ -516,8 +538,9 @@ bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* U, const
 }
 
 // The weight gradient of `s` for few tiles, the forward's sharing (winograd_forward_shared): V of
-// every tile and dM = A dY A^T of every tile and output channel, split between the threads, then each
-// of the 36 products dU[xi] = dM[xi] V[xi]^T whole in one thread (no partial sums to add), then dW.
+// every tile and dM = A dY A^T of every tile and output channel, split between the threads, then
+// blocks of output channels, each block's dU[xi] = dM[xi] V[xi]^T (36 products whole in one thread:
+// no partial sums to add) turned into dW while in the thread's cache.
 template <typename T>
 bool winograd_weight_grad_shared(const Conv2dShape& s, const T* dy, const T* x, T* dw) {
   const index_t C = s.C, O = s.O;
@@ -527,15 +550,16 @@ bool winograd_weight_grad_shared(const Conv2dShape& s, const T* dy, const T* x, 
   const index_t nt = p.tile_rows * p.TW, per_image = p.TH * p.TW;
   T* V = workspace<T>(Slot::kColumns, kXi * C * nt);
   T* dM = workspace<T>(Slot::kGemmOut, kXi * O * nt);
-  T* dU = workspace<T>(Slot::kWeights, kXi * O * C);
-  const index_t threads = omp_get_max_threads();
-  const index_t parts = std::min<index_t>(O, std::max<index_t>(1, (2 * threads + kXi - 1) / kXi));
-  const index_t rows_per_part = (O + parts - 1) / parts;
+  const index_t rows = filter_block_rows<T>(O, C, omp_get_max_threads()), blocks = (O + rows - 1) / rows;
   RegionGuard guard;
 #pragma omp parallel
   {
     std::vector<T> scratch;
-    guard.run([&] { scratch.resize(scratch_size(p)); });
+    T* dU = nullptr;
+    guard.run([&] {
+      scratch.resize(std::max(scratch_size(p), 27 * C));
+      dU = workspace<T>(Slot::kWeights, kXi * rows * C);
+    });
 #pragma omp for collapse(2) schedule(static)
     for (index_t c = 0; c < C; ++c)
       for (index_t n = 0; n < s.N; ++n)
@@ -553,17 +577,17 @@ bool winograd_weight_grad_shared(const Conv2dShape& s, const T* dy, const T* x, 
       }
       detail::grad_tiles(Y, nt, scratch.data(), dM + o * nt, O * nt);
     }
-#pragma omp for collapse(2) schedule(static)
-    for (index_t xi = 0; xi < kXi; ++xi)
-      for (index_t part = 0; part < parts; ++part) {
-        const index_t o0 = part * rows_per_part, rows = std::min(O, o0 + rows_per_part) - o0;
-        if (rows > 0 && !guard.failed())
-          gemm(false, true, rows, C, nt, T(1), dM + (xi * O + o0) * nt, nt, V + xi * C * nt, nt, T(0),
-               dU + (xi * O + o0) * C, C);
-      }
+#pragma omp for schedule(static)
+    for (index_t blk = 0; blk < blocks; ++blk) {
+      if (guard.failed()) continue;
+      const index_t o0 = blk * rows, m = std::min(O, o0 + rows) - o0;
+      for (index_t xi = 0; xi < kXi; ++xi)
+        gemm(false, true, m, C, nt, T(1), dM + (xi * O + o0) * nt, nt, V + xi * C * nt, nt, T(0), dU + xi * m * C, C);
+      for (index_t r = 0; r < m; ++r)
+        filter_grad_row(dU, m, r, C, o0 + r, scratch.data(), scratch.data() + 18 * C, dw);
+    }
   }
   guard.rethrow();
-  filters_from_transform(dU, O, C, dw);
   return all_finite(dw, O * C * 9);
 }
 
@@ -587,16 +611,16 @@ constexpr index_t kWinogradMinOutput = 12;
 // tiles) at 17, where im2col runs at about 150; 64 channels on 56x56 (196 tiles) kept its 171.
 //
 // Such convolutions share their tiles between the threads instead (winograd_forward_shared,
-// winograd_weight_grad_shared), where there are tiles enough and U (36 O C values, written and read
-// once a call) stays in cache: with few tiles each value of U serves few columns and the path waits
-// on memory. Measured, 2 threads, against im2col in the same run (forward, backward ms): (1, 128, 28,
-// 28) 0.46 vs 1.28, 1.29 vs 2.60; (16, 128, 8, 8) (64 tiles) 1.01 vs 1.69, 2.31 vs 3.40; (1, 128, 20,
-// 20) (25 tiles) forward 0.88 vs 1.37, on 14x14 (16 tiles) 0.63 vs 0.64. 256 channels (U 9 MiB) swung
-// with the machine's state: (16, 256, 4, 4) forward 1.35 vs 1.77 in one run, 2.94 vs 2.74 in another,
-// its backward 5.3 vs 3.8 (the weight gradient's products have 16 tiles for their inner dimension);
-// 512 (U 36 MiB) lost 2-5x at 4-16 tiles; 64 on 4x4 at batch 16 (16 tiles) 0.32 vs 0.22.
-constexpr index_t kWinogradSharedMinTiles = 20;
-constexpr index_t kWinogradSharedMaxFilterBytes = index_t(4) << 20;
+// winograd_weight_grad_shared), each thread transforming a block of filters and multiplying it by
+// every tile while it is in cache. Measured, 2 threads, against im2col in the same run (forward,
+// backward ms): (1, 128, 28, 28) (49 tiles) 0.46 vs 1.28, 1.29 vs 2.60; (16, 128, 8, 8) (64 tiles)
+// 1.01 vs 1.70, 2.55 vs 3.51; (16, 256, 4, 4) (16 tiles) 1.61 vs 2.72, 4.45 vs 4.87; (1, 256, 14, 14)
+// 1.06 vs 1.82, 2.20 vs 2.55; (1, 128, 14, 14) 0.24 vs 0.37; but (16, 64, 4, 4) 0.18 vs 0.17 and 8
+// tiles of 512 channels 3.43 vs 3.54. With fewer than 48 tiles the weight gradient's 36 products
+// (their inner dimension the tiles) lost to im2col's ((16, 256, 4, 4) 5.1 vs 4.5 ms, (1, 64, 24, 24)
+// with 36 tiles 0.78 vs 0.60): there dW goes to im2col and dx stays here.
+constexpr index_t kWinogradSharedMinTiles = 16;
+constexpr index_t kWinogradSharedWeightGradMinTiles = 48;
 
 // 3x3, stride 1, no dilation, one group, 16 channels or more each side.
 bool winograd_kernel(const Conv2dShape& s) {
@@ -604,12 +628,11 @@ bool winograd_kernel(const Conv2dShape& s) {
          s.C >= 16 && s.O >= 16;
 }
 
-template <typename T>
+// Below 20 tiles only wide convolutions pay for the per-call transforms (see above).
 bool shared_tiles_pay(const Conv2dShape& s) {
   const index_t tiles = output_tiles_of(s);
-  return tiles >= kWinogradSharedMinTiles &&
-         2 * s.N * s.OH * s.OW >= kM * kM * tiles &&  // at least half of the tiles' outputs are the conv's
-         kXi * s.O * s.C * index_t(sizeof(T)) <= kWinogradSharedMaxFilterBytes;
+  return tiles >= kWinogradSharedMinTiles && (tiles >= 20 || std::min(s.C, s.O) >= 128) &&
+         2 * s.N * s.OH * s.OW >= kM * kM * tiles;  // at least half of the tiles' outputs are the conv's
 }
 
 // The blocked path where it pays and its tile rows are long enough, else the shared one where that pays.
@@ -619,10 +642,15 @@ bool blocked_path(const Conv2dShape& s) {
 
 template <typename T>
 bool uses_winograd(const Conv2dShape& s) {
-  return winograd_kernel(s) && (blocked_path(s) || shared_tiles_pay<T>(s));
+  return winograd_kernel(s) && (blocked_path(s) || shared_tiles_pay(s));
 }
 
 bool winograd_shares_tiles(const Conv2dShape& s) { return !blocked_path(s); }
+
+template <typename T>
+bool uses_winograd_weight_grad(const Conv2dShape& s) {
+  return uses_winograd<T>(s) && (blocked_path(s) || output_tiles_of(s) >= kWinogradSharedWeightGradMinTiles);
+}
 
 template <typename T>
 bool uses_winograd_input_grad(const Conv2dShape& s) {
@@ -631,14 +659,17 @@ bool uses_winograd_input_grad(const Conv2dShape& s) {
 
 template bool uses_winograd<float>(const Conv2dShape&);
 template bool uses_winograd<double>(const Conv2dShape&);
+template bool uses_winograd_weight_grad<float>(const Conv2dShape&);
+template bool uses_winograd_weight_grad<double>(const Conv2dShape&);
 template bool uses_winograd_input_grad<float>(const Conv2dShape&);
 template bool uses_winograd_input_grad<double>(const Conv2dShape&);
 
 template <typename T>
 bool conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  if (winograd_shares_tiles(s)) return winograd_forward_shared(s, x, w, false, b, y);
   T* U = workspace<T>(Slot::kFilters, kXi * s.O * s.C);
   transform_filters(w, s.O, s.C, false, U);
-  return winograd_shares_tiles(s) ? winograd_forward_shared(s, x, U, b, y) : winograd_forward_transformed(s, x, U, b, y);
+  return winograd_forward_transformed(s, x, U, b, y);
 }
 
 template <typename T>
@@ -656,11 +687,15 @@ bool conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, con
     t.PW = 2 - s.PW;
     t.OH = s.H;
     t.OW = s.W;
-    T* U = workspace<T>(Slot::kFilters, kXi * C * O);
-    transform_filters(w, C, O, true, U);
-    finite = winograd_shares_tiles(t) ? winograd_forward_shared(t, dy, U, static_cast<const T*>(nullptr), dx)
-                                      : winograd_forward_transformed(t, dy, U, static_cast<const T*>(nullptr), dx);
+    if (winograd_shares_tiles(t)) {
+      finite = winograd_forward_shared(t, dy, w, true, static_cast<const T*>(nullptr), dx);
+    } else {
+      T* U = workspace<T>(Slot::kFilters, kXi * C * O);
+      transform_filters(w, C, O, true, U);
+      finite = winograd_forward_transformed(t, dy, U, static_cast<const T*>(nullptr), dx);
+    }
   }
+  if (!dw) return finite;
   if (winograd_shares_tiles(s)) return winograd_weight_grad_shared(s, dy, x, dw) && finite;
   // dU[xi] = sum over tiles dM[xi] V[xi]^T, per thread, added in thread order (reproducible)
   const TilePlan p = plan_tiles(s, C, O);

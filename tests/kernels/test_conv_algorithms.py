@@ -46,13 +46,14 @@ def test_registry_samples_reach_every_conv_algorithm(dtype, at_most_16_threads):
 
 @pytest.mark.parametrize("x_shape,w_shape,params,want", [
     ((32, 64, 32, 32), (64, 64, 3, 3), dict(padding=(1, 1)), ("winograd", "winograd", "winograd")),
-    # ResNet-18 at 224 px, batch 1: 128 channels on 28x28 (49 tiles) share their tiles; 256 on 14x14 and 512
-    # on 7x7 keep im2col (their transformed filters, 9 and 36 MiB, would not stay in cache); at 64 px,
-    # batch 16: 128 on 8x8 (64 tiles) share them, 512 on 2x2 does not (a 4x4 tile for 2x2 outputs)
+    # ResNet-18 at 224 px, batch 1: 128 channels on 28x28 (49 tiles) and 256 on 14x14 (16: dW by im2col)
+    # share their tiles, 512 on 7x7 (4 tiles) keeps im2col; at 64 px, batch 16: 128 on 8x8 (64 tiles) and
+    # 256 on 4x4 (16) share them, 512 on 2x2 does not (a 4x4 tile for 2x2 outputs)
     ((1, 128, 28, 28), (128, 128, 3, 3), dict(padding=(1, 1)), ("winograd_shared",) * 3),
-    ((1, 256, 14, 14), (256, 256, 3, 3), dict(padding=(1, 1)), ("im2col",) * 3),
+    ((1, 256, 14, 14), (256, 256, 3, 3), dict(padding=(1, 1)), ("winograd_shared", "im2col", "winograd_shared")),
     ((1, 512, 7, 7), (512, 512, 3, 3), dict(padding=(1, 1)), ("im2col",) * 3),
     ((16, 128, 8, 8), (128, 128, 3, 3), dict(padding=(1, 1)), ("winograd_shared",) * 3),
+    ((16, 256, 4, 4), (256, 256, 3, 3), dict(padding=(1, 1)), ("winograd_shared", "im2col", "winograd_shared")),
     ((16, 512, 2, 2), (512, 512, 3, 3), dict(padding=(1, 1)), ("im2col",) * 3),
     ((64, 6, 12, 12), (16, 6, 5, 5), {}, ("channel_vector", "channel_vector", "im2col")),
     ((64, 1, 28, 28), (6, 1, 5, 5), {}, ("depthwise", "depthwise", "depthwise")),

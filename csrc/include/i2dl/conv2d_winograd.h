@@ -19,6 +19,10 @@ bool uses_winograd(const Conv2dShape& s);
 // Whether it shares one set of tiles between the threads, forward and backward (fewer tiles than half
 // the channels: batch 1, small planes), rather than giving each thread blocks of tile rows.
 bool winograd_shares_tiles(const Conv2dShape& s);
+// The weight gradient as well: on the shared path its 36 products have the tiles for their inner
+// dimension, and want more of them than the forward (with fewer, dW goes to im2col, dx stays here).
+template <typename T>
+bool uses_winograd_weight_grad(const Conv2dShape& s);
 // The input gradient also runs as a Winograd forward when the flipped filter's padding 2 - P >= 0.
 template <typename T>
 bool uses_winograd_input_grad(const Conv2dShape& s);
@@ -26,7 +30,7 @@ bool uses_winograd_input_grad(const Conv2dShape& s);
 // Both return false when their output holds an inf or a NaN (see conv2d.cpp: im2col recomputes it).
 template <typename T>
 bool conv2d_winograd_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
-// dx (when not null) and dw; db is left to the caller.
+// dx and dw, each when not null; db is left to the caller.
 template <typename T>
 bool conv2d_winograd_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw);
 

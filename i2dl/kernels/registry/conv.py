@@ -44,7 +44,9 @@ def _conv_samples(rng):
         s(2, 16, 13, 15, 16, 3, 3, padding=1, desc="Winograd F(4x4,3x3): odd output sizes (partial tiles)"),
         s(1, 44, 15, 19, 48, 3, 3, padding=1, desc="Winograd with tiles shared by the threads: 20 partial tiles, "
                                                     "fewer than half the channels"),
-        s(2, 48, 12, 14, 56, 3, 3, padding=1, bias=False, desc="Winograd with shared tiles over two images, no bias"),
+        s(2, 48, 12, 14, 56, 3, 3, padding=1, bias=False, desc="Winograd with shared tiles over two images, no bias "
+                                                                 "(dW by im2col: under 48 tiles)"),
+        s(1, 16, 32, 24, 100, 3, 3, padding=1, desc="Winograd with shared tiles, 48 of them: its weight gradient too"),
         s(1, 17, 14, 15, 20, 3, 3, padding=0, bias=False, desc="Winograd, no padding, one image, no bias"),
         s(2, 16, 12, 12, 18, 3, 3, padding=(2, 1), desc="Winograd, padding (2, 1): input gradient with padding (0, 1)"),
         # the strided direct conv takes whole images per thread: 16 images keep it at up to 16 threads
