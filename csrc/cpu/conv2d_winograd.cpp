@@ -465,6 +465,29 @@ bool winograd_forward_transformed(const Conv2dShape& s, const T* x, const T* U, 
   return finite;
 }
 
+// The plan of the shared paths: every tile in one block (scratch_size then covers an image's run of
+// tile rows and all the tiles).
+TilePlan shared_plan(const Conv2dShape& s) {
+  TilePlan p = plan_tiles(s, s.C, s.O);
+  p.rows_per_block = p.tile_rows;
+  p.blocks = 1;
+  return p;
+}
+
+// V (36 x C x every tile) of x, the input planes split between the threads of the enclosing
+// parallel region (a worksharing loop: every thread of the region calls it).
+template <typename T>
+void transform_all_inputs(const Conv2dShape& s, const TilePlan& p, const T* x, T* V, T* scratch,
+                          const RegionGuard& guard) {
+  const index_t C = s.C, nt = p.tile_rows * p.TW, per_image = p.TH * p.TW;
+#pragma omp for collapse(2) schedule(static)
+  for (index_t c = 0; c < C; ++c)
+    for (index_t n = 0; n < s.N; ++n)
+      if (!guard.failed())
+        detail::input_plane(x + (n * C + c) * s.H * s.W, s.H, s.W, s.PH, s.PW, p.TW, 0, p.TH, scratch,
+                            V + c * nt + n * per_image, C * nt);
+}
+
 // Output channels whose transformed filters (36 C values each) one thread makes and multiplies while
 // they are in its cache: about kFilterBlockBytes of them, and at least one block per thread.
 constexpr index_t kFilterBlockBytes = index_t(5) << 19;  // 2.5 MiB
@@ -488,10 +511,8 @@ index_t filter_block_rows(index_t O, index_t C, index_t threads) {
 template <typename T>
 bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* w, bool flip_transpose, const T* b, T* y) {
   const index_t C = s.C, O = s.O;
-  TilePlan p = plan_tiles(s, C, O);
-  p.rows_per_block = p.tile_rows;  // one block: scratch_size then covers an image's run and all tiles
-  p.blocks = 1;
-  const index_t nt = p.tile_rows * p.TW, per_image = p.TH * p.TW;
+  const TilePlan p = shared_plan(s);
+  const index_t nt = p.tile_rows * p.TW;
   T* V = workspace<T>(Slot::kColumns, kXi * C * nt);
   T* M = workspace<T>(Slot::kGemmOut, kXi * O * nt);
   const index_t rows = filter_block_rows<T>(O, C, omp_get_max_threads()), blocks = (O + rows - 1) / rows;
@@ -505,12 +526,7 @@ bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* w, bool 
       scratch.resize(std::max(scratch_size(p), 27 * C));
       U = workspace<T>(Slot::kFilters, kXi * rows * C);
     });
-#pragma omp for collapse(2) schedule(static)
-    for (index_t c = 0; c < C; ++c)
-      for (index_t n = 0; n < s.N; ++n)
-        if (!guard.failed())
-          detail::input_plane(x + (n * C + c) * s.H * s.W, s.H, s.W, s.PH, s.PW, p.TW, 0, p.TH, scratch.data(),
-                              V + c * nt + n * per_image, C * nt);
+    transform_all_inputs(s, p, x, V, scratch.data(), guard);
 #pragma omp for schedule(static)
     for (index_t blk = 0; blk < blocks; ++blk) {
       if (guard.failed()) continue;
@@ -544,10 +560,8 @@ bool winograd_forward_shared(const Conv2dShape& s, const T* x, const T* w, bool 
 template <typename T>
 bool winograd_weight_grad_shared(const Conv2dShape& s, const T* dy, const T* x, T* dw) {
   const index_t C = s.C, O = s.O;
-  TilePlan p = plan_tiles(s, C, O);
-  p.rows_per_block = p.tile_rows;
-  p.blocks = 1;
-  const index_t nt = p.tile_rows * p.TW, per_image = p.TH * p.TW;
+  const TilePlan p = shared_plan(s);
+  const index_t nt = p.tile_rows * p.TW;
   T* V = workspace<T>(Slot::kColumns, kXi * C * nt);
   T* dM = workspace<T>(Slot::kGemmOut, kXi * O * nt);
   const index_t rows = filter_block_rows<T>(O, C, omp_get_max_threads()), blocks = (O + rows - 1) / rows;
@@ -560,12 +574,7 @@ bool winograd_weight_grad_shared(const Conv2dShape& s, const T* dy, const T* x, 
       scratch.resize(std::max(scratch_size(p), 27 * C));
       dU = workspace<T>(Slot::kWeights, kXi * rows * C);
     });
-#pragma omp for collapse(2) schedule(static)
-    for (index_t c = 0; c < C; ++c)
-      for (index_t n = 0; n < s.N; ++n)
-        if (!guard.failed())
-          detail::input_plane(x + (n * C + c) * s.H * s.W, s.H, s.W, s.PH, s.PW, p.TW, 0, p.TH, scratch.data(),
-                              V + c * nt + n * per_image, C * nt);
+    transform_all_inputs(s, p, x, V, scratch.data(), guard);
     T* Y = scratch.data() + 24 * nt;  // after grad_tiles' own 24 x nt
 #pragma omp for schedule(static)
     for (index_t o = 0; o < O; ++o) {
