@@ -607,10 +607,11 @@ bool blocks_pay(const Conv2dShape& s) { return 2 * output_tiles_of(s) >= std::ma
 
 }  // namespace
 
-// Small outputs go to im2col: Winograd's tiles and transforms cost more than they save there.
-// Measured (2 threads, float32, forward / backward ms, im2col vs Winograd): 64x32x4x4 -> 64
-// 0.33/0.70 vs 0.80/1.78; 32x256x7x7 -> 256 13.7/25.4 vs 21.6/38.3; 32x64x8x8 -> 64 1.28/2.59 vs
-// 1.68/2.88; but 32x128x14x14 -> 128 12.2/24.1 vs 9.9/18.9 and 32x64x16x16 -> 64 7.0/14.7 vs 3.3/6.5.
+// Small outputs leave the blocked path (to the shared one or im2col): its tile rows are too short there.
+// Measured (2 threads, float32, forward / backward ms, im2col vs blocked Winograd, before the shared
+// path existed): 64x32x4x4 -> 64 0.33/0.70 vs 0.80/1.78; 32x256x7x7 -> 256 13.7/25.4 vs 21.6/38.3;
+// 32x64x8x8 -> 64 1.28/2.59 vs 1.68/2.88; but 32x128x14x14 -> 128 12.2/24.1 vs 9.9/18.9 and
+// 32x64x16x16 -> 64 7.0/14.7 vs 3.3/6.5.
 constexpr index_t kWinogradMinOutput = 12;
 
 // The filters are transformed on every call (36 values for each 3x3 filter) and each transformed value
