@@ -45,7 +45,7 @@ constexpr index_t kMinThreadColumns = 256;
 
 // A 1x1 stride-1 image's product W (Og x C) . x (C x pixels) on one thread reads x in place
 // (gemm_direct) rather than through the BLAS, which packs it first: at (32, 256, 16, 16) -> 64 on
-// 2 threads, forward 2.0 -> 1.45 ms. Up to this many input channels (the panel of 256 rows x 256 bytes,
+// 2 threads, forward 2.0 -> 1.40 ms. Up to this many input channels (the panel of 256 rows x 256 bytes,
 // 64 KiB, and W's rows stay in L2; larger C was not measured).
 constexpr index_t kMaxDirectChannels = 512;
 
