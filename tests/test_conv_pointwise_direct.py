@@ -1,5 +1,7 @@
-"""The 1x1 stride-1 forward that reads each image in place (gemm_direct): whole panels, the column
-tail past them and the row tail below the last register tile, against the reference, both dtypes."""
+"""The 1x1 stride-1 convolution on the register tiles (gemm_packed.h): the forward that reads each
+image in place (gemm_direct), with whole panels, the column tail past them and the row tail below the
+last register tile; the weight gradient with the smaller of dY and x packed (dW^T or dW), over one and
+several pixel chunks, per group; against the reference, both dtypes, one and two threads."""
 import numpy as np
 import pytest
 
@@ -7,6 +9,15 @@ import i2dl
 from i2dl import kernels
 
 ARGS = dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1)
+
+
+def _with_threads(threads, fn):
+    old = i2dl.get_num_threads()
+    i2dl.set_num_threads(threads)
+    try:
+        return fn()
+    finally:
+        i2dl.set_num_threads(old)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -18,13 +29,40 @@ def test_pointwise_forward_matches_reference(dtype, shape, threads):
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
     w = rng.standard_normal((O, C, 1, 1)).astype(dtype)
     b = rng.standard_normal(O).astype(dtype)
-    old = i2dl.get_num_threads()
-    i2dl.set_num_threads(threads)
-    try:
-        y = kernels.get("cpu").conv2d_forward(x, w, b, **ARGS)
-    finally:
-        i2dl.set_num_threads(old)
+    y = _with_threads(threads, lambda: kernels.get("cpu").conv2d_forward(x, w, b, **ARGS))
     ref = kernels.get("reference").conv2d_forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
                                                   **ARGS)
     tol = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(y, ref, rtol=tol, atol=tol * np.sqrt(C))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [
+    (4, 256, 16, 16, 64, 1),   # O <= C: dW^T, dY packed
+    (3, 64, 8, 8, 128, 1),     # O > C: dW, x packed
+    (2, 64, 32, 24, 32, 1),    # 768 pixels: two chunks
+    (3, 128, 5, 7, 64, 2),     # two groups of 64 -> 32
+    (2, 48, 6, 6, 48, 1),      # a side that is no whole number of panels: the BLAS
+    (1, 64, 4, 4, 32, 1),      # one image
+])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_pointwise_backward_matches_reference(dtype, shape, threads, input_grad):
+    N, C, H, W, O, groups = shape
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((O, C // groups, 1, 1)).astype(dtype)
+    dy = rng.standard_normal((N, O, H, W)).astype(dtype)
+    args = dict(ARGS, groups=groups)
+    got = _with_threads(threads, lambda: kernels.get("cpu").conv2d_backward(dy, x, w, input_grad=input_grad, **args))
+    ref = kernels.get("reference").conv2d_backward(dy.astype(np.float64), x.astype(np.float64), w.astype(np.float64),
+                                                   input_grad=input_grad, **args)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    names = ("dx", "dw", "db")
+    for name, g, r in zip(names, got, ref):
+        if r is None:
+            assert g is None, name
+            continue
+        assert g.dtype == dtype, name
+        scale = np.sqrt(N * H * W) if name != "dx" else np.sqrt(O)
+        np.testing.assert_allclose(g, r, rtol=tol, atol=tol * scale, err_msg=name)
