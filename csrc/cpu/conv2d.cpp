@@ -4,8 +4,9 @@
 //
 // Threads: with at least as many images as threads (and enough output pixels for each), each thread
 // takes whole blocks and runs its own im2col and a single-threaded GEMM (no synchronisation inside
-// BLAS, column buffer in the thread's cache). Otherwise (batch 1, or small planes) the threads share
-// each block: im2col splits its rows, BLAS splits the GEMM.
+// BLAS, column buffer in the thread's cache). With fewer images than threads the forward gives each
+// thread bands of output rows instead (band_parallel). Otherwise (small planes, or a backward at batch
+// 1) the threads share each block: im2col splits its rows, BLAS splits the GEMM.
 #include "i2dl/conv2d.h"
 
 #include <omp.h>
@@ -43,10 +44,12 @@ constexpr index_t kMaxColumnElements = 1 << 22;  // bound on the column buffer (
 // 4x4 stride-2 conv 4.1 -> 3.3 ms; at 1024 columns a thread the 8x8 planes lost 10 % (2 cores).
 constexpr index_t kMinThreadColumns = 256;
 
-// A 1x1 stride-1 image's product W (Og x C) . x (C x pixels) on one thread reads x in place
-// (gemm_direct) rather than through the BLAS, which packs it first: at (32, 256, 16, 16) -> 64 on
-// 2 threads, forward 2.0 -> 1.40 ms. Up to this many input channels (the panel of 256 rows x 256 bytes,
-// 64 KiB, and W's rows stay in L2; larger C was not measured).
+// One image block's forward product W (Og x rows) . B (rows x columns) on one thread reads B in place
+// (gemm_direct) rather than through the BLAS, which packs it first: B is the image itself for a 1x1
+// stride-1 conv, else the column matrix im2col just wrote. On 2 threads: (32, 256, 16, 16) -> 64 1x1
+// forward 2.0 -> 1.40 ms; (16, 3, 64, 64) -> 64 7x7 stride 2 2.40 -> 2.06 ms, (4, 16, 64, 64) -> 32 5x5
+// 3.86 -> 3.25. Up to this many rows (the panel of 512 rows x 256 bytes, 128 KiB, and W's rows stay
+// in L2; larger was not measured).
 constexpr index_t kMaxDirectChannels = 512;
 
 // The same image's weight gradient on the register tiles, per thread, in place of a BLAS call that
@@ -130,8 +133,8 @@ void forward_block(const Conv2dShape& s, const T* x, const T* w, const T* b, T* 
     }
     if (blk.count == 1) {
       T* yb = at(y, blk.n0, s.O, g * Og, P, blk.pix0);
-      const bool direct = s.is_pointwise() && (omp_in_parallel() || omp_get_max_threads() == 1) &&
-                          rows <= kMaxDirectChannels && ncols >= direct_panel<T>();
+      const bool direct = (omp_in_parallel() || omp_get_max_threads() == 1) && rows <= kMaxDirectChannels &&
+                          ncols >= direct_panel<T>();
       if (direct) gemm_direct(Og, ncols, rows, wg, rows, B, ldb, yb, P);
       else gemm(false, false, Og, ncols, rows, T(1), wg, rows, B, ldb, T(0), yb, P);
       if (b) {
@@ -285,10 +288,33 @@ Conv2dAlgorithms conv2d_algorithms(const Conv2dShape& s, bool input_grad) {
 
 namespace {
 
+// Fewer images than threads: each thread takes bands of output rows of an image, its column matrix
+// (rows x band, at most this many elements, 512 KiB in float32) still in L2 when its own GEMM
+// (gemm_direct) reads it, rather than one shared block whose im2col and BLAS GEMM split over the
+// threads. ResNet-18's first conv at batch 1, (1, 3, 224, 224) -> 64 7x7 stride 2, on 2 threads: 2.66
+// -> 1.45 ms. Where the GEMM would not be direct (more rows) the bands lost: (1, 64, 56, 56) -> 128
+// 3x3 stride 2 (576 rows) 0.68 -> 0.74-0.78 ms.
+constexpr index_t kBandElements = 1 << 17;
+
+bool band_parallel(const Conv2dShape& s) {
+  const int threads = omp_get_max_threads();
+  return threads > 1 && !omp_in_parallel() && s.N < threads && !s.is_pointwise() &&
+         s.Cg() * s.taps() <= kMaxDirectChannels && s.out_pixels() >= threads * kMinThreadColumns;
+}
+
+std::vector<ColumnBlock> plan_bands(const Conv2dShape& s) {
+  const index_t rows = s.Cg() * s.taps();
+  const index_t band = std::min(s.OH, std::max<index_t>(1, kBandElements / (rows * s.OW)));
+  std::vector<ColumnBlock> blocks;
+  for (index_t n = 0; n < s.N; ++n)
+    for (index_t oh = 0; oh < s.OH; oh += band) blocks.push_back({n, 1, oh * s.OW, std::min(band, s.OH - oh) * s.OW});
+  return blocks;
+}
+
 template <typename T>
 void im2col_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
-  const bool per_thread = batch_parallel(s);
-  const auto blocks = plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
+  const bool bands = band_parallel(s), per_thread = bands || batch_parallel(s);
+  const auto blocks = bands ? plan_bands(s) : plan_blocks(s, per_thread ? 2 * omp_get_max_threads() : 1);
   const index_t max_cols = max_columns(blocks);
   if (!per_thread) {
     const Scratch<T> ws(s, max_cols, false);

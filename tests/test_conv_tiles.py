@@ -1,7 +1,9 @@
-"""The 1x1 stride-1 convolution on the register tiles (gemm_packed.h): the forward that reads each
-image in place (gemm_direct), with whole panels, the column tail past them and the row tail below the
-last register tile; the weight gradient with the smaller of dY and x packed (dW^T or dW), over one and
-several pixel chunks, per group; against the reference, both dtypes, one and two threads."""
+"""The convolution's products on the register tiles (gemm_packed.h), against the reference, both
+dtypes, one and two threads: the forward that reads each image block in place (gemm_direct) -- the
+image itself for a 1x1 stride-1 conv, the column matrix for the others, whole images or bands of
+output rows at batch 1 -- with whole panels, the column tail past them and the row tail below the
+last register tile; and a 1x1 conv's weight gradient with the smaller of dY and x packed (dW^T or
+dW), over one and several pixel chunks, per group."""
 import numpy as np
 import pytest
 
@@ -66,3 +68,27 @@ def test_pointwise_backward_matches_reference(dtype, shape, threads, input_grad)
         assert g.dtype == dtype, name
         scale = np.sqrt(N * H * W) if name != "dx" else np.sqrt(O)
         np.testing.assert_allclose(g, r, rtol=tol, atol=tol * scale, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    ((1, 3, 80, 77), (64, 3, 7, 7), 2, 3),    # batch 1: bands of 22 and 18 output rows, column tails
+    ((1, 32, 50, 50), (37, 32, 3, 3), 2, 1),  # batch 1, 37 filters: the row tail below the last tile
+    ((3, 16, 36, 36), (32, 16, 5, 5), 1, 0),  # whole images (1024 pixels), one block each
+    ((2, 8, 35, 35), (20, 8, 5, 5), 1, 1),    # 1089 pixels an image: not a whole number of panels
+    ((1, 64, 60, 60), (32, 64, 3, 3), 2, 1),  # 576 rows: past the direct bound, the shared BLAS block
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_im2col_forward_matches_reference(dtype, case, threads):
+    xs, ws, stride, pad = case
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(xs).astype(dtype)
+    w = rng.standard_normal(ws).astype(dtype)
+    b = rng.standard_normal(ws[0]).astype(dtype)
+    args = dict(stride=(stride, stride), padding=(pad, pad), dilation=(1, 1), groups=1)
+    assert i2dl._C.conv2d_algorithms(x, w, **args)["forward"] == "im2col"
+    y = _with_threads(threads, lambda: kernels.get("cpu").conv2d_forward(x, w, b, **args))
+    ref = kernels.get("reference").conv2d_forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
+                                                  **args)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y, ref, rtol=tol, atol=tol * np.sqrt(ws[1] * ws[2] * ws[3]))
