@@ -1,5 +1,5 @@
 """Benchmark rows for the kernels: the lecture's convolution and pooling shapes (LeNet, ResNet,
-strided, 1x1, batch 1, depthwise), the normalization layers, forward and forward+backward, on
+strided, 1x1, batch 1, depthwise), linear layers, the normalization layers, forward and forward+backward, on
 reference / cpu / torch (when importable), with a memory-copy row as the bandwidth anchor of the
 memory-bound ones."""
 from __future__ import annotations
@@ -39,6 +39,8 @@ CONV_SHAPES = [
     ("strided 3x3", (32, 64, 32, 32), 128, 3, 2, 1, 1),
     ("1x1", (32, 256, 16, 16), 64, 1, 1, 0, 1),
     ("batch-1", (1, 3, 32, 32), 16, 3, 1, 1, 1),
+    # ResNet-18's first conv at 224 px, batch 1: per-thread bands of output rows
+    ("ResNet stem b1", (1, 3, 224, 224), 64, 7, 2, 3, 1),
     ("depthwise 3x3", (32, 64, 32, 32), 64, 3, 1, 1, 64),
 ]
 
@@ -69,6 +71,38 @@ def _conv_case(name, xs, o, k, s, p, g, backward):
 
     shape = f"{N}x{C}x{H}x{W}->{o} k{k} s{s} p{p}" + (f" g{g}" if g > 1 else "")
     return Case(f"conv2d {'fwd+bwd' if backward else 'fwd'} {name}", shape, make, run, torch_run, flops=flops)
+
+
+LINEAR_SHAPES = [
+    # name, batch, in, out: the MLP's first layer (the BLAS), a small batch against a large weight
+    # (the register tiles, the weight read in place)
+    ("MLP 784->256", 64, 784, 256),
+    ("wide 2048->2048", 32, 2048, 2048),
+]
+
+
+def _linear_case(name, M, K, N, backward):
+    flops = 2.0 * M * K * N * (3 if backward else 1)
+
+    def make():
+        rng = np.random.default_rng(0)
+        return {"x": rng.standard_normal((M, K), dtype=np.float32),
+                "w": (rng.standard_normal((N, K), dtype=np.float32) / np.sqrt(K)).astype(np.float32),
+                "b": rng.standard_normal(N, dtype=np.float32),
+                "dy": rng.standard_normal((M, N), dtype=np.float32)}
+
+    def run(kmod, a):
+        y = kmod.linear_forward(a["x"], a["w"], a["b"])
+        if not backward:
+            return (y,)
+        return (y,) + tuple(kmod.linear_backward(a["dy"], a["x"], a["w"]))
+
+    def torch_run(torch, t):
+        y = torch.nn.functional.linear(t["x"], t["w"], t["b"])
+        if backward:
+            y.backward(t["dy"])
+
+    return Case(f"linear {'fwd+bwd' if backward else 'fwd'} {name}", f"{M}x{K}->{N}", make, run, torch_run, flops=flops)
 
 
 def _conv_transpose_case(name, xs, o, k, s, backward):
@@ -240,6 +274,9 @@ def kernel_cases():
     for spec in CONV_SHAPES:
         for backward in (False, True):
             cases.append(_conv_case(*spec, backward))
+    for spec in LINEAR_SHAPES:
+        for backward in (False, True):
+            cases.append(_linear_case(*spec, backward))
     for backward in (False, True):
         cases.append(_conv_transpose_case("U-Net up 2x2", (16, 128, 32, 32), 64, 2, 2, backward))
     for mode in ("bilinear", "nearest"):
