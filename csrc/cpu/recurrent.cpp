@@ -230,9 +230,9 @@ Units my_units(index_t H) {
 // for none. After the barrier every thread sees whether any allocation failed, so that all of them leave
 // the step loop (and its barriers) together; the caller rethrows after the region.
 template <typename T>
-T* packed_weights(RegionGuard& guard, index_t count) {
+T* packed_weights(RegionGuard& guard, index_t count, Slot slot = Slot::kWeights) {
   T* p = nullptr;
-  if (count > 0) guard.run([&] { p = workspace<T>(Slot::kWeights, count); });
+  if (count > 0) guard.run([&] { p = workspace<T>(slot, count); });
 #pragma omp barrier
   return guard.failed() ? nullptr : p;
 }
@@ -272,25 +272,39 @@ void recurrent_forward(CellKind kind, const RecurrentShape& s, const T* x, const
     return;
   }
   T* buf = gru || lstm ? gates : y;  // the RNN's pre-activations live in y itself
-  // the input projection of every step: one GEMM (T N, G H, I), into the gate columns of each row
-  gemm(false, true, s.T * N, G * H, s.I, T(1), x, s.I, w_ih, s.I, T(0), buf, W);
+  // The input projection: on one thread, one GEMM over all steps (T N, G H, I) into the gate columns
+  // of each row; on several, each step's inside the step loop, on the packed tiles like h w_hh^T
+  // (the step's gates then still in cache when the recurrent product adds to them). Measured, 2
+  // threads, forward: LSTM (50, 64, 128) -> 256 16.0 -> 14.5 ms, GRU 12.2 -> 11.4, LSTM (50, 64,
+  // 256) -> 256 20.3 -> 19.0.
+  const bool parallel = parallel_steps(s, G);
+  if (!parallel) gemm(false, true, s.T * N, G * H, s.I, T(1), x, s.I, w_ih, s.I, T(0), buf, W);
   std::vector<T> bi = bias_of(G * H, b_ih), bh = bias_of(G * H, b_hh);
   if (!gru)
     for (index_t j = 0; j < G * H; ++j) bi[j] += bh[j];
   RegionGuard guard;
-#pragma omp parallel if (parallel_steps(s, G))
+#pragma omp parallel if (parallel)
   {
     const auto [u0, u1] = my_units(H);
     const index_t nu = u1 - u0;
-    // this thread's rows of w_hh, each gate's transposed into panels once for all steps (gemm_packed.h)
-    const index_t panel = packed_size<T>(H, nu);
+    // this thread's rows of w_hh (and of w_ih, when the projection runs per step), each gate's
+    // transposed into panels once for all steps (gemm_packed.h)
+    const index_t panel = packed_size<T>(H, nu), panel_ih = packed_size<T>(s.I, nu);
     T* w_packed = packed_weights<T>(guard, (h0 || s.T > 1) && nu > 0 ? G * panel : 0);
+    T* wih_packed = packed_weights<T>(guard, parallel && nu > 0 ? G * panel_ih : 0, Slot::kFilters);
     for (index_t g = 0; g < G && w_packed; ++g)
       pack_panels(true, H, nu, w_hh + (g * H + u0) * H, H, w_packed + g * panel);
+    for (index_t g = 0; g < G && wih_packed; ++g)
+      pack_panels(true, s.I, nu, w_ih + (g * H + u0) * s.I, s.I, wih_packed + g * panel_ih);
     for (index_t k = 0; k < s.T && !guard.failed(); ++k) {
       const index_t t = step_at(s, k), tp = k ? step_at(s, k - 1) : 0;
       const T* hp = k ? y + tp * NH : h0;
       T* gt = buf + t * N * W;
+      if (parallel && nu > 0) {  // x_t w_ih^T for this thread's units of each gate (an empty I: zeros)
+        for (index_t g = 0; g < G; ++g)
+          gemm_packed(N, nu, s.I, x + t * N * s.I, s.I, wih_packed ? wih_packed + g * panel_ih : nullptr, false,
+                      gt + g * H + u0, W);
+      }
       if (hp && nu > 0) {  // h_prev w_hh^T for this thread's units of each gate
         for (index_t g = 0; g < G; ++g) {
           const bool apart = gru && g == 2;  // the GRU keeps h W_hn apart, in the fourth block: r multiplies it
