@@ -28,6 +28,21 @@ def rng():
     return np.random.default_rng(1234)
 
 
+@pytest.fixture
+def with_threads():
+    """``with_threads(n, fn)``: fn() at n i2dl threads, the thread count restored afterwards."""
+    import i2dl
+
+    def run(threads, fn):
+        before = i2dl.get_num_threads()
+        i2dl.set_num_threads(threads)
+        try:
+            return fn()
+        finally:
+            i2dl.set_num_threads(before)
+    return run
+
+
 @pytest.fixture(params=["cpu"])
 def cpu(request):
     return kernels.get(request.param)

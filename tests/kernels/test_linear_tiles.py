@@ -5,17 +5,7 @@ and the shapes next to it that stay with the BLAS."""
 import numpy as np
 import pytest
 
-import i2dl
 from i2dl import kernels
-
-
-def _with_threads(threads, fn):
-    old = i2dl.get_num_threads()
-    i2dl.set_num_threads(threads)
-    try:
-        return fn()
-    finally:
-        i2dl.set_num_threads(old)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -29,13 +19,13 @@ def _with_threads(threads, fn):
 ])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_small_batch_linear_forward_matches_reference(dtype, shape, bias, threads):
+def test_small_batch_linear_forward_matches_reference(dtype, shape, bias, threads, with_threads):
     M, K, N = shape
     rng = np.random.default_rng(3)
     x = rng.standard_normal((M, K)).astype(dtype)
     w = rng.standard_normal((N, K)).astype(dtype)
     b = rng.standard_normal(N).astype(dtype) if bias else None
-    y = _with_threads(threads, lambda: kernels.get("cpu").linear_forward(x, w, b))
+    y = with_threads(threads, lambda: kernels.get("cpu").linear_forward(x, w, b))
     ref = kernels.get("reference").linear_forward(x.astype(np.float64), w.astype(np.float64),
                                                   None if b is None else b.astype(np.float64))
     assert y.dtype == dtype and y.shape == (M, N)

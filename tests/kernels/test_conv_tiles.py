@@ -13,25 +13,16 @@ from i2dl import kernels
 ARGS = dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1)
 
 
-def _with_threads(threads, fn):
-    old = i2dl.get_num_threads()
-    i2dl.set_num_threads(threads)
-    try:
-        return fn()
-    finally:
-        i2dl.set_num_threads(old)
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(4, 5, 9, 9, 7), (2, 256, 16, 16, 64), (3, 13, 8, 24, 1), (2, 600, 8, 8, 3)])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_pointwise_forward_matches_reference(dtype, shape, threads):
+def test_pointwise_forward_matches_reference(dtype, shape, threads, with_threads):
     N, C, H, W, O = shape
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
     w = rng.standard_normal((O, C, 1, 1)).astype(dtype)
     b = rng.standard_normal(O).astype(dtype)
-    y = _with_threads(threads, lambda: kernels.get("cpu").conv2d_forward(x, w, b, **ARGS))
+    y = with_threads(threads, lambda: kernels.get("cpu").conv2d_forward(x, w, b, **ARGS))
     ref = kernels.get("reference").conv2d_forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
                                                   **ARGS)
     tol = 1e-4 if dtype == np.float32 else 1e-12
@@ -49,14 +40,14 @@ def test_pointwise_forward_matches_reference(dtype, shape, threads):
 ])
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("input_grad", [True, False])
-def test_pointwise_backward_matches_reference(dtype, shape, threads, input_grad):
+def test_pointwise_backward_matches_reference(dtype, shape, threads, input_grad, with_threads):
     N, C, H, W, O, groups = shape
     rng = np.random.default_rng(1)
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
     w = rng.standard_normal((O, C // groups, 1, 1)).astype(dtype)
     dy = rng.standard_normal((N, O, H, W)).astype(dtype)
     args = dict(ARGS, groups=groups)
-    got = _with_threads(threads, lambda: kernels.get("cpu").conv2d_backward(dy, x, w, input_grad=input_grad, **args))
+    got = with_threads(threads, lambda: kernels.get("cpu").conv2d_backward(dy, x, w, input_grad=input_grad, **args))
     ref = kernels.get("reference").conv2d_backward(dy.astype(np.float64), x.astype(np.float64), w.astype(np.float64),
                                                    input_grad=input_grad, **args)
     tol = 1e-4 if dtype == np.float32 else 1e-12
@@ -79,7 +70,7 @@ def test_pointwise_backward_matches_reference(dtype, shape, threads, input_grad)
     ((1, 64, 60, 60), (32, 64, 3, 3), 2, 1),  # 576 rows: past the direct bound, the shared BLAS block
 ])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_im2col_forward_matches_reference(dtype, case, threads):
+def test_im2col_forward_matches_reference(dtype, case, threads, with_threads):
     xs, ws, stride, pad = case
     rng = np.random.default_rng(2)
     x = rng.standard_normal(xs).astype(dtype)
@@ -87,7 +78,7 @@ def test_im2col_forward_matches_reference(dtype, case, threads):
     b = rng.standard_normal(ws[0]).astype(dtype)
     args = dict(stride=(stride, stride), padding=(pad, pad), dilation=(1, 1), groups=1)
     assert i2dl._C.conv2d_algorithms(x, w, **args)["forward"] == "im2col"
-    y = _with_threads(threads, lambda: kernels.get("cpu").conv2d_forward(x, w, b, **args))
+    y = with_threads(threads, lambda: kernels.get("cpu").conv2d_forward(x, w, b, **args))
     ref = kernels.get("reference").conv2d_forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
                                                   **args)
     tol = 1e-4 if dtype == np.float32 else 1e-12
