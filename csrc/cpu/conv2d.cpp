@@ -171,12 +171,11 @@ bool uses_pointwise_tiles(const Conv2dShape& s, bool per_thread) {
 // Whether the tiles' weight gradient is dW^T (C/g x O/g for each group): dY is the one packed.
 bool tiles_transpose_dw(const Conv2dShape& s) { return s.Og() <= s.Cg(); }
 
-// One image block's dW (or dW^T, tiles_transpose_dw) (+)= dY (Og x ncols, ld_dy) x^T (x: rows x ncols, HW),
-// through `panels`, room for kPanelPixels x the smaller of Og and rows.
+// One image block's dW, or dW^T when `transposed` (tiles_transpose_dw), (+)= dY (Og x ncols, ld_dy)
+// x^T (x: rows x ncols, HW), through `panels`, room for kPanelPixels x the smaller of Og and rows.
 template <typename T>
 void pointwise_weight_grad(index_t rows, index_t Og, index_t ncols, const T* xb, index_t HW, const T* dY,
-                           index_t ld_dy, bool accumulate, T* dwg, T* panels) {
-  const bool transposed = Og <= rows;
+                           index_t ld_dy, bool transposed, bool accumulate, T* dwg, T* panels) {
   for (index_t p0 = 0; p0 < ncols; p0 += kPanelPixels) {
     const index_t len = std::min(kPanelPixels, ncols - p0);
     if (transposed) {
@@ -214,12 +213,13 @@ void backward_block(const Conv2dShape& s, const T* dy, const T* x, const T* w, T
       dY = ws.tmp;
       ld_dy = ncols;
     }
-    if (direct_pointwise && tile_panels && dw)  // dw by the tiles, dx by the BLAS below
-      pointwise_weight_grad(rows, Og, ncols, at(x, blk.n0, s.C, g * Cg, HW, blk.pix0), HW, dY, ld_dy, beta != T(0),
-                            dwg, tile_panels);
     if (direct_pointwise) {
       const T* xb = dw ? at(x, blk.n0, s.C, g * Cg, HW, blk.pix0) : nullptr;  // x is read for dw only
-      if (dw && !tile_panels) gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, beta, dwg, rows);
+      if (dw && tile_panels)  // the register tiles (uses_pointwise_tiles); dx stays on the BLAS
+        pointwise_weight_grad(rows, Og, ncols, xb, HW, dY, ld_dy, tiles_transpose_dw(s), beta != T(0), dwg,
+                              tile_panels);
+      else if (dw)
+        gemm(false, true, Og, rows, ncols, T(1), dY, ld_dy, xb, HW, beta, dwg, rows);
       if (dx)
         gemm(true, false, rows, ncols, Og, T(1), wg, rows, dY, ld_dy, dx_holds_bias ? T(1) : T(0),
              at(dx, blk.n0, s.C, g * Cg, HW, blk.pix0), HW);
