@@ -68,15 +68,17 @@ def test_pointwise_backward_matches_reference(dtype, shape, threads, input_grad,
     ((3, 16, 36, 36), (32, 16, 5, 5), 1, 0),  # whole images (1024 pixels), one block each
     ((2, 8, 35, 35), (20, 8, 5, 5), 1, 1),    # 1089 pixels an image: not a whole number of panels
     ((1, 64, 60, 60), (32, 64, 3, 3), 2, 1),  # 576 rows: past the direct bound, the shared BLAS block
+    ((1, 32, 80, 77), (64, 16, 3, 3), 2, 1),  # batch 1, two groups: each band's GEMM per group
 ])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_im2col_forward_matches_reference(dtype, case, threads, with_threads):
     xs, ws, stride, pad = case
+    groups = xs[1] // ws[1]
     rng = np.random.default_rng(2)
     x = rng.standard_normal(xs).astype(dtype)
     w = rng.standard_normal(ws).astype(dtype)
     b = rng.standard_normal(ws[0]).astype(dtype)
-    args = dict(stride=(stride, stride), padding=(pad, pad), dilation=(1, 1), groups=1)
+    args = dict(stride=(stride, stride), padding=(pad, pad), dilation=(1, 1), groups=groups)
     assert i2dl._C.conv2d_algorithms(x, w, **args)["forward"] == "im2col"
     y = with_threads(threads, lambda: kernels.get("cpu").conv2d_forward(x, w, b, **args))
     ref = kernels.get("reference").conv2d_forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
