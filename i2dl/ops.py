@@ -4,6 +4,8 @@ y = f(x), dL/dx = dL/dy * f'(x), and a broadcast input receives the sum of its g
 broadcast axes (:func:`unbroadcast`)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import kernels
@@ -305,7 +307,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, _norm_axes(axis, a.ndim), keepdims
-        ctx.count = int(np.prod([a.shape[i] for i in ctx.axes])) if a.ndim else 1
+        ctx.count = math.prod(a.shape[i] for i in ctx.axes) if a.ndim else 1
         return xp_of(a).asarray(a.mean(axis=axis, keepdims=keepdims))
 
     @staticmethod
@@ -353,7 +355,7 @@ class Var(Function):
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False, correction=1):
         axes = _norm_axes(axis, a.ndim)
-        n = int(np.prod([a.shape[i] for i in axes])) if a.ndim else 1
+        n = math.prod(a.shape[i] for i in axes) if a.ndim else 1
         ctx.centered = a - a.mean(axis=axes, keepdims=True)
         ctx.axes, ctx.keepdims, ctx.denom = axes, keepdims, max(n - correction, 0)
         return xp_of(a).asarray(a.var(axis=axes, keepdims=keepdims, ddof=correction))

@@ -2,6 +2,8 @@
 ``requires_grad`` and the context of the op that made it. PyTorch's user-facing shapes."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import autograd, ops
@@ -331,7 +333,7 @@ class Tensor(autograd.GraphTensor, output=True):
         """Dims ``start_dim`` to ``end_dim`` merged into one; differentiable."""
         shape = self.shape
         end = end_dim % len(shape) if shape else 0
-        new = shape[:start_dim] + (int(np.prod(shape[start_dim:end + 1])),) + shape[end + 1:]
+        new = shape[:start_dim] + (math.prod(shape[start_dim:end + 1]),) + shape[end + 1:]
         return self.reshape(new)
 
     def permute(self, *axes):
