@@ -163,7 +163,7 @@ void forward_block(const Conv2dShape& s, const T* x, const T* w, const T* b, T* 
 
 template <typename T>
 bool uses_pointwise_tiles(const Conv2dShape& s, bool per_thread) {
-  const index_t small = std::min(s.Og(), s.Cg()), panel = packed_size<T>(1, 1);  // one panel's width
+  const index_t small = std::min(s.Og(), s.Cg()), panel = packed_panel<T>();
   return s.is_pointwise() && (per_thread || omp_in_parallel() || omp_get_max_threads() == 1) && small % panel == 0 &&
          small <= kMaxTileFilters && std::max(s.Og(), s.Cg()) <= kMaxDirectChannels;
 }

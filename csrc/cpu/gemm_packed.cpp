@@ -117,14 +117,19 @@ int panel_vectors() {
 }
 
 template <typename T>
+index_t packed_panel(int vectors) {
+  return vectors * lanes<T>();
+}
+
+template <typename T>
 index_t packed_size(index_t K, index_t n, int vectors) {
-  const index_t NR = vectors * lanes<T>();
+  const index_t NR = packed_panel<T>(vectors);
   return (n + NR - 1) / NR * NR * K;
 }
 
 template <typename T>
 void pack_panels(bool trans, index_t K, index_t n, const T* b, index_t ldb, T* panels, int vectors) {
-  const index_t NR = vectors * lanes<T>();
+  const index_t NR = packed_panel<T>(vectors);
   for (index_t j0 = 0; j0 < n; j0 += NR) {
     T* p = panels + j0 * K;
     const index_t width = std::min(NR, n - j0);
@@ -166,6 +171,7 @@ void gemm_direct(index_t m, index_t n, index_t K, const T* a, index_t lda, const
 }
 
 #define I2DL_GEMM_PACKED_INSTANTIATE(T)                                                                          \
+  template index_t packed_panel<T>(int);                                                                        \
   template index_t packed_size<T>(index_t, index_t, int);                                                       \
   template void pack_panels<T>(bool, index_t, index_t, const T*, index_t, T*, int);                             \
   template void gemm_packed<T>(index_t, index_t, index_t, const T*, index_t, const T*, bool, T*, index_t, int); \

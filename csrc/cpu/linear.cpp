@@ -25,7 +25,7 @@ constexpr index_t kMaxTiledK = 2048;
 
 template <typename T>
 bool small_batch_forward(index_t M, index_t K, index_t N, const T* x, const T* w, const T* b, T* y) {
-  const index_t panel = packed_size<T>(1, 1);  // one panel's width
+  const index_t panel = packed_panel<T>();
   if (M == 0 || M % panel != 0 || M > 4 * panel || K > kMaxTiledK || N * K < kMinTiledWeights || omp_in_parallel())
     return false;
   // the calling thread's workspaces, shared by the team below

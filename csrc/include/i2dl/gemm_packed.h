@@ -18,6 +18,10 @@ namespace i2dl {
 // in two of its 16 registers). Fixed for the process; the tests run both.
 int panel_vectors();
 
+// The columns of one packed panel: vectors * lanes<T>().
+template <typename T>
+index_t packed_panel(int vectors = panel_vectors());
+
 // The T that pack_panels writes for a K x n B: the panels, the last padded with zero columns.
 template <typename T>
 index_t packed_size(index_t K, index_t n, int vectors = panel_vectors());
