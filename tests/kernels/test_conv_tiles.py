@@ -2,8 +2,10 @@
 dtypes, one and two threads: the forward that reads each image block in place (gemm_direct) -- the
 image itself for a 1x1 stride-1 conv, the column matrix for the others, whole images or bands of
 output rows at batch 1 -- with whole panels, the column tail past them and the row tail below the
-last register tile; and a 1x1 conv's weight gradient with the smaller of dY and x packed (dW^T or
-dW), over one and several pixel chunks, per group."""
+last register tile; a 1x1 conv's weight gradient with the smaller of dY and x packed (dW^T or
+dW), over one and several pixel chunks, per group; and the im2col input gradient's column matrix
+W^T dY with dY read in place where W is small (batched and single images, column tails, groups, the
+row tail, past the weight bound)."""
 import numpy as np
 import pytest
 
@@ -85,3 +87,31 @@ def test_im2col_forward_matches_reference(dtype, case, threads, with_threads):
                                                   **args)
     tol = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(y, ref, rtol=tol, atol=tol * np.sqrt(ws[1] * ws[2] * ws[3]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    ((6, 6, 12, 12), (16, 6, 5, 5), 1, 0),    # LeNet's conv2: images batched into one block
+    ((3, 3, 19, 17), (7, 3, 3, 3), 1, 1),     # 323 pixels: a column tail past the panels; 27 rows
+    ((2, 8, 33, 33), (12, 4, 5, 5), 1, 2),    # two groups, each its own W^T
+    ((4, 16, 10, 10), (32, 16, 5, 5), 1, 0),  # 51 KiB of float32 weights, 400 rows
+    ((2, 32, 9, 9), (72, 32, 5, 5), 1, 2),    # past the weight bound: the BLAS
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_im2col_input_grad_matches_reference(dtype, case, threads, with_threads):
+    xs, ws, stride, pad = case
+    groups = xs[1] // ws[1]
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(xs).astype(dtype)
+    w = rng.standard_normal(ws).astype(dtype)
+    args = dict(stride=(stride, stride), padding=(pad, pad), dilation=(1, 1), groups=groups)
+    assert with_threads(threads, lambda: i2dl._C.conv2d_algorithms(x, w, **args))["input_grad"] == "im2col"
+    y = kernels.get("reference").conv2d_forward(x, w, None, **args)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    got = with_threads(threads, lambda: kernels.get("cpu").conv2d_backward(dy, x, w, **args))
+    ref = kernels.get("reference").conv2d_backward(dy.astype(np.float64), x.astype(np.float64), w.astype(np.float64),
+                                                   **args)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    for name, g, r in zip(("dx", "dw", "db"), got, ref):
+        assert g.dtype == dtype, name
+        np.testing.assert_allclose(g, r, rtol=tol, atol=tol * np.sqrt(dy.size), err_msg=name)
