@@ -446,15 +446,16 @@ void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 
 }  // namespace
 
-// The fast paths compute the sums of im2col in another order, and three of them combine values that
+// The fast paths compute the sums of im2col in another order, and four of them combine values that
 // im2col never does. Winograd's transforms mix an inf with its neighbours (inf - inf = NaN where
 // the direct sum gives +-inf): it checks its output piece by piece while it is in cache and reports
 // whether it is all finite. The direct input gradients of the depthwise and strided paths
 // multiply the zero padding of dy by the weights (0 * inf = NaN), which differs from the formula
-// exactly when a weight is not finite: the (small) weights are checked instead of dx. Where either
-// check fails, im2col computes the result again, forming exactly the formula's products (the
-// reference's). The other paths form the formula's products (the mutation tests compare every
-// path's NaN and inf positions with the reference's).
+// exactly when a weight is not finite: the (small) weights are checked instead of dx. The depthwise
+// weight gradient multiplies dy's padding by x in the same way: it checks the x values that meet
+// the padding (a band along the plane's edges). Where a check fails, im2col computes the result again, forming exactly
+// the formula's products (the reference's). The other paths form the formula's products (the
+// mutation tests compare every path's NaN and inf positions with the reference's).
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   if (s.N == 0) return;  // nothing to write (and no plane buffers sized by a huge empty input)
@@ -485,8 +486,9 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   const auto finite_w = [&] { return all_finite(w, s.O * s.Cg() * s.taps()); };
   if (weight_grad == ConvPath::kDepthwise) {  // sums db itself
     const bool direct_dx = !dx || finite_w();
-    conv2d_depthwise_backward(s, dy, x, w, direct_dx ? dx : nullptr, dw, db);
-    if (!direct_dx) im2col_backward(s, dy, x, w, dx, static_cast<T*>(nullptr));
+    const bool direct_dw = conv2d_depthwise_backward(s, dy, x, w, direct_dx ? dx : nullptr, dw, db);
+    if (!direct_dx || !direct_dw)
+      im2col_backward(s, dy, x, w, direct_dx ? nullptr : dx, direct_dw ? nullptr : dw);
     return;
   }
   const index_t P = s.out_pixels();
