@@ -710,6 +710,8 @@ void batch_norm_forward_planes(const BatchNormShape& s, const T* x, T* rm, T* rv
 // cost a memset as large as x at C = 16384). A column's sums run down its rows in the same order at
 // any tile width.
 constexpr index_t kMaxTile = 512;
+constexpr index_t kShiftRows = 8;     // rows averaged for the one-pass shift
+constexpr double kMaxShift2 = 4.0;    // (mean - shift)^2 / var below which one pass is exact enough
 inline index_t column_tile(index_t N, index_t C, index_t elem) {
   const index_t threads = std::max(1, omp_get_max_threads());
   const index_t fit = (index_t(512) << 10) / std::max<index_t>(1, N * elem);
@@ -730,13 +732,34 @@ void batch_norm_forward_columns(const BatchNormShape& s, const T* x, T* rm, T* r
     alignas(64) T k[kMaxTile], m0[kMaxTile], ml[kMaxTile], a[kMaxTile], b[kMaxTile], fa[kMaxTile], fb[kMaxTile];
     alignas(64) double s0[kMaxTile], s1[kMaxTile], s2[kMaxTile], var[kMaxTile];
     if (training && N > 0) {
-      std::fill(s0, s0 + w, 0.0);
+      // One pass: the sums of x - k and (x - k)^2 about k, the mean of the first rows. Where that
+      // shift lies within 2 sigma of the mean for every column, var = E[(x-k)^2] - E[x-k]^2 cancels at
+      // most a factor 5; elsewhere (outliers in the first rows, inf or NaN) the two passes below, a
+      // shifted mean and then centred sums. Measured, (256, 1024) forward, 1 thread: 71 -> 64 us.
+      const index_t head = std::min<index_t>(N, kShiftRows);
+      for (index_t j = 0; j < w; ++j) s0[j] = 0.0;
+      for (index_t n = 0; n < head; ++n)
+        for (index_t j = 0; j < w; ++j) s0[j] += static_cast<double>(x[n * C + c0 + j]);
+      for (index_t j = 0; j < w; ++j) k[j] = shift_of(static_cast<T>(s0[j] / head));
       std::fill(s1, s1 + w, 0.0);
       std::fill(s2, s2 + w, 0.0);
-      for (index_t j = 0; j < w; ++j) k[j] = shift_of(x[c0 + j]);
-      col_sum_shifted(x + c0, N, C, w, k, fa, s0);
-      for (index_t j = 0; j < w; ++j) m0[j] = static_cast<T>(k[j] + s0[j] / N);
-      col_sum_centered(x + c0, N, C, w, m0, fa, fb, s1, s2);
+      col_sum_centered(x + c0, N, C, w, k, fa, fb, s1, s2);
+      bool near = true;
+      for (index_t j = 0; j < w; ++j) {
+        const double e1 = s1[j] / N, v = s2[j] / N - e1 * e1;
+        near &= e1 * e1 <= kMaxShift2 * v;  // false for inf and NaN
+      }
+      if (near) {
+        std::copy(k, k + w, m0);
+      } else {
+        std::fill(s0, s0 + w, 0.0);
+        std::fill(s1, s1 + w, 0.0);
+        std::fill(s2, s2 + w, 0.0);
+        for (index_t j = 0; j < w; ++j) k[j] = shift_of(x[c0 + j]);
+        col_sum_shifted(x + c0, N, C, w, k, fa, s0);
+        for (index_t j = 0; j < w; ++j) m0[j] = static_cast<T>(k[j] + s0[j] / N);
+        col_sum_centered(x + c0, N, C, w, m0, fa, fb, s1, s2);
+      }
     }
     col_coefficients(w, N, training, m0, s1, s2, rm ? rm + c0 : nullptr, rv ? rv + c0 : nullptr, momentum, eps,
                      weight ? weight + c0 : nullptr, bias ? bias + c0 : nullptr, mean + c0, invstd + c0, ml, a, b,

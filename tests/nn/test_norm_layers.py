@@ -7,6 +7,7 @@ import pytest
 import i2dl
 import i2dl.functional as F
 import i2dl.nn as nn
+from i2dl import kernels
 from i2dl.kernels import reference
 
 try:
@@ -124,6 +125,27 @@ def test_float32_keeps_the_variance_of_a_large_mean(make, shape):
         outs[dtype] = (y.numpy().astype(np.float64), np.asarray(x.grad, np.float64))
     for got, want in zip(outs[np.float32], outs[np.float64]):
         assert np.linalg.norm(got - want) / np.linalg.norm(want) < 1e-3
+
+
+@pytest.mark.parametrize("rows", ["noise", "trend", "outliers first"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batch_norm_columns_statistics_match_float64(rows, threads, with_threads):
+    """(N, C) batch norm sums each column once about the mean of its first rows where that shift is
+    near the mean, else in two passes (a trend down the rows, outliers in the first rows): either
+    way the float32 mean and inverse standard deviation match float64's."""
+    rng = np.random.default_rng(1)
+    N, C = (4000, 200) if rows == "outliers first" else (300, 700)
+    x64 = 1e3 + rng.standard_normal((N, C))
+    if rows == "trend":
+        x64 += np.linspace(0, 50, N)[:, None]
+    elif rows == "outliers first":  # one pass about them would cancel a factor of 500
+        x64[:8, ::3] += 1e3
+    x = x64.astype(np.float32)
+    k = kernels.get("cpu")
+    _, mean, invstd = with_threads(threads, lambda: k.batch_norm_forward(x, None, None, None, None, True, 0.1, 1e-5))
+    xd = x.astype(np.float64)
+    np.testing.assert_allclose(mean, xd.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(invstd, 1 / np.sqrt(xd.var(axis=0) + 1e-5), rtol=2e-5)
 
 
 @pytest.mark.parametrize("layer", [nn.BatchNorm2d(2), nn.LayerNorm((3, 4)), nn.GroupNorm(1, 2),
