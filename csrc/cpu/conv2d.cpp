@@ -453,9 +453,10 @@ void im2col_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
 // multiply the zero padding of dy by the weights (0 * inf = NaN), which differs from the formula
 // exactly when a weight is not finite: the (small) weights are checked instead of dx. The depthwise
 // weight gradient multiplies dy's padding by x in the same way: it checks the x values that meet
-// the padding (a band along the plane's edges). Where a check fails, im2col computes the result again, forming exactly
-// the formula's products (the reference's). The other paths form the formula's products (the
-// mutation tests compare every path's NaN and inf positions with the reference's).
+// the padding (a band along the plane's edges). Where a check fails, im2col computes the result
+// again, forming exactly the formula's products (the reference's). The other paths form the
+// formula's products (the mutation tests compare every path's NaN and inf positions with the
+// reference's).
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
   if (s.N == 0) return;  // nothing to write (and no plane buffers sized by a huge empty input)

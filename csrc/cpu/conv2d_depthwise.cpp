@@ -422,17 +422,9 @@ int flat_filters() {
 #endif
 }
 
-// dw (and db) of a stride-1 depthwise convolution by flat planes (detail::flat_weight_grad). Threads
-// split the images where there are at least as many as threads (each sums its images' partial dw,
-// added in thread order afterwards: reproducible at a fixed thread count), else the input channels.
-// Returns false where an x value that meets dy's padding is not finite (padding_partners_finite): dw
-// is then to be computed again by im2col. Measured, float32, backward (dw, db) against the row-by-row
-// planes (weight_grad_plane): LeNet's conv1 (64, 1, 28, 28) -> 6 5x5 0.46 -> 0.22 ms on 1 thread,
-// 0.24 -> 0.12 on 2; batch 128 0.92 -> 0.43; multiplier 1, with dx, (8, 128, 19, 19) 3x3 1.08 -> 0.87;
-// on large planes even within the noise: (16, 64, 56, 56) 3x3 7.8 / 8.2-8.6 ms on 1 thread, 4.2 / 4.0 on 2.
-// The x values that meet dy's zero padding in those runs (and nowhere in the formula): the columns
-// within (KW - 1) DW - PW of either edge and the rows within (KH - 1) DH - PH of the bottom. Whether
-// they are all finite (else a 0 * inf would be a NaN the formula does not have).
+// The x values that meet dy's zero padding in flat_weight_grad's runs (and nowhere in the formula):
+// the columns within (KW - 1) DW - PW of either edge and the rows within (KH - 1) DH - PH of the
+// bottom. Whether they are all finite (else a 0 * inf would be a NaN the formula does not have).
 template <typename T>
 bool padding_partners_finite(const Conv2dShape& s, const T* plane) {
   const index_t b = std::clamp<index_t>((s.KW - 1) * s.DW - s.PW, 0, s.W);
@@ -449,6 +441,14 @@ bool padding_partners_finite(const Conv2dShape& s, const T* plane) {
   return ok;
 }
 
+// dw (and db) of a stride-1 depthwise convolution by flat planes (detail::flat_weight_grad). Threads
+// split the images where there are at least as many as threads (each sums its images' partial dw,
+// added in thread order afterwards: reproducible at a fixed thread count), else the input channels.
+// Returns false where an x value that meets dy's padding is not finite (padding_partners_finite): dw
+// is then to be computed again by im2col. Measured, float32, backward (dw, db) against the row-by-row
+// planes (weight_grad_plane): LeNet's conv1 (64, 1, 28, 28) -> 6 5x5 0.46 -> 0.22 ms on 1 thread,
+// 0.24 -> 0.12 on 2; batch 128 0.92 -> 0.43; multiplier 1, with dx, (8, 128, 19, 19) 3x3 1.08 -> 0.87;
+// on large planes even within the noise: (16, 64, 56, 56) 3x3 7.8 / 8.2-8.6 ms on 1 thread, 4.2 / 4.0 on 2.
 template <typename T>
 bool flat_weight_grads(const Conv2dShape& s, const T* dy, const T* x, T* dw, T* db) {
   constexpr index_t L = lanes<T>();
