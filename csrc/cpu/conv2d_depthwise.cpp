@@ -473,7 +473,7 @@ bool flat_weight_grads(const Conv2dShape& s, const T* dy, const T* x, T* dw, T* 
     std::vector<T> xp, dyp, acc;
     guard.run([&] {
       xp.assign(xlen, T(0));  // the zeros past the plane and past each dy row are never written
-      dyp.assign(maxF * dstride, T(0));
+      dyp.assign(std::min<index_t>(maxF, mult) * dstride, T(0));  // the dy planes of one block of filters
       acc.resize(maxF * taps4 * L);
     });
     const index_t t = omp_get_thread_num(), nt = omp_get_num_threads();
