@@ -485,13 +485,6 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
   const ConvPath weight_grad = algorithms.weight_grad;
   // read only by the two direct input gradients (below); a few hundred weights, scanned once
   const auto finite_w = [&] { return all_finite(w, s.O * s.Cg() * s.taps()); };
-  if (weight_grad == ConvPath::kDepthwise) {  // sums db itself
-    const bool direct_dx = !dx || finite_w();
-    const bool direct_dw = conv2d_depthwise_backward(s, dy, x, w, direct_dx ? dx : nullptr, dw, db);
-    if (!direct_dx || !direct_dw)
-      im2col_backward(s, dy, x, w, direct_dx ? nullptr : dx, direct_dw ? nullptr : dw);
-    return;
-  }
   const index_t P = s.out_pixels();
   if (db) {
 #pragma omp parallel for schedule(static)
@@ -504,6 +497,13 @@ void conv2d_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, 
       }
       db[o] = acc;
     }
+  }
+  if (weight_grad == ConvPath::kDepthwise) {
+    const bool direct_dx = !dx || finite_w();
+    const bool direct_dw = conv2d_depthwise_backward(s, dy, x, w, direct_dx ? dx : nullptr, dw);
+    if (!direct_dx || !direct_dw)
+      im2col_backward(s, dy, x, w, direct_dx ? nullptr : dx, direct_dw ? nullptr : dw);
+    return;
   }
   switch (weight_grad) {
     case ConvPath::kWinograd:

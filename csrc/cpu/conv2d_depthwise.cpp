@@ -441,7 +441,7 @@ bool padding_partners_finite(const Conv2dShape& s, const T* plane) {
   return ok;
 }
 
-// dw (and db) of a stride-1 depthwise convolution by flat planes (detail::flat_weight_grad). Threads
+// dw of a stride-1 depthwise convolution by flat planes (detail::flat_weight_grad). Threads
 // split the images where there are at least as many as threads (each sums its images' partial dw,
 // added in thread order afterwards: reproducible at a fixed thread count), else the input channels.
 // Returns false where an x value that meets dy's padding is not finite (padding_partners_finite): dw
@@ -450,7 +450,7 @@ bool padding_partners_finite(const Conv2dShape& s, const T* plane) {
 // 0.24 -> 0.12 on 2; batch 128 0.92 -> 0.43; multiplier 1, with dx, (8, 128, 19, 19) 3x3 1.08 -> 0.87;
 // on large planes even within the noise: (16, 64, 56, 56) 3x3 7.8 / 8.2-8.6 ms on 1 thread, 4.2 / 4.0 on 2.
 template <typename T>
-bool flat_weight_grads(const Conv2dShape& s, const T* dy, const T* x, T* dw, T* db) {
+bool flat_weight_grads(const Conv2dShape& s, const T* dy, const T* x, T* dw) {
   constexpr index_t L = lanes<T>();
   const index_t mult = s.O / s.C, taps = s.taps(), taps4 = (taps + 3) / 4 * 4;
   const index_t Wp = s.W + 2 * s.PW, Hp = s.H + 2 * s.PH, in_plane = s.H * s.W, out_plane = s.OH * s.OW;
@@ -511,25 +511,13 @@ bool flat_weight_grads(const Conv2dShape& s, const T* dy, const T* x, T* dw, T* 
     for (int t = 0; t < threads; ++t)
       for (index_t i = 0; i < dw_size; ++i) dw[i] += partial[t * dw_size + i];
   }
-  if (db) {
-#pragma omp parallel for schedule(static) if (s.N * s.O * out_plane >= kParallelFrom)
-    for (index_t o = 0; o < s.O; ++o) {
-      T acc_b = T(0);
-      for (index_t n = 0; n < s.N; ++n) {
-        const T* p = dy + (n * s.O + o) * out_plane;
-#pragma omp simd reduction(+ : acc_b)
-        for (index_t j = 0; j < out_plane; ++j) acc_b += p[j];
-      }
-      db[o] = acc_b;
-    }
-  }
   return finite;
 }
 
 }  // namespace
 
 template <typename T>
-bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db) {
+bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw) {
   const index_t mult = s.O / s.C, in_plane = s.H * s.W, out_plane = s.OH * s.OW, taps = s.taps();
   const bool unit_stride = s.SH == 1 && s.SW == 1;
   const detail::PaddedInput pad(s);
@@ -570,10 +558,10 @@ bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
     }
   }
   guard.rethrow();
-  if (unit_stride) return flat_weight_grads(s, dy, x, dw, db);
+  if (unit_stride) return flat_weight_grads(s, dy, x, dw);
   // the rows of strided planes meet dy's padding at other columns: x is checked whole
   const bool finite = all_finite(x, s.N * in_plane * s.C);
-  // dw, db: one task per output channel, summing over the batch
+  // dw: one task per output channel, summing over the batch
   // dy rows padded to whole vectors; PaddedInput's columns cover the same rounded width
   const index_t gcols = (s.OW + detail::kLanes - 1) / detail::kLanes * detail::kLanes;
 #pragma omp parallel
@@ -588,19 +576,12 @@ bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
       if (guard.failed()) continue;
       T* dwo = dw + o * taps;
       for (index_t t = 0; t < taps; ++t) dwo[t] = T(0);
-      T bias_acc = T(0);
       for (index_t n = 0; n < s.N; ++n) {
-        const T* dyp = dy + (n * s.O + o) * out_plane;
         place_padded(x + (n * s.C + o / mult) * in_plane, s.H, s.W, s.PH, s.PW, pad.rows, pad.cols, buf.data());
-        place_padded(dyp, s.OH, s.OW, 0, 0, s.OH, gcols, gbuf.data());
+        place_padded(dy + (n * s.O + o) * out_plane, s.OH, s.OW, 0, 0, s.OH, gcols, gbuf.data());
         detail::weight_grad_plane(buf.data(), pad.cols, gbuf.data(), gcols, s.KH, s.KW, s.SH, s.SW, s.DH, s.DW, s.OH,
                                   dwo);
-        if (db) {
-#pragma omp simd reduction(+ : bias_acc)
-          for (index_t j = 0; j < out_plane; ++j) bias_acc += dyp[j];
-        }
       }
-      if (db) db[o] = bias_acc;
     }
   }
   guard.rethrow();
@@ -610,7 +591,7 @@ bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, co
 #define I2DL_CONV2D_DEPTHWISE_INSTANTIATE(T) \
   template void conv2d_depthwise_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
   template void conv2d_small_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*); \
-  template bool conv2d_depthwise_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*, T*);
+  template bool conv2d_depthwise_backward<T>(const Conv2dShape&, const T*, const T*, const T*, T*, T*);
 I2DL_FOR_FLOATS(I2DL_CONV2D_DEPTHWISE_INSTANTIATE)
 #undef I2DL_CONV2D_DEPTHWISE_INSTANTIATE
 

@@ -37,9 +37,10 @@ void conv2d_small_forward(const Conv2dShape& s, const T* x, const T* w, const T*
 
 template <typename T>
 void conv2d_depthwise_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y);
-// db and dx may be null (skipped). Returns false where dw may hold a NaN that the formula does not (an
-// inf or NaN in x multiplied by dy's zero padding): dw is then to be computed by im2col.
+// dx and dw (the bias gradient is conv2d_backward's, as for every path); dx may be null (skipped).
+// Returns false where dw may hold a NaN that the formula does not (an inf or NaN in x multiplied by
+// dy's zero padding): dw is then to be computed by im2col.
 template <typename T>
-bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw, T* db);
+bool conv2d_depthwise_backward(const Conv2dShape& s, const T* dy, const T* x, const T* w, T* dx, T* dw);
 
 }  // namespace i2dl
